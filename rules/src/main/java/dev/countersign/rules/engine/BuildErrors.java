@@ -1,0 +1,147 @@
+package dev.countersign.rules.engine;
+
+import dev.countersign.rules.PolicyError;
+import dev.countersign.rules.bundle.SourceFile;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.drools.drl.parser.ParserError;
+import org.kie.api.io.Resource;
+import org.kie.internal.builder.KnowledgeBuilderResult;
+
+/**
+ * Turns Drools' build messages into {@link PolicyError}s an author can act on: the author's file and
+ * line (and column where known), without engine class names, generated class names or the parser's
+ * repeated position prefix.
+ */
+final class BuildErrors {
+    private static final Pattern PARSER_PREFIX = Pattern.compile("^\\[ERR \\d+\\] Line \\d+:\\d+ ");
+    private static final Pattern UNKNOWN_PROPERTY = Pattern.compile(
+            "unable to resolve method using strict-mode: ([\\w.$]+)\\.(\\w+)\\(\\)");
+    private static final Pattern ANALYSE = Pattern.compile("^Unable to Analyse Expression (.*?):\\s*$", Pattern.MULTILINE);
+    private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: ([^\\]]*)\\]");
+    private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_\\w+");
+    private static final Pattern UNDEFINED_METHOD = Pattern.compile("The method (\\w+)\\(");
+    private static final Pattern NOT_RESOLVED = Pattern.compile("^(\\w+) cannot be resolved");
+
+    private BuildErrors() {
+    }
+
+    /** Whether the message is noise that accompanies a parse error already reported. */
+    static boolean isNoise(KnowledgeBuilderResult r) {
+        return r.getMessage() != null && r.getMessage().startsWith("Parser returned a null Package");
+    }
+
+    static PolicyError translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile fallback) {
+        SourceFile file = r.getResource() == null ? null : files.get(r.getResource());
+        if (file == null) {
+            file = fallback;
+        }
+        String path = file == null ? "." : file.path();
+        int[] lines = r.getLines();
+        int line = lines != null && lines.length > 0 ? Math.max(lines[0], 0) : 0;
+        int column = 0;
+        String message = r.getMessage() == null ? "error" : r.getMessage().trim();
+        if (r instanceof ParserError pe) {
+            line = Math.max(pe.getRow(), 0);
+            column = pe.getCol() >= 0 && line > 0 ? pe.getCol() + 1 : 0;
+            message = PARSER_PREFIX.matcher(message).replaceFirst("");
+            return new PolicyError(path, line, column, clean(message));
+        }
+        Matcher unknown = UNKNOWN_PROPERTY.matcher(message);
+        Matcher analyse = ANALYSE.matcher(message);
+        if (unknown.find()) {
+            String type = simpleName(unknown.group(1));
+            String property = unknown.group(2);
+            String expression = analyse.find() ? analyse.group(1).trim() : null;
+            column = columnOf(file, line, property, expression);
+            message = type + " has no property '" + property + "'" + (expression == null ? "" : " (in: " + expression + ")");
+            return new PolicyError(path, line, column, message);
+        }
+        if (analyse.find()) {
+            Matcher detail = MVEL_ERROR.matcher(message);
+            String expression = analyse.group(1).trim();
+            column = columnOf(file, line, null, expression);
+            message = "cannot evaluate '" + expression + "'" + (detail.find() ? ": " + detail.group(1) : "");
+            return new PolicyError(path, line, column, clean(message));
+        }
+        if (message.startsWith("Rule Compilation error")) {
+            message = message.substring("Rule Compilation error".length()).trim();
+            message = GENERATED_TYPE.matcher(message).replaceAll("");
+            int consequenceLine = lineOfToken(file, line, message);
+            if (consequenceLine > 0) {
+                line = consequenceLine;
+            }
+            return new PolicyError(path, line, 0, "in a consequence: " + clean(firstLine(message)));
+        }
+        return new PolicyError(path, line, column, clean(firstLine(message)));
+    }
+
+    /** Removes engine package names from type names in a message. */
+    static String clean(String message) {
+        return message.replace("dev.countersign.rules.model.", "")
+                .replace("dev.countersign.rules.bundle.", "")
+                .replace("dev.countersign.rules.engine.", "")
+                .replaceAll("\\s+", " ")
+                .trim();
+    }
+
+    private static String simpleName(String type) {
+        String s = type.substring(type.lastIndexOf('.') + 1);
+        return s.substring(s.lastIndexOf('$') + 1);
+    }
+
+    private static String firstLine(String message) {
+        int cut = message.indexOf('\n');
+        return cut < 0 ? message : message.substring(0, cut);
+    }
+
+    /** The 1-based column of {@code property} within {@code expression} on {@code line}, else of the expression, else 0. */
+    private static int columnOf(SourceFile file, int line, String property, String expression) {
+        String source = line(file, line);
+        if (source == null) {
+            return 0;
+        }
+        int at = expression == null ? -1 : source.indexOf(expression);
+        if (property != null) {
+            Matcher m = Pattern.compile("(?<![\\w.$])" + Pattern.quote(property) + "(?!\\w)").matcher(source);
+            if (m.find(Math.max(at, 0))) {
+                return m.start() + 1;
+            }
+        }
+        return at < 0 ? 0 : at + 1;
+    }
+
+    /** For a consequence error naming a method or a variable, the line from {@code ruleLine} on where it appears. */
+    private static int lineOfToken(SourceFile file, int ruleLine, String message) {
+        Matcher m = UNDEFINED_METHOD.matcher(message);
+        Matcher n = NOT_RESOLVED.matcher(message);
+        String token = m.find() ? m.group(1) + "(" : n.find() ? n.group(1) : null;
+        if (token == null || file == null || ruleLine <= 0) {
+            return 0;
+        }
+        String[] lines = file.text().split("\n", -1);
+        boolean inConsequence = false;
+        for (int i = ruleLine - 1; i < lines.length; i++) {
+            String text = lines[i].trim();
+            if (text.startsWith("then")) {
+                inConsequence = true;
+            } else if (text.equals("end") || text.startsWith("end ")) {
+                return 0;
+            }
+            if (inConsequence && Pattern.compile("(?<![\\w.$])" + Pattern.quote(token)).matcher(lines[i]).find()) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    private static String line(SourceFile file, int line) {
+        if (file == null || line <= 0) {
+            return null;
+        }
+        List<String> lines = file.text().lines().toList();
+        return line <= lines.size() ? lines.get(line - 1) : null;
+    }
+}

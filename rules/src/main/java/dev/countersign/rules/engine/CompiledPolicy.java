@@ -1,0 +1,261 @@
+package dev.countersign.rules.engine;
+
+import dev.countersign.rules.ApprovalRequirement;
+import dev.countersign.rules.Decision;
+import dev.countersign.rules.Reason;
+import dev.countersign.rules.Verdict;
+import dev.countersign.rules.bundle.PolicyBundle;
+import dev.countersign.rules.model.ActionContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.drools.kiesession.rulebase.InternalKnowledgeBase;
+import org.kie.api.KieServices;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.event.rule.BeforeMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.KieSessionConfiguration;
+import org.kie.api.runtime.conf.ThreadSafeOption;
+import org.kie.api.runtime.rule.ConsequenceException;
+import org.kie.api.runtime.rule.FactHandle;
+
+/**
+ * A bundle compiled and ready to decide. Immutable and safe to evaluate from many threads at once:
+ * each evaluation borrows a session of its own from a pool, inserts the parts of the context some
+ * rule matches as facts, fires, and removes them. Evaluation is pure: the same context and revision
+ * give the same verdict and reasons. A rule that throws (in a condition or a consequence) ends the
+ * evaluation as deny with one {@code error} reason naming it; what other rules said is discarded.
+ */
+public final class CompiledPolicy {
+    /** Firings beyond this end the evaluation as an error: rules that loop would never answer. */
+    static final int MAX_FIRINGS = 10_000;
+
+    private static final Comparator<Reason> REASON_ORDER = Comparator
+            .comparing(Reason::verdict, Comparator.reverseOrder())
+            .thenComparing(r -> r.source() == null ? "" : r.source().substring(0, Math.max(r.source().lastIndexOf(':'), 0)))
+            .thenComparingInt(r -> lineOf(r.source()))
+            .thenComparing(Reason::rule)
+            .thenComparing(Reason::message, Comparator.nullsFirst(Comparator.naturalOrder()));
+
+    private static final Pattern FAILED_CONSTRAINT = Pattern.compile("Error evaluating constraint '(.*)' in", Pattern.DOTALL);
+
+    private final PolicyBundle bundle;
+    private final InternalKnowledgeBase kieBase;
+    private final Map<Rule, RuleRef> rules;
+    private final Map<String, RuleRef> constraints;
+    private final Part[] inserted;
+    private final SessionPool sessions;
+    private final KieSessionConfiguration sessionConfiguration;
+    private final List<RuleRef> ruleList;
+    private final Set<String> packages;
+
+    CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules,
+                   Map<String, RuleRef> constraints, Set<Part> inserted) {
+        this.bundle = bundle;
+        this.kieBase = kieBase;
+        this.rules = rules;
+        this.constraints = constraints;
+        this.inserted = inserted.toArray(new Part[0]);
+        this.sessionConfiguration = KieServices.get().newKieSessionConfiguration();
+        this.sessionConfiguration.setOption(ThreadSafeOption.NO);
+        this.sessions = new SessionPool(this::newSession);
+        this.ruleList = rules.values().stream()
+                .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
+                .toList();
+        this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
+    }
+
+    public PolicyBundle bundle() {
+        return bundle;
+    }
+
+    /** {@code sha256:<hex>} of the files that decide. */
+    public String revision() {
+        return bundle.revision();
+    }
+
+    /** Every rule, by file and line. */
+    public List<RuleRef> rules() {
+        return ruleList;
+    }
+
+    /** The packages that hold rules. */
+    public Set<String> packages() {
+        return packages;
+    }
+
+    /** Whether some rule is in package {@code prefix} or below it. */
+    public boolean covers(String prefix) {
+        for (String p : packages) {
+            if (p.equals(prefix) || p.startsWith(prefix + ".")) {
+                return true;
+            }
+        }
+        return prefix.isEmpty();
+    }
+
+    /** Decides {@code context} with every rule of the bundle. */
+    public Decision evaluate(ActionContext context) {
+        return evaluate(context, "");
+    }
+
+    /**
+     * Decides {@code context} with the rules of package {@code packagePrefix} and the packages below it
+     * ("" for all); with no such rule matching, the bundle's default verdict applies.
+     */
+    public Decision evaluate(ActionContext context, String packagePrefix) {
+        Evaluation evaluation = Evaluation.begin(context);
+        KieSession session = sessions.borrow();
+        boolean reusable = false;
+        RuntimeException failure = null;
+        try {
+            FactHandle[] handles = new FactHandle[inserted.length];
+            for (int i = 0; i < inserted.length; i++) {
+                Object fact = inserted[i].of(context);
+                if (fact != null) {
+                    handles[i] = session.insert(fact);
+                }
+            }
+            int fired = packagePrefix.isEmpty()
+                    ? session.fireAllRules(MAX_FIRINGS)
+                    : session.fireAllRules(match -> rules.get(match.getRule()).inScope(packagePrefix), MAX_FIRINGS);
+            for (FactHandle handle : handles) {
+                if (handle != null) {
+                    session.delete(handle);
+                }
+            }
+            if (fired >= MAX_FIRINGS) {
+                failure = new IllegalStateException("rules fired more than " + MAX_FIRINGS + " times; they may loop");
+            } else if (session.getFactCount() != 0) {
+                failure = new IllegalStateException("a rule left facts in the session; consequences may only say allow, deny or requireApproval");
+            } else {
+                reusable = true;
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            evaluation.end();
+            if (reusable) {
+                sessions.release(session);
+            } else {
+                session.dispose();
+            }
+        }
+        return decide(evaluation, failure, packagePrefix);
+    }
+
+    /** Frees pooled sessions; evaluations already running finish normally. Called when a newer policy takes over. */
+    public void retire() {
+        sessions.retire();
+    }
+
+    private Decision decide(Evaluation evaluation, RuntimeException failure, String scope) {
+        String id = DecisionIds.next();
+        if (failure != null) {
+            return new Decision(id, Verdict.DENY, List.of(errorReason(evaluation, failure, scope)), null, revision());
+        }
+        List<Evaluation.Outcome> outcomes = evaluation.outcomes;
+        if (outcomes.isEmpty()) {
+            Verdict verdict = bundle.defaultVerdict();
+            Reason reason = new Reason(Reason.DEFAULT_RULE, scope, verdict,
+                    "no rule matched; the bundle's default verdict is " + verdict, null);
+            return new Decision(id, verdict, List.of(reason), null, revision());
+        }
+        Verdict verdict = Verdict.ALLOW;
+        ApprovalRequirement approval = null;
+        List<Reason> reasons = new ArrayList<>(outcomes.size());
+        for (Evaluation.Outcome o : outcomes) {
+            verdict = verdict.strongest(o.verdict());
+            if (o.approval() != null) {
+                approval = approval == null ? o.approval() : approval.merge(o.approval());
+            }
+            Reason reason = new Reason(o.rule().name(), o.rule().packageName(), o.verdict(),
+                    o.message() == null ? "" : o.message(), o.rule().source());
+            if (!reasons.contains(reason)) {
+                reasons.add(reason);
+            }
+        }
+        if (reasons.size() > 1) {
+            reasons.sort(REASON_ORDER);
+        }
+        return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());
+    }
+
+    private Reason errorReason(Evaluation evaluation, RuntimeException failure, String scope) {
+        RuleRef rule = evaluation.firing;
+        if (failure instanceof ConsequenceException ce && ce.getMatch() != null) {
+            rule = rules.get(ce.getMatch().getRule());
+        } else if (!(failure instanceof ConsequenceException)) {
+            rule = ruleNamedIn(failure);
+        }
+        String detail = detail(failure);
+        if (rule == null) {
+            return new Reason(Reason.ERROR_RULE, scope, Verdict.DENY, "evaluation failed: " + BuildErrors.clean(detail), null);
+        }
+        return new Reason(Reason.ERROR_RULE, rule.packageName(), Verdict.DENY,
+                "rule \"" + rule.name() + "\" failed: " + BuildErrors.clean(detail), rule.source());
+    }
+
+    /**
+     * The rule of a failed condition. Drools names the constraint ({@code Error evaluating constraint
+     * 'expr' in [Rule "name" ...]}), and the rules only sometimes, as alpha nodes are shared.
+     */
+    private RuleRef ruleNamedIn(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message == null) {
+                continue;
+            }
+            Matcher m = FAILED_CONSTRAINT.matcher(message);
+            if (m.find()) {
+                RuleRef ref = constraints.get(m.group(1).trim());
+                if (ref != null) {
+                    return ref;
+                }
+            }
+            for (RuleRef ref : ruleList) {
+                if (message.contains("Rule \"" + ref.name() + "\"") || message.contains("rule \"" + ref.name() + "\"")) {
+                    return ref;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The most telling message of a failure: the condition it names and the cause the engine wrapped. */
+    private static String detail(Throwable failure) {
+        Throwable cause = failure.getCause() != null && failure.getCause() != failure ? failure.getCause() : failure;
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
+        return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
+    }
+
+    private KieSession newSession() {
+        KieSession session = kieBase.newKieSession(sessionConfiguration, null);
+        session.setGlobal("data", bundle.data());
+        session.addEventListener(new DefaultAgendaEventListener() {
+            @Override
+            public void beforeMatchFired(BeforeMatchFiredEvent event) {
+                Evaluation.current().firing = rules.get(event.getMatch().getRule());
+            }
+        });
+        return session;
+    }
+
+    private static int lineOf(String source) {
+        if (source == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(source.substring(source.lastIndexOf(':') + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package dev.countersign.rules.engine;
+
+import dev.countersign.rules.InvalidPolicyException;
+import dev.countersign.rules.PolicyError;
+import dev.countersign.rules.bundle.BundleData;
+import dev.countersign.rules.bundle.PolicyBundle;
+import dev.countersign.rules.bundle.SourceFile;
+import dev.countersign.rules.model.ActionContext;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.drools.base.base.ClassObjectType;
+import org.drools.base.definitions.rule.impl.RuleImpl;
+import org.drools.base.rule.From;
+import org.drools.base.rule.Pattern;
+import org.drools.base.rule.RuleConditionElement;
+import org.drools.base.rule.accessor.DataProvider;
+import org.drools.core.reteoo.FromNode;
+import org.drools.core.reteoo.LeftTupleSource;
+import org.drools.core.reteoo.ObjectTypeNode;
+import org.drools.core.reteoo.TerminalNode;
+import org.drools.drl.ast.descr.BaseDescr;
+import org.drools.drl.ast.descr.ConditionalElementDescr;
+import org.drools.drl.ast.descr.ExprConstraintDescr;
+import org.drools.drl.ast.descr.FunctionImportDescr;
+import org.drools.drl.ast.descr.GlobalDescr;
+import org.drools.drl.ast.descr.ImportDescr;
+import org.drools.drl.ast.descr.PackageDescr;
+import org.drools.drl.ast.descr.PatternDescr;
+import org.drools.drl.ast.descr.RuleDescr;
+import org.drools.drl.parser.DrlParser;
+import org.drools.drl.parser.DroolsParserException;
+import org.drools.io.DescrResource;
+import org.drools.kiesession.rulebase.InternalKnowledgeBase;
+import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
+import org.drools.mvel.dataproviders.MVELDataProvider;
+import org.drools.mvel.expr.MVELCompilationUnit;
+import org.kie.api.KieServices;
+import org.kie.api.definition.KiePackage;
+import org.kie.api.definition.rule.Rule;
+import org.kie.api.event.kiebase.BeforeRuleAddedEvent;
+import org.kie.api.event.kiebase.DefaultKieBaseEventListener;
+import org.kie.api.event.kiebase.KieBaseEventListener;
+import org.kie.api.io.Resource;
+import org.kie.api.io.ResourceType;
+import org.kie.internal.builder.CompositeKnowledgeBuilder;
+import org.kie.internal.builder.KnowledgeBuilder;
+import org.kie.internal.builder.KnowledgeBuilderFactory;
+import org.kie.internal.builder.KnowledgeBuilderResult;
+import org.kie.internal.builder.ResultSeverity;
+import org.kie.internal.io.ResourceFactory;
+
+/**
+ * Compiles a {@link PolicyBundle} into an immutable {@link CompiledPolicy}, or reports every problem
+ * found as one {@link InvalidPolicyException}, sorted by file, line and column.
+ *
+ * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
+ * rule names across files, the checks of {@link SourceChecks}); only a bundle that parses is built,
+ * with the DRL/MVEL builder, which reports unknown properties at their real line. The vocabulary is
+ * added to every package programmatically (imports of the model, the helper functions of
+ * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
+ * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
+ */
+public final class PolicyCompiler {
+    private static final String MODEL_PACKAGE = ActionContext.class.getPackageName();
+    private static final List<String> FUNCTIONS = List.of("allow", "deny", "requireApproval");
+    private static final Field MVEL_UNIT = internalField(MVELDataProvider.class, "unit");
+    private static final Field FROM_NODE_PROVIDER = internalField(FromNode.class, "dataProvider");
+
+    private PolicyCompiler() {
+    }
+
+    public static CompiledPolicy compile(PolicyBundle bundle) throws InvalidPolicyException {
+        List<PolicyError> errors = new ArrayList<>(bundle.problems());
+        boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
+        Map<Resource, SourceFile> resources = new IdentityHashMap<>();
+        List<ParsedFile> parsed = new ArrayList<>();
+        boolean buildable = true;
+        for (SourceFile file : bundle.ruleFiles()) {
+            ParsedFile p = parse(file, resources, errors);
+            if (p != null) {
+                parsed.add(p);
+            } else {
+                buildable = false;
+            }
+            SourceChecks.check(file, dataUsable ? bundle.data() : null, errors);
+        }
+        int before = errors.size();
+        Map<String, RuleRef> refs = ruleRefs(parsed, errors);
+        buildable &= errors.size() == before;
+        if (!buildable) {
+            // A file that does not parse, or a rule defined twice, would only add confusing build errors.
+            throw new InvalidPolicyException(errors);
+        }
+        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
+                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(PolicyCompiler.class.getClassLoader()));
+        CompositeKnowledgeBuilder batch = builder.batch();
+        for (ParsedFile p : parsed) {
+            addVocabulary(p.descr);
+            AnchorPlanner.plan(p.descr);
+            DescrResource resource = new DescrResource(p.descr);
+            resources.put(resource, p.file);
+            batch.add(resource, ResourceType.DESCR);
+        }
+        batch.build();
+        for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
+            if (!BuildErrors.isNoise(r)) {
+                errors.add(BuildErrors.translate(r, resources, parsed.size() == 1 ? parsed.get(0).file : null));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidPolicyException(errors);
+        }
+        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration());
+        kieBase.addPackages(builder.getKnowledgePackages());
+        installContextParts(kieBase);
+        Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
+        for (KiePackage pkg : kieBase.getKiePackages()) {
+            for (Rule rule : pkg.getRules()) {
+                RuleRef ref = refs.get(key(pkg.getName(), rule.getName()));
+                byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
+            }
+        }
+        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), insertedParts(kieBase));
+    }
+
+    private record ParsedFile(SourceFile file, PackageDescr descr) {
+    }
+
+    private static boolean isDataDocument(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return name.startsWith("data.");
+    }
+
+    private static ParsedFile parse(SourceFile file, Map<Resource, SourceFile> resources, List<PolicyError> errors) {
+        Resource resource = ResourceFactory.newByteArrayResource(file.content()).setSourcePath(file.path());
+        resources.put(resource, file);
+        DrlParser parser = new DrlParser();
+        PackageDescr descr;
+        try {
+            descr = parser.parse(resource);
+        } catch (DroolsParserException | IOException e) {
+            errors.add(new PolicyError(file.path(), 0, 0, "cannot be parsed: " + e.getMessage()));
+            return null;
+        }
+        if (parser.hasErrors() || descr == null) {
+            boolean reported = false;
+            for (var error : parser.getErrors()) {
+                if (!BuildErrors.isNoise(error)) {
+                    errors.add(BuildErrors.translate(error, resources, file));
+                    reported = true;
+                }
+            }
+            if (!reported) {
+                errors.add(new PolicyError(file.path(), 0, 0, "cannot be parsed"));
+            }
+            return null;
+        }
+        if (descr.getNamespace() == null || descr.getNamespace().isBlank()) {
+            errors.add(new PolicyError(file.path(), 1, 1,
+                    "no package declaration; start the file with one, such as 'package policies.export'"));
+            return null;
+        }
+        return new ParsedFile(file, descr);
+    }
+
+    /** Where each rule is written; a rule name defined twice in one package is an error at its second place. */
+    private static Map<String, RuleRef> ruleRefs(List<ParsedFile> parsed, List<PolicyError> errors) {
+        Map<String, RuleRef> refs = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            for (RuleDescr rule : p.descr.getRules()) {
+                if (rule.isQuery()) {
+                    continue;
+                }
+                RuleRef ref = new RuleRef(rule.getName(), p.descr.getNamespace(), p.file.path(), rule.getLine());
+                RuleRef earlier = refs.putIfAbsent(key(ref.packageName(), ref.name()), ref);
+                if (earlier != null) {
+                    errors.add(new PolicyError(p.file.path(), rule.getLine(), 0, "rule \"" + rule.getName()
+                            + "\" is already defined in package " + ref.packageName() + " at " + earlier.source()));
+                }
+            }
+        }
+        return refs;
+    }
+
+    /** Each condition's text to the first rule (by file and line) that writes it, to name the rule of a failed condition. */
+    private static Map<String, RuleRef> constraintIndex(List<ParsedFile> parsed, Map<String, RuleRef> refs) {
+        Map<String, RuleRef> index = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            for (RuleDescr rule : p.descr.getRules()) {
+                RuleRef ref = refs.get(key(p.descr.getNamespace(), rule.getName()));
+                if (ref != null && rule.getLhs() != null) {
+                    collectConstraints(rule.getLhs(), ref, index);
+                }
+            }
+        }
+        return index;
+    }
+
+    private static void collectConstraints(BaseDescr descr, RuleRef rule, Map<String, RuleRef> index) {
+        if (descr instanceof ExprConstraintDescr e) {
+            index.putIfAbsent(e.getExpression().trim(), rule);
+        } else if (descr instanceof PatternDescr p) {
+            p.getDescrs().forEach(d -> collectConstraints(d, rule, index));
+        } else if (descr instanceof ConditionalElementDescr ce) {
+            ce.getDescrs().forEach(d -> collectConstraints(d, rule, index));
+        }
+    }
+
+    private static String key(String packageName, String rule) {
+        return packageName + '\u0000' + rule;
+    }
+
+    private static void addVocabulary(PackageDescr descr) {
+        descr.addImport(new ImportDescr(MODEL_PACKAGE + ".*"));
+        for (String function : FUNCTIONS) {
+            FunctionImportDescr f = new FunctionImportDescr();
+            f.setTarget(Verdicts.class.getName() + "." + function);
+            descr.addFunctionImport(f);
+        }
+        descr.addGlobal(new GlobalDescr("data", BundleData.class.getName()));
+        descr.addGlobal(new GlobalDescr(AnchorPlanner.CONTEXT_GLOBAL, Object.class.getName()));
+    }
+
+    /**
+     * Makes the {@code from} nodes of the patterns the planner rewrote read the context under
+     * evaluation directly ({@link ContextPartProvider}) instead of evaluating the placeholder MVEL
+     * expression. The dialect re-installs its own provider on the rule's {@code From} while the network
+     * is built, so the built nodes are patched; a change of Drools' internals fails every compilation.
+     */
+    private static void installContextParts(InternalKnowledgeBase kieBase) {
+        for (TerminalNode[] nodes : kieBase.getReteooBuilder().getTerminalNodes().values()) {
+            for (TerminalNode terminal : nodes) {
+                for (LeftTupleSource node = terminal.getLeftTupleSource(); node != null; node = node.getLeftTupleSource()) {
+                    if (node instanceof FromNode<?> from && AnchorPlanner.CONTEXT_GLOBAL.equals(expressionOf(from.getDataProvider()))) {
+                        Part part = Part.forTypeName(from.getResultClass().getName());
+                        if (part == null) {
+                            throw new IllegalStateException("a context-part source yields " + from.getResultClass());
+                        }
+                        try {
+                            FROM_NODE_PROVIDER.set(from, new ContextPartProvider(part));
+                        } catch (IllegalAccessException e) {
+                            throw new IllegalStateException("cannot install the context-part source", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The MVEL expression of a {@code from} source, or null for another kind of source. Drools has no
+     * public accessor for it; a change of its internals fails every compilation here, loudly.
+     */
+    private static String expressionOf(DataProvider provider) {
+        if (!(provider instanceof MVELDataProvider)) {
+            return null;
+        }
+        try {
+            return ((MVELCompilationUnit) MVEL_UNIT.get(provider)).getExpression().trim();
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot read the expression of a from source", e);
+        }
+    }
+
+    private static Field internalField(Class<?> type, String name) {
+        try {
+            Field f = type.getDeclaredField(name);
+            f.setAccessible(true);
+            return f;
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError("this Drools version keeps " + type.getSimpleName() + "." + name + " elsewhere: " + e);
+        }
+    }
+
+    /** The parts some rule matches as facts; the others need not be inserted. */
+    private static Set<Part> insertedParts(InternalKnowledgeBase kieBase) {
+        Set<Part> parts = EnumSet.noneOf(Part.class);
+        for (ObjectTypeNode node : kieBase.getRete().getObjectTypeNodes()) {
+            if (node.getObjectType() instanceof ClassObjectType type) {
+                for (Part part : Part.values()) {
+                    if (type.getClassType().isAssignableFrom(part.type) && type.getClassType() != org.drools.base.InitialFact.class) {
+                        parts.add(part);
+                    }
+                }
+            }
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.countersign.rules.json;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.countersign.rules.model.Action;
+import dev.countersign.rules.model.ActionContext;
+import dev.countersign.rules.model.Actor;
+import dev.countersign.rules.model.Context;
+import dev.countersign.rules.model.Resource;
+import dev.countersign.rules.model.Target;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An action context back to its wire form. Unknown fields a part kept in its attributes are written
+ * back in place, so reading and writing loses nothing; absent values and empty lists are left out.
+ */
+public final class ActionContextJson {
+    private ActionContextJson() {
+    }
+
+    /** The wire form as plain maps and lists, in wire order (for masking and canonical hashing). */
+    public static Map<String, Object> toTree(ActionContext c) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (c.actor() != null) {
+            root.put("actor", actor(c.actor()));
+        }
+        root.put("action", action(c.action()));
+        if (c.resource() != null) {
+            root.put("resource", resource(c.resource()));
+        }
+        if (c.target() != null) {
+            root.put("target", target(c.target()));
+        }
+        if (c.context() != null) {
+            root.put("context", context(c.context()));
+        }
+        if (!c.attributes().isEmpty()) {
+            root.put("attributes", new LinkedHashMap<>(c.attributes()));
+        }
+        return root;
+    }
+
+    public static void write(JsonGenerator g, ActionContext c) throws IOException {
+        JsonValues.write(g, toTree(c), false);
+    }
+
+    public static byte[] toBytes(ActionContext c) {
+        return Json.write(g -> write(g, c));
+    }
+
+    /**
+     * {@code sha256:<hex>} of the canonical form: object keys sorted, no whitespace. Two contexts that
+     * mean the same (whatever their key order on the wire) have the same hash.
+     */
+    public static String canonicalHash(ActionContext c) {
+        byte[] canonical = Json.write(g -> JsonValues.write(g, toTree(c), true));
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    public static String toJsonString(ActionContext c) {
+        return new String(toBytes(c), StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Object> actor(Actor a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "id", a.id());
+        put(m, "type", a.type());
+        put(m, "roles", a.roles());
+        put(m, "groups", a.groups());
+        put(m, "on_behalf_of", a.onBehalfOf());
+        m.putAll(a.attributes());
+        return m;
+    }
+
+    private static Map<String, Object> action(Action a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "name", a.name());
+        put(m, "command", a.command());
+        put(m, "intent", a.intent());
+        m.putAll(a.attributes());
+        return m;
+    }
+
+    private static Map<String, Object> resource(Resource r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "type", r.type());
+        put(m, "id", r.id());
+        put(m, "classification", r.classification());
+        put(m, "environment", r.environment());
+        put(m, "region", r.region());
+        put(m, "owner", r.owner());
+        m.putAll(r.attributes());
+        return m;
+    }
+
+    private static Map<String, Object> target(Target t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "region", t.region());
+        put(m, "endpoint", t.endpoint());
+        m.putAll(t.attributes());
+        return m;
+    }
+
+    private static Map<String, Object> context(Context c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        put(m, "model_id", c.modelId());
+        put(m, "dataset_origin", c.datasetOrigin());
+        put(m, "compliance_tags", c.complianceTags());
+        put(m, "source_ip", c.sourceIp());
+        put(m, "time", c.time() == null ? null : c.time().toString());
+        m.putAll(c.attributes());
+        return m;
+    }
+
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value == null || (value instanceof List<?> l && l.isEmpty())) {
+            return;
+        }
+        m.put(key, value);
+    }
+}

@@ -1,0 +1,344 @@
+package dev.countersign.rules.json;
+
+import static dev.countersign.rules.json.JsonValues.child;
+import static dev.countersign.rules.json.JsonValues.describe;
+import static dev.countersign.rules.json.JsonValues.invalid;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.countersign.rules.model.Action;
+import dev.countersign.rules.model.ActionContext;
+import dev.countersign.rules.model.Actor;
+import dev.countersign.rules.model.Context;
+import dev.countersign.rules.model.Resource;
+import dev.countersign.rules.model.Target;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an action context from JSON (or YAML) in one streaming pass. Field names are snake_case.
+ * A field the model has no property for is kept in the {@code attributes} of its part (or of the
+ * context, at the top level), never dropped. Every problem is an {@link InvalidInputException}
+ * naming the JSON pointer of the offending value: a wrong type, a malformed document, a missing
+ * {@code action.name}, nesting deeper than the limit, or a duplicate key.
+ *
+ * <p>Top-level fields named in {@code envelope} are not part of the action context: they are read as
+ * free values and returned beside it (the server's {@code approval_id}, {@code callback_url}).
+ */
+public final class ActionContextReader {
+    public static final int DEFAULT_MAX_DEPTH = 32;
+
+    private final int maxDepth;
+    private final Set<String> envelope;
+
+    public ActionContextReader() {
+        this(DEFAULT_MAX_DEPTH, Set.of());
+    }
+
+    public ActionContextReader(int maxDepth, Set<String> envelope) {
+        this.maxDepth = maxDepth;
+        this.envelope = Set.copyOf(envelope);
+    }
+
+    /** An action context and the envelope fields that came with it. */
+    public record Parsed(ActionContext context, Map<String, Object> envelope) {
+    }
+
+    /** Reads a whole JSON document holding one action context. */
+    public ActionContext read(byte[] json) {
+        return readDocument(json).context();
+    }
+
+    /** Reads a whole JSON document holding one action context and, possibly, envelope fields. */
+    public Parsed readDocument(byte[] json) {
+        try (JsonParser p = Json.parser(json)) {
+            try {
+                p.nextToken();
+                if (p.currentToken() == null) {
+                    throw new InvalidInputException("invalid_input", "", "the body is empty; expected an action context object", 0, 0);
+                }
+                Parsed parsed = readObject(p);
+                JsonToken trailing = p.nextToken();
+                if (trailing != null) {
+                    throw invalid(p, "invalid_json", "", "unexpected " + describe(trailing) + " after the action context");
+                }
+                return parsed;
+            } catch (StreamConstraintsException e) {
+                throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
+            } catch (JsonProcessingException e) {
+                throw malformed(p, e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads the object at the parser's current token (which must be {@code START_OBJECT}) and leaves
+     * the parser on its {@code END_OBJECT}. Malformed input surfaces as {@link JsonProcessingException}.
+     */
+    public Parsed readObject(JsonParser p) throws IOException {
+        String root = "";
+        expectObject(p, root);
+        Actor actor = null;
+        Action action = null;
+        Resource resource = null;
+        Target target = null;
+        Context context = null;
+        Map<String, Object> attributes = null;
+        Map<String, Object> unknown = null;
+        Map<String, Object> env = Collections.emptyMap();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String at = child(root, field);
+            switch (field) {
+                case "actor" -> actor = readActor(p, at);
+                case "action" -> action = readAction(p, at);
+                case "resource" -> resource = readResource(p, at);
+                case "target" -> target = readTarget(p, at);
+                case "context" -> context = readContext(p, at);
+                case "attributes" -> attributes = readAttributes(p, at);
+                default -> {
+                    Object value = JsonValues.read(p, at, 2, maxDepth);
+                    if (envelope.contains(field)) {
+                        if (env.isEmpty()) {
+                            env = new LinkedHashMap<>();
+                        }
+                        env.put(field, value);
+                    } else {
+                        unknown = put(unknown, field, value);
+                    }
+                }
+            }
+        }
+        if (action == null) {
+            throw invalid(p, "invalid_input", "/action", "required: the action, with at least its name");
+        }
+        if (unknown != null) {
+            Map<String, Object> merged = attributes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(attributes);
+            for (Map.Entry<String, Object> e : unknown.entrySet()) {
+                if (merged.containsKey(e.getKey())) {
+                    throw invalid(p, "invalid_input", child(root, e.getKey()),
+                            "given both at the top level and in /attributes; send it once");
+                }
+                merged.put(e.getKey(), e.getValue());
+            }
+            attributes = merged;
+        }
+        return new Parsed(new ActionContext(actor, action, resource, target, context, attributes), env);
+    }
+
+    private Actor readActor(JsonParser p, String at) throws IOException {
+        if (isNull(p)) {
+            return null;
+        }
+        expectObject(p, at);
+        String id = null, type = null, onBehalfOf = null;
+        List<String> roles = null, groups = null;
+        Map<String, Object> extra = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String fat = child(at, field);
+            switch (field) {
+                case "id" -> id = string(p, fat);
+                case "type" -> type = string(p, fat);
+                case "roles" -> roles = strings(p, fat);
+                case "groups" -> groups = strings(p, fat);
+                case "on_behalf_of" -> onBehalfOf = string(p, fat);
+                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+            }
+        }
+        return new Actor(id, type, roles, groups, onBehalfOf, extra);
+    }
+
+    private Action readAction(JsonParser p, String at) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            throw invalid(p, "invalid_input", at, "required: the action, with at least its name");
+        }
+        expectObject(p, at);
+        String name = null, command = null, intent = null;
+        Map<String, Object> extra = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String fat = child(at, field);
+            switch (field) {
+                case "name" -> name = string(p, fat);
+                case "command" -> command = string(p, fat);
+                case "intent" -> intent = string(p, fat);
+                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+            }
+        }
+        if (name == null || name.isBlank()) {
+            throw invalid(p, "invalid_input", at + "/name", "required: a non-empty action name such as \"data.export\"");
+        }
+        return new Action(name, command, intent, extra);
+    }
+
+    private Resource readResource(JsonParser p, String at) throws IOException {
+        if (isNull(p)) {
+            return null;
+        }
+        expectObject(p, at);
+        String type = null, id = null, classification = null, environment = null, region = null, owner = null;
+        Map<String, Object> extra = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String fat = child(at, field);
+            switch (field) {
+                case "type" -> type = string(p, fat);
+                case "id" -> id = string(p, fat);
+                case "classification" -> classification = string(p, fat);
+                case "environment" -> environment = string(p, fat);
+                case "region" -> region = string(p, fat);
+                case "owner" -> owner = string(p, fat);
+                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+            }
+        }
+        return new Resource(type, id, classification, environment, region, owner, extra);
+    }
+
+    private Target readTarget(JsonParser p, String at) throws IOException {
+        if (isNull(p)) {
+            return null;
+        }
+        expectObject(p, at);
+        String region = null, endpoint = null;
+        Map<String, Object> extra = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String fat = child(at, field);
+            switch (field) {
+                case "region" -> region = string(p, fat);
+                case "endpoint" -> endpoint = string(p, fat);
+                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+            }
+        }
+        return new Target(region, endpoint, extra);
+    }
+
+    private Context readContext(JsonParser p, String at) throws IOException {
+        if (isNull(p)) {
+            return null;
+        }
+        expectObject(p, at);
+        String modelId = null, datasetOrigin = null, sourceIp = null;
+        List<String> tags = null;
+        OffsetDateTime time = null;
+        Map<String, Object> extra = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            String fat = child(at, field);
+            switch (field) {
+                case "model_id" -> modelId = string(p, fat);
+                case "dataset_origin" -> datasetOrigin = string(p, fat);
+                case "compliance_tags" -> tags = strings(p, fat);
+                case "source_ip" -> sourceIp = string(p, fat);
+                case "time" -> time = time(p, fat);
+                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+            }
+        }
+        return new Context(modelId, datasetOrigin, tags, sourceIp, time, extra);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> readAttributes(JsonParser p, String at) throws IOException {
+        if (isNull(p)) {
+            return null;
+        }
+        expectObject(p, at);
+        return (Map<String, Object>) JsonValues.read(p, at, 2, maxDepth);
+    }
+
+    private static boolean isNull(JsonParser p) {
+        return p.currentToken() == JsonToken.VALUE_NULL;
+    }
+
+    private static void expectObject(JsonParser p, String at) {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw invalid(p, "invalid_input", at, "expected an object, got " + describe(p.currentToken()));
+        }
+    }
+
+    private static String string(JsonParser p, String at) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw invalid(p, "invalid_input", at, "expected a string, got " + describe(t));
+    }
+
+    private static List<String> strings(JsonParser p, String at) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.START_ARRAY) {
+            throw invalid(p, "invalid_input", at, "expected an array of strings, got " + describe(t));
+        }
+        List<String> values = new ArrayList<>();
+        int index = 0;
+        for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+            if (item != JsonToken.VALUE_STRING) {
+                throw invalid(p, "invalid_input", at + "/" + index, "expected a string, got " + describe(item));
+            }
+            values.add(p.getText());
+            index++;
+        }
+        return values;
+    }
+
+    private static OffsetDateTime time(JsonParser p, String at) throws IOException {
+        String text = string(p, at);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text);
+        } catch (DateTimeParseException e) {
+            throw invalid(p, "invalid_input", at,
+                    "expected an ISO-8601 date-time with an offset, such as \"2026-11-21T09:30:00Z\", got \"" + text + "\"");
+        }
+    }
+
+    private static Map<String, Object> put(Map<String, Object> map, String key, Object value) {
+        Map<String, Object> m = map == null ? new LinkedHashMap<>() : map;
+        m.put(key, value);
+        return m;
+    }
+
+    private static InvalidInputException malformed(JsonParser p, JsonProcessingException e) {
+        String pointer;
+        try {
+            pointer = p.getParsingContext().pathAsPointer().toString();
+        } catch (RuntimeException ignored) {
+            pointer = "";
+        }
+        var loc = e.getLocation();
+        String message = e.getOriginalMessage();
+        int cut = message.indexOf('\n');
+        if (cut > 0) {
+            message = message.substring(0, cut);
+        }
+        return new InvalidInputException("invalid_json", pointer, "malformed JSON: " + message,
+                loc == null ? 0 : Math.max(loc.getLineNr(), 0), loc == null ? 0 : Math.max(loc.getColumnNr(), 0));
+    }
+}
