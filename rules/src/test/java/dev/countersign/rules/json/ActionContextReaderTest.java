@@ -1,0 +1,116 @@
+package dev.countersign.rules.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.countersign.rules.model.ActionContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+class ActionContextReaderTest {
+    private static final ActionContextReader READER = new ActionContextReader();
+
+    static final String FULL = """
+            {
+              "actor":    {"id": "agent:etl-bot", "type": "agent", "roles": ["etl"], "groups": [], "on_behalf_of": "alice@example.com", "team": "data"},
+              "action":   {"name": "data.export", "command": "COPY customers TO 's3://x'", "intent": "quarterly report"},
+              "resource": {"type": "table", "id": "prod.customers", "classification": "pii", "environment": "production", "region": "eu-west-1", "owner": "crm", "tags": {"cost": 12.5}},
+              "target":   {"region": "us-east-1", "endpoint": "s3://x"},
+              "context":  {"model_id": "gpt-4.1", "dataset_origin": "crm", "compliance_tags": ["gdpr"], "source_ip": "10.1.2.3", "time": "2026-11-21T09:30:00+01:00"},
+              "attributes": {"ticket": "T-1", "rows": 20000},
+              "priority": "high"
+            }""";
+
+    @SuppressWarnings("unchecked")
+    @TestFactory
+    Stream<DynamicTest> badInputsAreRejectedWithCodePointerAndMessage() throws IOException {
+        List<Map<String, String>> corpus = new YAMLMapper().readValue(
+                Path.of("src/test/resources/inputs/bad_inputs.yaml").toFile(), List.class);
+        assertTrue(corpus.size() >= 25);
+        return corpus.stream().map(c -> DynamicTest.dynamicTest("body [" + c.get("body") + "]", () -> {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> READER.read(c.get("body").getBytes(StandardCharsets.UTF_8)));
+            assertEquals(c.get("code"), e.code(), e.describe());
+            assertEquals(c.get("pointer"), e.pointer(), e.describe());
+            assertTrue(e.getMessage().contains(c.get("message")), () -> "message was: " + e.getMessage());
+            if (c.containsKey("absent")) {
+                assertTrue(!e.getMessage().contains(c.get("absent")), () -> "the message repeats the input: " + e.getMessage());
+            }
+        }));
+    }
+
+    @Test
+    void readsEveryFieldAndKeepsUnknownOnesInAttributes() {
+        ActionContext c = READER.read(FULL.getBytes(StandardCharsets.UTF_8));
+        assertEquals("agent:etl-bot", c.actor().id());
+        assertEquals(List.of("etl"), c.actor().roles());
+        assertEquals("alice@example.com", c.actor().onBehalfOf());
+        assertEquals(Map.of("team", "data"), c.actor().attributes());
+        assertEquals("quarterly report", c.action().intent());
+        assertEquals(Map.of("tags", Map.of("cost", 12.5)), c.resource().attributes());
+        assertEquals("s3://x", c.target().endpoint());
+        assertEquals(OffsetDateTime.parse("2026-11-21T09:30:00+01:00"), c.context().time());
+        assertEquals(List.of("gdpr"), c.context().complianceTags());
+        assertEquals(Map.of("ticket", "T-1", "rows", 20000, "priority", "high"), c.attributes());
+    }
+
+    @Test
+    void writingAndReadingBackLosesNothing() {
+        ActionContext c = READER.read(FULL.getBytes(StandardCharsets.UTF_8));
+        ActionContext again = READER.read(ActionContextJson.toBytes(c));
+        assertEquals(c, again);
+    }
+
+    @Test
+    void listsAnswerNullLookupsAndAbsentPartsAreNull() {
+        ActionContext c = READER.read("{\"action\": {\"name\": \"x\"}, \"actor\": {\"roles\": [\"a\"]}}".getBytes(StandardCharsets.UTF_8));
+        assertTrue(!c.actor().roles().contains(null));
+        assertTrue(c.actor().groups().isEmpty());
+        assertNull(c.resource());
+        assertNull(c.target());
+        assertNull(c.context());
+    }
+
+    @Test
+    void canonicalHashIgnoresKeyOrderAndWhitespaceButNotValues() {
+        ActionContext a = READER.read("{\"action\":{\"name\":\"x\",\"intent\":\"y\"},\"actor\":{\"id\":\"a\"}}".getBytes(StandardCharsets.UTF_8));
+        ActionContext b = READER.read("{ \"actor\": {\"id\": \"a\"},\n \"action\": {\"intent\": \"y\", \"name\": \"x\"} }".getBytes(StandardCharsets.UTF_8));
+        ActionContext c = READER.read("{\"action\":{\"name\":\"x\",\"intent\":\"z\"},\"actor\":{\"id\":\"a\"}}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(ActionContextJson.canonicalHash(a), ActionContextJson.canonicalHash(b));
+        assertNotEquals(ActionContextJson.canonicalHash(a), ActionContextJson.canonicalHash(c));
+        assertTrue(ActionContextJson.canonicalHash(a).matches("sha256:[0-9a-f]{64}"));
+    }
+
+    @Test
+    void nestingDeeperThanTheLimitIsRejectedWithItsPath() {
+        String deep = "{\"action\":{\"name\":\"x\"},\"attributes\":{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}}";
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> READER.read(deep.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("too_deep", e.code());
+        assertTrue(e.pointer().startsWith("/attributes/a/0/0"), e.pointer());
+        String veryDeep = "{\"action\":{\"name\":\"x\"},\"attributes\":{\"a\":" + "[".repeat(400) + "]".repeat(400) + "}}";
+        assertEquals("too_deep", assertThrows(InvalidInputException.class,
+                () -> READER.read(veryDeep.getBytes(StandardCharsets.UTF_8))).code());
+    }
+
+    @Test
+    void envelopeFieldsAreReturnedBesideTheContext() {
+        ActionContextReader reader = new ActionContextReader(ActionContextReader.DEFAULT_MAX_DEPTH, Set.of("approval_id"));
+        ActionContextReader.Parsed p = reader.readDocument(
+                "{\"action\":{\"name\":\"x\"},\"approval_id\":\"apr_1\",\"other\":1}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Map.of("approval_id", "apr_1"), p.envelope());
+        assertEquals(Map.of("other", 1), p.context().attributes());
+    }
+}
