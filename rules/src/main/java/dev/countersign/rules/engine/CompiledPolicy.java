@@ -44,6 +44,7 @@ public final class CompiledPolicy {
             .thenComparing(Reason::message, Comparator.nullsFirst(Comparator.naturalOrder()));
 
     private static final Pattern FAILED_CONSTRAINT = Pattern.compile("Error evaluating constraint '(.*)' in", Pattern.DOTALL);
+    private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: (.*?)\\]\\s*(\\[Near|$)", Pattern.DOTALL);
 
     private final PolicyBundle bundle;
     private final InternalKnowledgeBase kieBase;
@@ -228,10 +229,26 @@ public final class CompiledPolicy {
         return null;
     }
 
-    /** The most telling message of a failure: the condition it names and the cause the engine wrapped. */
+    /**
+     * The most telling message of a failure: the condition it names, and the argument error the
+     * vocabulary raised (data paths, typed attributes, ttls) or else the cause the engine wrapped,
+     * without MVEL's decoration.
+     */
     private static String detail(Throwable failure) {
         Throwable cause = failure.getCause() != null && failure.getCause() != failure ? failure.getCause() : failure;
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String message = null;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalArgumentException && t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        if (message == null) {
+            message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            Matcher mvel = MVEL_ERROR.matcher(message);
+            if (mvel.find()) {
+                message = mvel.group(1);
+            }
+        }
         Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
         return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
     }

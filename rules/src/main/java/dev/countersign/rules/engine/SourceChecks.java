@@ -11,9 +11,11 @@ import java.util.regex.Pattern;
  * Checks of a rule file that Drools would only notice when a rule fires, made up front on the text
  * (comments blanked, positions kept): literal data paths must exist in the bundle's data with the
  * kind asked for; literal {@code requireApproval} arguments must be a group, a quorum of at least 1
- * and a positive ISO-8601 ttl; and consequences must not change the facts being decided
+ * and a positive ISO-8601 ttl; consequences must not change the facts being decided
  * ({@code insert}, {@code modify}, {@code update}, {@code delete}, {@code retract}), since a decision
- * is a pure function of its input.
+ * is a pure function of its input; and an untyped attribute must not be ordered
+ * ({@code attributes["rows"] > 10}): MVEL would coerce a string, a boolean or a list silently, so a
+ * malformed value could skip a limit; {@code number("rows")} fails closed instead.
  */
 final class SourceChecks {
     private static final String STRING = "\"((?:[^\"\\\\]|\\\\.)*)\"";
@@ -22,6 +24,8 @@ final class SourceChecks {
             "\\brequireApproval\\s*\\(\\s*" + STRING + "\\s*,\\s*(-?\\d+)\\s*,\\s*" + STRING);
     private static final Pattern FACT_CHANGE = Pattern.compile("(?<![\\w.$])(insert|insertLogical|modify|update|delete|retract)\\s*\\(");
     private static final Pattern CONSEQUENCE = Pattern.compile("(?m)^\\s*then\\b([\\s\\S]*?)^\\s*end\\b");
+    private static final Pattern ORDERED_ATTRIBUTE = Pattern.compile(
+            "\\battributes\\s*\\[\\s*\"([^\"]*)\"\\s*\\]\\s*(<=|>=|<|>)|(<=|>=|<|>)\\s*(?:\\$?\\w+\\s*\\.\\s*)?attributes\\s*\\[\\s*\"([^\"]*)\"");
 
     private SourceChecks() {
     }
@@ -66,9 +70,22 @@ final class SourceChecks {
                 errors.add(at(file, text, a.start(3) - 1, e.getMessage()));
             }
         }
-        Matcher c = CONSEQUENCE.matcher(text);
+        String code = blankStrings(text);
+        Matcher o = ORDERED_ATTRIBUTE.matcher(text);
+        while (o.find()) {
+            int at = o.group(1) != null ? o.start() : o.start(3);
+            if (code.charAt(at) == ' ' && text.charAt(at) != ' ') {
+                continue; // inside a string literal
+            }
+            String key = o.group(1) != null ? o.group(1) : o.group(4);
+            String operator = o.group(2) != null ? o.group(2) : o.group(3);
+            errors.add(at(file, text, at, "attributes[\"" + key + "\"] is ordered with '"
+                    + operator + "': a value that is not a number would be coerced or compared silently; write number(\""
+                    + key + "\") so that it fails closed"));
+        }
+        Matcher c = CONSEQUENCE.matcher(code);
         while (c.find()) {
-            Matcher f = FACT_CHANGE.matcher(text).region(c.start(1), c.end(1));
+            Matcher f = FACT_CHANGE.matcher(code).region(c.start(1), c.end(1));
             while (f.find()) {
                 errors.add(at(file, text, f.start(1), f.group(1) + "(...) changes the facts being decided; a consequence may"
                         + " only say allow, deny or requireApproval"));
@@ -86,6 +103,30 @@ final class SourceChecks {
             }
         }
         return new PolicyError(file.path(), line, offset - lineStart + 1, message);
+    }
+
+    /** The text with the contents of string literals replaced by spaces, quotes and positions kept. */
+    static String blankStrings(String text) {
+        StringBuilder out = new StringBuilder(text);
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            char ch = text.charAt(i);
+            if (ch == '"' || ch == '\'') {
+                int j = i + 1;
+                while (j < n && text.charAt(j) != ch && text.charAt(j) != '\n') {
+                    int step = text.charAt(j) == '\\' ? 2 : 1;
+                    for (int k = j; k < Math.min(j + step, n); k++) {
+                        out.setCharAt(k, ' ');
+                    }
+                    j += step;
+                }
+                i = j + 1;
+            } else {
+                i++;
+            }
+        }
+        return out.toString();
     }
 
     /** The text with comments replaced by spaces (newlines kept), string literals untouched. */

@@ -10,7 +10,7 @@ import java.util.Objects;
  * including any field this model has no property for.
  */
 public record ActionContext(Actor actor, Action action, Resource resource, Target target, Context context,
-                            Map<String, Object> attributes) {
+                            Map<String, Object> attributes) implements Attributed {
     public ActionContext {
         Objects.requireNonNull(action, "action");
         attributes = Parts.attributes(attributes);

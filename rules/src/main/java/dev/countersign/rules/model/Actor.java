@@ -8,7 +8,7 @@ import java.util.Map;
  * {@code attributes} keeps the fields of {@code actor} that have no property of their own.
  */
 public record Actor(String id, String type, List<String> roles, List<String> groups, String onBehalfOf,
-                    Map<String, Object> attributes) {
+                    Map<String, Object> attributes) implements Attributed {
     public Actor {
         roles = Parts.list(roles);
         groups = Parts.list(groups);

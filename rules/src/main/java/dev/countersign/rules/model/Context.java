@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code time} is whatever the caller sent (null when absent).
  */
 public record Context(String modelId, String datasetOrigin, List<String> complianceTags, String sourceIp,
-                      OffsetDateTime time, Map<String, Object> attributes) {
+                      OffsetDateTime time, Map<String, Object> attributes) implements Attributed {
     public Context {
         complianceTags = Parts.list(complianceTags);
         attributes = Parts.attributes(attributes);

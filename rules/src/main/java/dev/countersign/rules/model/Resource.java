@@ -4,7 +4,7 @@ import java.util.Map;
 
 /** What the action touches. */
 public record Resource(String type, String id, String classification, String environment, String region,
-                       String owner, Map<String, Object> attributes) {
+                       String owner, Map<String, Object> attributes) implements Attributed {
     public Resource {
         attributes = Parts.attributes(attributes);
     }

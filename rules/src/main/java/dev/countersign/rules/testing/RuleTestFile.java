@@ -17,13 +17,20 @@ public record RuleTestFile(String path, List<Case> cases) {
     }
 
     /**
-     * The expected verdict; the rule names that must be among the reasons (empty: not checked); and,
-     * when given, the approval requirement's groups, quorum and ttl (each null when not checked).
+     * The expected verdict; the rule names that must be among the reasons, and those that must not
+     * (empty: not checked); and, when given, the approval requirement's groups, quorum and ttl (each
+     * null when not checked). Expecting the reason {@code error} pins a failed evaluation.
      */
-    public record Expectation(Verdict verdict, List<String> reasons, List<String> groups, Map<String, Integer> quorum,
-                              Duration ttl) {
+    public record Expectation(Verdict verdict, List<String> reasons, List<String> notReasons, List<String> groups,
+                              Map<String, Integer> quorum, Duration ttl) {
         public Expectation {
             reasons = List.copyOf(reasons);
+            notReasons = List.copyOf(notReasons);
+        }
+
+        /** Whether the case expects the evaluation to fail (its reasons name {@code error}). */
+        public boolean expectsError() {
+            return reasons.contains(dev.countersign.rules.Reason.ERROR_RULE);
         }
     }
 }

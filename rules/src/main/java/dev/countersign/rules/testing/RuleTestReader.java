@@ -30,7 +30,8 @@ import java.util.Set;
  *     input: {actor: {id: "agent:etl", type: agent}, action: {name: data.export}}
  *     expect:
  *       verdict: needs_approval
- *       reasons: ["agents need approval for production exports"]
+ *       reasons: ["agents need approval for production exports"]   # must be among the reasons
+ *       not_reasons: ["exports are allowed"]                        # must not be
  *       approval: {groups: [data-governance], quorum: {data-governance: 1}, ttl: PT1H}
  * </pre>
  * A problem is reported as a {@link PolicyError} with the file, line and column; reading a file
@@ -131,6 +132,7 @@ public final class RuleTestReader {
         int column = p.currentTokenLocation().getColumnNr();
         Verdict verdict = null;
         List<String> reasons = List.of();
+        List<String> notReasons = List.of();
         List<String> groups = null;
         Map<String, Integer> quorum = null;
         Duration ttl = null;
@@ -147,6 +149,7 @@ public final class RuleTestReader {
                     }
                 }
                 case "reasons" -> reasons = texts(p, "rule names");
+                case "not_reasons" -> notReasons = texts(p, "rule names");
                 case "approval" -> {
                     approvalGiven = true;
                     expect(p, JsonToken.START_OBJECT, "the expected groups, quorum and ttl");
@@ -161,7 +164,7 @@ public final class RuleTestReader {
                         }
                     }
                 }
-                default -> throw new Problem(p, "unknown key '" + field + "' in expect; expected verdict, reasons, approval");
+                default -> throw new Problem(p, "unknown key '" + field + "' in expect; expected verdict, reasons, not_reasons, approval");
             }
         }
         if (verdict == null) {
@@ -170,7 +173,7 @@ public final class RuleTestReader {
         if (approvalGiven && verdict != Verdict.NEEDS_APPROVAL) {
             throw new Problem(line, column, "expect gives an approval but the verdict is " + verdict + "; approvals go with needs_approval");
         }
-        return new RuleTestFile.Expectation(verdict, reasons, groups, quorum, ttl);
+        return new RuleTestFile.Expectation(verdict, reasons, notReasons, groups, quorum, ttl);
     }
 
     private static Map<String, Integer> quorum(JsonParser p) throws IOException {

@@ -12,8 +12,9 @@ import java.util.TreeSet;
 
 /**
  * Runs a compiled bundle's rule tests. A case passes when the verdict is the expected one, every
- * expected rule name is among the reasons, and the approval requirement matches in each key given.
- * A case whose evaluation failed (a rule threw) is an error, whatever was expected.
+ * expected rule name is among the reasons and no unwanted one is, and the approval requirement
+ * matches in each key given. A case whose evaluation failed (a rule threw) is an error, unless it
+ * expects exactly that by naming the reason {@code error}.
  */
 public final class RuleTestRunner {
     private RuleTestRunner() {
@@ -65,9 +66,10 @@ public final class RuleTestRunner {
                 problems.add(r.message() + (r.source() == null ? "" : " (" + r.source() + ")"));
             }
         }
-        if (!problems.isEmpty()) {
+        if (!problems.isEmpty() && !expect.expectsError()) {
             return new CaseResult(file, c.name(), c.line(), Status.ERROR, expected, actual, problems);
         }
+        problems.clear();
         if (decision.verdict() != expect.verdict()) {
             problems.add("verdict: expected " + expect.verdict() + ", got " + decision.verdict());
         }
@@ -76,6 +78,11 @@ public final class RuleTestRunner {
         for (String wanted : expect.reasons()) {
             if (!ruleNames.contains(wanted)) {
                 problems.add("reasons: expected rule \"" + wanted + "\" among " + new TreeSet<>(ruleNames));
+            }
+        }
+        for (String unwanted : expect.notReasons()) {
+            if (ruleNames.contains(unwanted)) {
+                problems.add("reasons: rule \"" + unwanted + "\" should not be among " + new TreeSet<>(ruleNames));
             }
         }
         ApprovalRequirement got = decision.approval();
@@ -97,6 +104,9 @@ public final class RuleTestRunner {
         StringBuilder s = new StringBuilder(e.verdict().wireName());
         if (!e.reasons().isEmpty()) {
             s.append(" reasons ").append(e.reasons());
+        }
+        if (!e.notReasons().isEmpty()) {
+            s.append(" not reasons ").append(e.notReasons());
         }
         if (e.groups() != null || e.quorum() != null || e.ttl() != null) {
             s.append(" approval {");

@@ -1,0 +1,86 @@
+package dev.countersign.pdp.cli;
+
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import dev.countersign.rules.Decision;
+import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.json.ActionContextReader;
+import dev.countersign.rules.json.DecisionJson;
+import dev.countersign.rules.json.InvalidInputException;
+import dev.countersign.rules.json.Json;
+import dev.countersign.rules.model.ActionContext;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code countersign eval --bundle DIR --input FILE|-}: decides one action context and prints the decision. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Decide one action context with the bundle in DIR and print the decision as JSON, "
+                + "the same JSON the server answers.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = {"-b", "--bundle"}, required = true, paramLabel = "DIR", description = "The bundle directory.")
+    Path bundle;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
+            description = "A JSON file holding the action context, or - for standard input.")
+    String input;
+
+    @Option(names = "--package", defaultValue = "", paramLabel = "PKG",
+            description = "Decide with the rules of this package and those below it only (e.g. policies.export).")
+    String scope;
+
+    @Option(names = "--pretty", description = "Indent the JSON.")
+    boolean pretty;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        byte[] body;
+        try {
+            body = input.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(input));
+        } catch (NoSuchFileException e) {
+            err.println(input + ": no such file");
+            return CountersignCommand.BAD_INPUT;
+        } catch (IOException e) {
+            err.println(input + ": cannot be read: " + e.getMessage());
+            return CountersignCommand.BAD_INPUT;
+        }
+        ActionContext context;
+        try {
+            context = new ActionContextReader().read(body);
+        } catch (InvalidInputException e) {
+            String where = e.line() > 0 ? ":" + e.line() + ":" + e.column() : "";
+            err.println((input.equals("-") ? "<stdin>" : input) + where + ": " + e.code() + ": " + e.describe());
+            return CountersignCommand.BAD_INPUT;
+        }
+        CompiledPolicy policy = BundleOutput.compile(bundle, err);
+        if (policy == null) {
+            return CountersignCommand.INVALID_BUNDLE;
+        }
+        if (!scope.isEmpty() && !policy.covers(scope)) {
+            err.println("--package " + scope + ": no rules in this package or below it; packages are " + policy.packages());
+            return CountersignCommand.BAD_INPUT;
+        }
+        Decision decision = policy.evaluate(context, scope);
+        byte[] json = Json.write(g -> {
+            if (pretty) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
+            DecisionJson.write(g, decision);
+        });
+        out.println(new String(json, StandardCharsets.UTF_8));
+        out.flush();
+        return CountersignCommand.OK;
+    }
+}
