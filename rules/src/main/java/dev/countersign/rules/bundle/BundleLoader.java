@@ -76,15 +76,17 @@ public final class BundleLoader {
         List<SourceFile> rules = new ArrayList<>();
         List<SourceFile> dataDocs = new ArrayList<>();
         List<RuleTestFile> tests = new ArrayList<>();
-        List<SourceFile> decisive = new ArrayList<>();
+        List<SourceFile> all = new ArrayList<>();
         String name = null;
         Verdict defaultVerdict = Verdict.DENY;
         for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
             SourceFile file = new SourceFile(e.getKey(), e.getValue());
             String fileName = file.name();
+            if (isBundleFile(file.path())) {
+                all.add(file);
+            }
             if (fileName.endsWith(".drl")) {
                 rules.add(file);
-                decisive.add(file);
             } else if (isTestFile(fileName)) {
                 RuleTestFile parsed = RuleTestReader.read(file, errors);
                 if (parsed != null) {
@@ -92,9 +94,7 @@ public final class BundleLoader {
                 }
             } else if (isDataFile(fileName)) {
                 dataDocs.add(file);
-                decisive.add(file);
             } else if (isManifest(file.path())) {
-                decisive.add(file);
                 Manifest m = readManifest(file, errors);
                 if (m != null) {
                     name = m.name;
@@ -106,7 +106,7 @@ public final class BundleLoader {
         if (rules.isEmpty()) {
             errors.add(new PolicyError(".", 0, 0, "the bundle has no rule files (*.drl)"));
         }
-        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(decisive), errors);
+        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(all), errors);
     }
 
     static boolean isBundleFile(String relative) {

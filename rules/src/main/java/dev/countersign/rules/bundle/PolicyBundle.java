@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * A loaded policy bundle, not yet compiled: rule files, merged data, rule tests and the manifest's
  * name and default verdict. {@code revision} is {@code sha256:<hex>} over the paths and contents of
- * the files that decide (rule files, data documents, manifest), so equal bundles have equal revisions.
+ * every bundle file (rule files, data documents, manifest and rule tests), so equal bundles have
+ * equal revisions, and a changed test is a new revision that must pass before it is activated.
  * {@code problems} are what loading found wrong (unreadable or malformed data, tests, manifest); the
  * compiler reports them with its own, and such a bundle never compiles.
  */

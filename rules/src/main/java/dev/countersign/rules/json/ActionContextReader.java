@@ -84,11 +84,54 @@ public final class ActionContextReader {
     }
 
     /**
+     * Reads member {@code member} of a JSON document's top-level object as an action context (OPA's
+     * {@code {"input": {...}}}); other members are skipped. Pointers in errors start with
+     * {@code /member}. Answers null when the document has no such member.
+     */
+    public ActionContext readMember(byte[] json, String member) {
+        try (JsonParser p = Json.parser(json)) {
+            try {
+                JsonToken t = p.nextToken();
+                if (t == null) {
+                    throw new InvalidInputException("invalid_input", "", "the body is empty; expected {\"" + member + "\": {...}}", 0, 0);
+                }
+                expectObject(p, "");
+                ActionContext found = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    if (field.equals(member)) {
+                        found = p.currentToken() == JsonToken.VALUE_NULL ? null : readObject(p, "/" + member).context();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                JsonToken trailing = p.nextToken();
+                if (trailing != null) {
+                    throw invalid(p, "invalid_json", "", "unexpected " + describe(trailing) + " after the document");
+                }
+                return found;
+            } catch (StreamConstraintsException e) {
+                throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
+            } catch (JsonProcessingException e) {
+                throw malformed(p, e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Reads the object at the parser's current token (which must be {@code START_OBJECT}) and leaves
      * the parser on its {@code END_OBJECT}. Malformed input surfaces as {@link JsonProcessingException}.
      */
     public Parsed readObject(JsonParser p) throws IOException {
-        String root = "";
+        return readObject(p, "");
+    }
+
+    /** As {@link #readObject(JsonParser)}, with error pointers below {@code root} (e.g. {@code /input}). */
+    public Parsed readObject(JsonParser p, String root) throws IOException {
+        int base = root.isEmpty() ? 0 : (int) root.chars().filter(c -> c == '/').count();
         expectObject(p, root);
         Actor actor = null;
         Action action = null;
@@ -103,14 +146,14 @@ public final class ActionContextReader {
             p.nextToken();
             String at = child(root, field);
             switch (field) {
-                case "actor" -> actor = readActor(p, at);
-                case "action" -> action = readAction(p, at);
-                case "resource" -> resource = readResource(p, at);
-                case "target" -> target = readTarget(p, at);
-                case "context" -> context = readContext(p, at);
-                case "attributes" -> attributes = readAttributes(p, at);
+                case "actor" -> actor = readActor(p, at, base);
+                case "action" -> action = readAction(p, at, base);
+                case "resource" -> resource = readResource(p, at, base);
+                case "target" -> target = readTarget(p, at, base);
+                case "context" -> context = readContext(p, at, base);
+                case "attributes" -> attributes = readAttributes(p, at, base);
                 default -> {
-                    Object value = JsonValues.read(p, at, 2, maxDepth);
+                    Object value = JsonValues.read(p, at, base + 2, maxDepth);
                     if (envelope.contains(field)) {
                         if (env.isEmpty()) {
                             env = new LinkedHashMap<>();
@@ -123,7 +166,7 @@ public final class ActionContextReader {
             }
         }
         if (action == null) {
-            throw invalid(p, "invalid_input", "/action", "required: the action, with at least its name");
+            throw invalid(p, "invalid_input", root + "/action", "required: the action, with at least its name");
         }
         if (unknown != null) {
             Map<String, Object> merged = attributes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(attributes);
@@ -139,7 +182,7 @@ public final class ActionContextReader {
         return new Parsed(new ActionContext(actor, action, resource, target, context, attributes), env);
     }
 
-    private Actor readActor(JsonParser p, String at) throws IOException {
+    private Actor readActor(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
             return null;
         }
@@ -157,13 +200,13 @@ public final class ActionContextReader {
                 case "roles" -> roles = strings(p, fat);
                 case "groups" -> groups = strings(p, fat);
                 case "on_behalf_of" -> onBehalfOf = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Actor(id, type, roles, groups, onBehalfOf, extra);
     }
 
-    private Action readAction(JsonParser p, String at) throws IOException {
+    private Action readAction(JsonParser p, String at, int base) throws IOException {
         if (p.currentToken() == JsonToken.VALUE_NULL) {
             throw invalid(p, "invalid_input", at, "required: the action, with at least its name");
         }
@@ -178,7 +221,7 @@ public final class ActionContextReader {
                 case "name" -> name = string(p, fat);
                 case "command" -> command = string(p, fat);
                 case "intent" -> intent = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         if (name == null || name.isBlank()) {
@@ -187,7 +230,7 @@ public final class ActionContextReader {
         return new Action(name, command, intent, extra);
     }
 
-    private Resource readResource(JsonParser p, String at) throws IOException {
+    private Resource readResource(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
             return null;
         }
@@ -205,13 +248,13 @@ public final class ActionContextReader {
                 case "environment" -> environment = string(p, fat);
                 case "region" -> region = string(p, fat);
                 case "owner" -> owner = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Resource(type, id, classification, environment, region, owner, extra);
     }
 
-    private Target readTarget(JsonParser p, String at) throws IOException {
+    private Target readTarget(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
             return null;
         }
@@ -225,13 +268,13 @@ public final class ActionContextReader {
             switch (field) {
                 case "region" -> region = string(p, fat);
                 case "endpoint" -> endpoint = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Target(region, endpoint, extra);
     }
 
-    private Context readContext(JsonParser p, String at) throws IOException {
+    private Context readContext(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
             return null;
         }
@@ -250,19 +293,19 @@ public final class ActionContextReader {
                 case "compliance_tags" -> tags = strings(p, fat);
                 case "source_ip" -> sourceIp = string(p, fat);
                 case "time" -> time = time(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, 3, maxDepth));
+                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Context(modelId, datasetOrigin, tags, sourceIp, time, extra);
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> readAttributes(JsonParser p, String at) throws IOException {
+    private Map<String, Object> readAttributes(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
             return null;
         }
         expectObject(p, at);
-        return (Map<String, Object>) JsonValues.read(p, at, 2, maxDepth);
+        return (Map<String, Object>) JsonValues.read(p, at, base + 2, maxDepth);
     }
 
     private static boolean isNull(JsonParser p) {

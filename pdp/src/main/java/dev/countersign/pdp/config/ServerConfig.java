@@ -1,0 +1,66 @@
+package dev.countersign.pdp.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a node needs to start, from {@code countersign.yaml}, the environment and flags
+ * (flags win over the environment, which wins over the file). See {@link ConfigLoader} for the keys.
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        int eventLoops,
+        long maxBodyBytes,
+        int maxDepth,
+        Path bundle,
+        Path dataDir,
+        List<ClientConfig> clients,
+        List<String> auditMask,
+        long auditMaxFileBytes,
+        boolean watch,
+        Duration reloadDebounce,
+        ForwardAuth forwardAuth,
+        Duration decisionRetention,
+        int decisionMaxRecords,
+        String node) {
+
+    public ServerConfig {
+        clients = List.copyOf(clients);
+        auditMask = List.copyOf(auditMask);
+    }
+
+    /** How {@code /v1/authz/forward} turns a gateway's request into an action context. */
+    public record ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources) {
+        public ForwardAuth {
+            trustedSources = List.copyOf(trustedSources);
+        }
+    }
+
+    /** Whether callers must present a bearer token (some client is configured). */
+    public boolean authenticates() {
+        return !clients.isEmpty();
+    }
+
+    /** Whether {@code host} is a loopback address (or resolves only to one). */
+    public boolean bindsLoopbackOnly() {
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask,
+                auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node);
+    }
+}

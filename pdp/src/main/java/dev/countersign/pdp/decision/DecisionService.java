@@ -1,0 +1,114 @@
+package dev.countersign.pdp.decision;
+
+import dev.countersign.pdp.http.Caller;
+import dev.countersign.pdp.metrics.ServerMetrics;
+import dev.countersign.pdp.policy.PolicyService;
+import dev.countersign.rules.ApprovalRequirement;
+import dev.countersign.rules.Decision;
+import dev.countersign.rules.Reason;
+import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.json.ActionContextJson;
+import dev.countersign.rules.model.ActionContext;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Deciding one action, the one way every endpoint does it: evaluate with the active policy, count
+ * it, keep its record for {@code GET /v1/decisions/{id}}, and append it to the audit trail with the
+ * input masked. {@code via} says which API asked (decisions, data_api, forward_auth).
+ */
+public final class DecisionService {
+    private final PolicyService policies;
+    private final DecisionRecords records;
+    private final AuditTrail audit;
+    private final InputMask mask;
+    private final ServerMetrics metrics;
+    private final String node;
+
+    public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
+                           ServerMetrics metrics, String node) {
+        this.policies = policies;
+        this.records = records;
+        this.audit = audit;
+        this.mask = mask;
+        this.metrics = metrics;
+        this.node = node;
+    }
+
+    /** Decides {@code context} with the rules of {@code scope} ("" for all), as asked by {@code caller} through {@code via}. */
+    public Future<Decided> decide(ActionContext context, String scope, Caller caller, String via) {
+        CompiledPolicy policy = policies.active();
+        long started = System.nanoTime();
+        Decision decision = policy.evaluate(context, scope);
+        long nanos = System.nanoTime() - started;
+        metrics.decision(decision.verdict(), nanos);
+        Decided decided = new Decided(decision, Map.of());
+        Map<String, Object> record = record(decided, context, scope, caller, via, nanos);
+        records.put(decision.decisionId(), record);
+        audit.append(record);
+        return Future.succeededFuture(decided);
+    }
+
+    /** The recorded decision, or a null result. */
+    public Future<Map<String, Object>> find(String decisionId) {
+        return records.get(decisionId);
+    }
+
+    public PolicyService policies() {
+        return policies;
+    }
+
+    private Map<String, Object> record(Decided decided, ActionContext context, String scope, Caller caller, String via, long nanos) {
+        Decision d = decided.decision();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("type", "decision");
+        r.put("decision_id", d.decisionId());
+        r.put("time", Instant.now().toString());
+        r.put("node", node);
+        r.put("caller", caller.name());
+        r.put("via", via);
+        if (!scope.isEmpty()) {
+            r.put("package", scope);
+        }
+        r.put("input", mask.apply(ActionContextJson.toTree(context)));
+        r.put("input_sha256", ActionContextJson.canonicalHash(context));
+        r.put("verdict", d.verdict().wireName());
+        r.put("reasons", reasons(d.reasons()));
+        if (d.approval() != null) {
+            r.put("approval", approval(d.approval(), decided.approvalExtras()));
+        }
+        r.put("bundle_revision", d.bundleRevision());
+        r.put("evaluation_us", nanos / 1000.0);
+        return r;
+    }
+
+    /** Reasons as plain maps, in wire form. */
+    public static List<Object> reasons(List<Reason> reasons) {
+        List<Object> list = new ArrayList<>(reasons.size());
+        for (Reason reason : reasons) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("rule", reason.rule());
+            m.put("package", reason.packageName());
+            m.put("verdict", reason.verdict().wireName());
+            m.put("message", reason.message());
+            if (reason.source() != null) {
+                m.put("source", reason.source());
+            }
+            list.add(m);
+        }
+        return list;
+    }
+
+    /** An approval requirement as a plain map in wire form, after the workflow's own fields. */
+    public static Map<String, Object> approval(ApprovalRequirement a, Map<String, Object> extras) {
+        Map<String, Object> m = new LinkedHashMap<>(extras);
+        m.put("groups", a.groups());
+        m.put("quorum", a.quorum());
+        m.put("ttl", a.ttl().toString());
+        return m;
+    }
+}

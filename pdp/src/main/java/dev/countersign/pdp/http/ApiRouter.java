@@ -1,0 +1,146 @@
+package dev.countersign.pdp.http;
+
+import static dev.countersign.pdp.config.Scope.ADMIN;
+import static dev.countersign.pdp.config.Scope.DECIDE;
+import static dev.countersign.pdp.config.Scope.REVIEW;
+
+import dev.countersign.pdp.config.Scope;
+import dev.countersign.pdp.metrics.ServerMetrics;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The route table: every route of the API on one line, each wrapped alike (named for metrics, its
+ * body bounded, authenticated with the scopes it needs), and one failure handler that turns any
+ * failure into a JSON error. Health and metrics need no credentials.
+ */
+public final class ApiRouter {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
+    private static final Set<Scope> ANY_SCOPE = EnumSet.allOf(Scope.class);
+    private static final Set<Scope> PUBLIC = Set.of();
+
+    /** The handlers of each API resource. */
+    public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
+                           ForwardAuthHandler forwardAuth, PoliciesHandler policies) {
+    }
+
+    private final Router router;
+    private final Authenticator authenticator;
+    private final BodyHandler body;
+
+    private ApiRouter(Vertx vertx, Authenticator authenticator, long maxBodyBytes) {
+        this.router = Router.router(vertx);
+        this.authenticator = authenticator;
+        this.body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    }
+
+    public static Router create(Vertx vertx, Authenticator authenticator, ServerMetrics metrics, long maxBodyBytes, Handlers h) {
+        ApiRouter api = new ApiRouter(vertx, authenticator, maxBodyBytes);
+        api.router.route().handler((PlatformHandler) ctx -> measure(ctx, metrics));
+
+        api.route(HttpMethod.GET, "/health", "health.live", PUBLIC, h.health()::getLive);
+        api.route(HttpMethod.GET, "/health/ready", "health.ready", PUBLIC, h.health()::getReady);
+        api.route(HttpMethod.GET, "/metrics", "metrics", PUBLIC, h.metrics()::getMetrics);
+        api.route(HttpMethod.POST, "/v1/decisions", "decisions.create", Set.of(DECIDE), h.decisions()::createDecision);
+        api.route(HttpMethod.GET, "/v1/decisions/:id", "decisions.get", Set.of(DECIDE, ADMIN), h.decisions()::getDecision);
+        api.route(HttpMethod.POST, "/v1/data", "data.v1", Set.of(DECIDE), h.data()::postDataV1);
+        api.route(HttpMethod.POST, "/v1/data/*", "data.v1", Set.of(DECIDE), h.data()::postDataV1);
+        api.route(HttpMethod.GET, "/v1/data", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
+        api.route(HttpMethod.GET, "/v1/data/*", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
+        api.route(HttpMethod.POST, "/v0/data/*", "data.v0", Set.of(DECIDE), h.data()::postDataV0);
+        api.route(null, "/v1/authz/forward*", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
+        api.route(HttpMethod.GET, "/v1/policies", "policies.get", ANY_SCOPE, h.policies()::getPolicies);
+        api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", Set.of(ADMIN), h.policies()::reloadPolicies);
+
+        api.router.route().failureHandler(ApiRouter::failed);
+        api.router.errorHandler(404, ctx -> Responses.error(ctx, new ApiError(404, "not_found",
+                "no route " + ctx.request().method() + " " + ctx.request().path())));
+        api.router.errorHandler(405, ctx -> Responses.error(ctx, new ApiError(405, "method_not_allowed",
+                ctx.request().method() + " is not allowed on " + ctx.request().path())));
+        return api.router;
+    }
+
+    /**
+     * Adds one route: {@code method} null matches every method; {@code scopes} empty means no
+     * credentials are needed; otherwise the caller needs one of {@code scopes}. Routes whose handler
+     * authenticates by itself (forward-auth) pass {@link #PUBLIC}.
+     */
+    private void route(HttpMethod method, String path, String name, Set<Scope> scopes, Handler<RoutingContext> handler) {
+        Route route = method == null ? router.route(path) : router.route(method, path);
+        route.handler((PlatformHandler) ctx -> {
+            ctx.put(RouteNames.KEY, name);
+            ctx.next();
+        });
+        if (method == HttpMethod.POST || method == HttpMethod.PUT) {
+            route.handler(body);
+        }
+        if (!scopes.isEmpty()) {
+            route.handler(ctx -> authorize(ctx, scopes));
+        }
+        route.handler(ctx -> {
+            try {
+                handler.handle(ctx);
+            } catch (ApiError e) {
+                ctx.fail(e);
+            }
+        });
+    }
+
+    private void authorize(RoutingContext ctx, Set<Scope> scopes) {
+        Caller caller = authenticator.authenticate(Authenticator.bearer(ctx.request().getHeader("Authorization")));
+        if (caller == null) {
+            ctx.fail(ApiError.unauthorized(ctx.request().getHeader("Authorization") == null
+                    ? "send a client token as Authorization: Bearer <token>"
+                    : "the bearer token is not one of a configured client"));
+            return;
+        }
+        for (Scope scope : scopes) {
+            if (caller.has(scope)) {
+                ctx.put(Caller.CONTEXT_KEY, caller);
+                ctx.next();
+                return;
+            }
+        }
+        ctx.fail(ApiError.forbidden("client " + caller.name() + " may not " + ctx.request().method() + " " + ctx.request().path()
+                + "; it needs the scope " + scopes.stream().map(Scope::wireName).sorted().collect(Collectors.joining(" or "))));
+    }
+
+    private static void measure(RoutingContext ctx, ServerMetrics metrics) {
+        long started = System.nanoTime();
+        ctx.addEndHandler(done -> {
+            String route = ctx.get(RouteNames.KEY);
+            metrics.request(route == null ? RouteNames.UNMATCHED : route, ctx.request().method().name(),
+                    ctx.response().getStatusCode(), System.nanoTime() - started);
+        });
+        ctx.next();
+    }
+
+    /** The one failure handler: API errors as they are, body limits as 413, anything else as a logged 500. */
+    private static void failed(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure instanceof ApiError e) {
+            Responses.error(ctx, e);
+            return;
+        }
+        int status = ctx.statusCode();
+        if (status == 413) {
+            Responses.error(ctx, new ApiError(413, "body_too_large", "the request body is larger than this server accepts"));
+        } else if (status >= 400 && status < 500) {
+            Responses.error(ctx, new ApiError(status, "bad_request", failure == null ? "the request cannot be handled" : failure.getMessage()));
+        } else {
+            LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+            Responses.error(ctx, new ApiError(500, "internal", "the server failed to handle the request; the failure is logged"));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.countersign.pdp.http;
+
+import dev.countersign.pdp.decision.Decided;
+import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.rules.json.ActionContextReader;
+import dev.countersign.rules.json.DecisionJson;
+import dev.countersign.rules.json.InvalidInputException;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+
+/** {@code POST /v1/decisions} (decide one action) and {@code GET /v1/decisions/{id}} (a recorded decision). */
+public final class DecisionsHandler {
+    /** Fields of a decision request that are not part of the action context. */
+    public static final Set<String> ENVELOPE = Set.of("approval_id", "callback_url");
+
+    private final DecisionService decisions;
+    private final ActionContextReader reader;
+
+    public DecisionsHandler(DecisionService decisions, int maxDepth) {
+        this.decisions = decisions;
+        this.reader = new ActionContextReader(maxDepth, ENVELOPE);
+    }
+
+    public void createDecision(RoutingContext ctx) {
+        ActionContextReader.Parsed input = read(reader, Responses.jsonBody(ctx));
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
+        decisions.decide(input.context(), "", caller, "decisions")
+                .onSuccess(decided -> respond(ctx, decided))
+                .onFailure(ctx::fail);
+    }
+
+    public void getDecision(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        decisions.find(id).onSuccess(record -> {
+            if (record == null) {
+                ctx.fail(ApiError.notFound("no decision " + id + " is recorded (unknown, or older than the retention time)"));
+            } else {
+                Responses.value(ctx, 200, record);
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    static void respond(RoutingContext ctx, Decided decided) {
+        Responses.json(ctx, 200, g -> {
+            g.writeStartObject();
+            DecisionJson.writeFields(g, decided.decision(), decided.approvalExtras());
+            g.writeEndObject();
+        });
+    }
+
+    /** Reads an action context, turning a bad one into a 400 that names the problem and where it is. */
+    static ActionContextReader.Parsed read(ActionContextReader reader, byte[] body) {
+        try {
+            return reader.readDocument(body);
+        } catch (InvalidInputException e) {
+            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.countersign.pdp.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import dev.countersign.rules.json.Json;
+import dev.countersign.rules.json.JsonValues;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+
+/** Writing JSON answers, and the checks every JSON body goes through. */
+public final class Responses {
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
+    private Responses() {
+    }
+
+    /** Answers {@code status} with the JSON {@code body} writes; {@code ?pretty=true} indents it. */
+    public static void json(RoutingContext ctx, int status, Json.IoConsumer<JsonGenerator> body) {
+        boolean pretty = "true".equals(ctx.request().getParam("pretty"));
+        byte[] bytes = Json.write(g -> {
+            if (pretty) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
+            body.accept(g);
+        });
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
+    }
+
+    /** Answers {@code status} with a value made of maps, lists and scalars. */
+    public static void value(RoutingContext ctx, int status, Object value) {
+        json(ctx, status, g -> JsonValues.write(g, value, false));
+    }
+
+    /** Writes an API error as {@code {"code", "message", "location"?}}. */
+    public static void error(RoutingContext ctx, ApiError e) {
+        if (ctx.response().headWritten()) {
+            ctx.response().reset();
+            return;
+        }
+        if (e.status() == 401) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"countersign\"");
+        }
+        json(ctx, e.status(), g -> {
+            g.writeStartObject();
+            g.writeStringField("code", e.code());
+            g.writeStringField("message", e.getMessage());
+            if (e.location() != null) {
+                g.writeStringField("location", e.location());
+            }
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * The request body, refusing a content type other than JSON (415). A request without a content
+     * type is read as JSON.
+     */
+    public static byte[] jsonBody(RoutingContext ctx) {
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        if (type != null && !isJson(type)) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be JSON, sent with Content-Type: application/json (got "
+                    + type + ")");
+        }
+        Buffer body = ctx.body().buffer();
+        return body == null ? new byte[0] : body.getBytes();
+    }
+
+    static boolean isJson(String contentType) {
+        String media = contentType.split(";", 2)[0].trim().toLowerCase();
+        return media.equals("application/json") || media.endsWith("+json") || media.equals("text/json");
+    }
+}

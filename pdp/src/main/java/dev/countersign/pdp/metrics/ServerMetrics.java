@@ -1,0 +1,116 @@
+package dev.countersign.pdp.metrics;
+
+import dev.countersign.rules.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every metric the node exposes at {@code /metrics} (Prometheus text format), named here once:
+ * request latency per route, decisions by verdict, evaluation time, the active bundle revision,
+ * reloads and their failures, and the JVM. Other parts register gauges through {@link #gauge}.
+ */
+public final class ServerMetrics {
+    private static final Duration[] LATENCY_BUCKETS = {
+            Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofSeconds(5), Duration.ofSeconds(30)};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final Map<Verdict, Counter> decisions = new EnumMap<>(Verdict.class);
+    private final Timer evaluation;
+    private final Counter reloads;
+    private final Counter reloadFailures;
+    private final MultiGauge bundle;
+
+    public ServerMetrics() {
+        for (Verdict v : Verdict.values()) {
+            decisions.put(v, Counter.builder("countersign_decisions").description("Decisions made, by verdict")
+                    .tag("verdict", v.wireName()).register(registry));
+        }
+        evaluation = Timer.builder("countersign_evaluation").description("Time to evaluate one action context with the rules")
+                .serviceLevelObjectives(Duration.ofNanos(1_000), Duration.ofNanos(2_000), Duration.ofNanos(5_000),
+                        Duration.ofNanos(10_000), Duration.ofNanos(25_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000),
+                        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(10))
+                .register(registry);
+        reloads = Counter.builder("countersign_bundle_reloads").description("Bundle reload attempts").register(registry);
+        reloadFailures = Counter.builder("countersign_bundle_reload_failures")
+                .description("Bundle reloads rejected because the bundle did not compile or its rule tests failed").register(registry);
+        bundle = MultiGauge.builder("countersign_bundle").description("The active bundle: 1, with its revision as a label")
+                .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Records one HTTP request on a route of the route table ({@code route} is its template). */
+    public void request(String route, String method, int status, long nanos) {
+        String key = route + ' ' + method + ' ' + status;
+        Timer timer = requestTimers.get(key);
+        if (timer == null) {
+            timer = requestTimers.computeIfAbsent(key, k -> Timer.builder("countersign_http_server_requests")
+                    .description("HTTP requests by route, method and status")
+                    .tags("route", route, "method", method, "status", Integer.toString(status))
+                    .serviceLevelObjectives(LATENCY_BUCKETS)
+                    .register(registry));
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void decision(Verdict verdict, long evaluationNanos) {
+        decisions.get(verdict).increment();
+        evaluation.record(evaluationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void reloaded(boolean rejected) {
+        reloads.increment();
+        if (rejected) {
+            reloadFailures.increment();
+        }
+    }
+
+    /** Publishes the active bundle's revision (and rule count) as {@code countersign_bundle{revision=...} 1}. */
+    public void activeBundle(String revision, String name, int rules) {
+        bundle.register(List.of(MultiGauge.Row.of(Tags.of("revision", revision, "name", name), 1)), true);
+        gauge("countersign_bundle_rules", "Rules in the active bundle", () -> rules);
+    }
+
+    /** Registers (or replaces) a gauge reading {@code value}. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        registry.find(name).gauges().forEach(registry::remove);
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** Registers a counter whose value is read from {@code source} (for counts kept elsewhere, e.g. the audit log). */
+    public <T> void functionCounter(String name, String description, T source, ToDoubleFunction<T> count) {
+        io.micrometer.core.instrument.FunctionCounter.builder(name, source, count).description(description).register(registry);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

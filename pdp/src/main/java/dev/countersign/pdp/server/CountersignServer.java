@@ -1,0 +1,193 @@
+package dev.countersign.pdp.server;
+
+import dev.countersign.pdp.audit.AuditLog;
+import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.decision.InputMask;
+import dev.countersign.pdp.decision.LocalDecisionRecords;
+import dev.countersign.pdp.http.ApiRouter;
+import dev.countersign.pdp.http.Authenticator;
+import dev.countersign.pdp.http.DataApiHandler;
+import dev.countersign.pdp.http.DecisionsHandler;
+import dev.countersign.pdp.http.ForwardAuthHandler;
+import dev.countersign.pdp.http.HealthHandler;
+import dev.countersign.pdp.http.MetricsHandler;
+import dev.countersign.pdp.http.PoliciesHandler;
+import dev.countersign.pdp.metrics.ServerMetrics;
+import dev.countersign.pdp.policy.PolicyService;
+import dev.countersign.rules.engine.CompiledPolicy;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Countersign node: its Vert.x instance, the policy service, the audit log, and one HTTP
+ * server per event loop on the configured address. {@link #start} refuses to listen beyond loopback
+ * without configured clients.
+ */
+public final class CountersignServer {
+    private static final Logger LOG = LoggerFactory.getLogger(CountersignServer.class);
+
+    private final ServerConfig config;
+    private final Vertx vertx;
+    private final PolicyService policies;
+    private final AuditLog audit;
+    private final ServerMetrics metrics;
+    private final int port;
+
+    private CountersignServer(ServerConfig config, Vertx vertx, PolicyService policies, AuditLog audit, ServerMetrics metrics, int port) {
+        this.config = config;
+        this.vertx = vertx;
+        this.policies = policies;
+        this.audit = audit;
+        this.metrics = metrics;
+        this.port = port;
+    }
+
+    /** Starts a node with Vert.x defaults for {@code config}. */
+    public static Future<CountersignServer> start(ServerConfig config) {
+        return start(config, new VertxOptions());
+    }
+
+    /** Starts a node; {@code base} lets tests tighten, e.g., the blocked-event-loop warning. */
+    public static Future<CountersignServer> start(ServerConfig config, VertxOptions base) {
+        if (!config.authenticates() && !config.bindsLoopbackOnly()) {
+            return Future.failedFuture(new IllegalStateException("refusing to listen on " + config.host()
+                    + " without clients: anyone who can reach it could ask for decisions and read them. Configure clients"
+                    + " (name, token_sha256, scopes) in the configuration file, or bind 127.0.0.1"));
+        }
+        Vertx vertx = Vertx.vertx(new VertxOptions(base).setEventLoopPoolSize(config.eventLoops()));
+        ServerMetrics metrics = new ServerMetrics();
+        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics);
+        return policies.start()
+                .compose(attempt -> vertx.executeBlocking(() -> {
+                    Files.createDirectories(config.dataDir());
+                    AuditLog.Options defaults = AuditLog.Options.defaults();
+                    return AuditLog.open(config.dataDir().resolve("audit"),
+                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued()));
+                }, false))
+                .compose(audit -> deploy(config, vertx, policies, audit, metrics))
+                .onFailure(failure -> {
+                    policies.close();
+                    vertx.close();
+                });
+    }
+
+    private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, PolicyService policies, AuditLog audit,
+                                                    ServerMetrics metrics) {
+        Authenticator authenticator = new Authenticator(config.clients());
+        DecisionService decisions = new DecisionService(policies,
+                new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(), Clock.systemUTC()),
+                audit::append, new InputMask(config.auditMask()), metrics, config.node());
+        metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
+        metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
+        metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
+                a -> a.status().writeFailures());
+        metrics.functionCounter("countersign_audit_records_dropped", "Audit records dropped because the queue was full", audit,
+                a -> a.status().dropped());
+        HealthHandler health = new HealthHandler(List.of(
+                new HealthHandler.Check("bundle", () -> {
+                    CompiledPolicy p = policies.active();
+                    return p == null ? HealthHandler.Status.down(Map.of("error", "no bundle is active"))
+                            : HealthHandler.Status.up(Map.of("revision", p.revision(), "rules", p.rules().size()));
+                }),
+                new HealthHandler.Check("audit", () -> {
+                    AuditLog.Status s = audit.status();
+                    return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
+                            : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
+                })));
+        String version = "countersign " + String.valueOf(CountersignServer.class.getPackage().getImplementationVersion());
+        ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
+                new DecisionsHandler(decisions, config.maxDepth()),
+                new DataApiHandler(decisions, config.maxDepth(), version),
+                new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
+                new PoliciesHandler(policies));
+        Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
+        return listen(vertx, config, routes, 3).map(port -> {
+            if (config.watch()) {
+                policies.watch(config.reloadDebounce());
+            }
+            LOG.info("Countersign {} listening on http://{}:{} (node {}, bundle {} revision {}, {} rules; audit log {}; {})",
+                    version, config.host(), port, config.node(), config.bundle(), policies.active().revision(),
+                    policies.active().rules().size(), config.dataDir().resolve("audit"),
+                    config.authenticates() ? config.clients().size() + " clients"
+                            : "no clients configured: loopback only, callers are not authenticated");
+            return new CountersignServer(config, vertx, policies, audit, metrics, port);
+        });
+    }
+
+    /**
+     * Deploys one HTTP server per event loop, all on one port (Vert.x shares a port among servers that
+     * ask for the same one). Port 0 asks for a free port first, so that every server asks for the
+     * same; if another process takes it meanwhile, a new one is picked.
+     */
+    private static Future<Integer> listen(Vertx vertx, ServerConfig config, Function<Vertx, Router> routes,
+                                          int attempts) {
+        int port;
+        try {
+            port = config.port() != 0 ? config.port() : freePort(config.host());
+        } catch (IOException e) {
+            return Future.failedFuture(e);
+        }
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), port, routes), new DeploymentOptions().setInstances(config.eventLoops()))
+                .map(id -> port)
+                .recover(failure -> config.port() == 0 && attempts > 1 && failure instanceof BindException
+                        ? listen(vertx, config, routes, attempts - 1)
+                        : Future.failedFuture(failure instanceof BindException
+                        ? new IllegalStateException("cannot listen on " + config.host() + ":" + port + ": " + failure.getMessage()
+                        + " (is another node running there?)", failure)
+                        : failure));
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public PolicyService policies() {
+        return policies;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Stops serving, then flushes and closes the audit log. */
+    public Future<Void> stop() {
+        return vertx.close().andThen(done -> {
+            policies.close();
+            audit.close();
+            LOG.info("Countersign node {} stopped", config.node());
+        });
+    }
+}

@@ -1,0 +1,36 @@
+package dev.countersign.pdp.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.function.Function;
+
+/** One HTTP server on one event loop; a node deploys one per event loop, all on the same port. */
+final class HttpVerticle extends VerticleBase {
+    private final String host;
+    private final int port;
+    private final Function<io.vertx.core.Vertx, Router> routes;
+    private HttpServer server;
+
+    HttpVerticle(String host, int port, Function<io.vertx.core.Vertx, Router> routes) {
+        this.host = host;
+        this.port = port;
+        this.routes = routes;
+    }
+
+    @Override
+    public Future<?> start() {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setHandle100ContinueAutomatically(true)
+                .setCompressionSupported(false);
+        return vertx.createHttpServer(options).requestHandler(routes.apply(vertx)).listen().onSuccess(s -> server = s);
+    }
+
+    int actualPort() {
+        return server.actualPort();
+    }
+}

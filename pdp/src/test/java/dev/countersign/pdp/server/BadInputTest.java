@@ -1,0 +1,98 @@
+package dev.countersign.pdp.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input gets a 4xx whose JSON says what is wrong and where, never a 5xx, and the node stays up.
+ * The body corpus is the engine's ({@code rules/src/test/resources/inputs/bad_inputs.yaml}), sent
+ * over HTTP; the rest are HTTP-level faults.
+ */
+class BadInputTest {
+    @TempDir
+    static Path dir;
+    static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start(TestNode.config(dir, Path.of("../policies"), List.of(), List.of()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        assertEquals(200, node.get("/health/ready", null).statusCode(), "the node is still ready after all the bad input");
+        node.close();
+    }
+
+    @SuppressWarnings("unchecked")
+    @TestFactory
+    Stream<DynamicTest> everyBadBodyIsA400NamingTheProblem() throws Exception {
+        List<Map<String, String>> corpus = new YAMLMapper().readValue(
+                Path.of("../rules/src/test/resources/inputs/bad_inputs.yaml").toFile(), List.class);
+        return corpus.stream().map(c -> DynamicTest.dynamicTest("body [" + c.get("body") + "]", () -> {
+            HttpResponse<Buffer> r = node.post("/v1/decisions", c.get("body"), null);
+            assertEquals(400, r.statusCode(), r.bodyAsString());
+            JsonObject error = r.bodyAsJsonObject();
+            assertEquals(c.get("code"), error.getString("code"));
+            assertTrue(error.getString("message").contains(c.get("message")), error.getString("message"));
+            if (!c.get("pointer").isEmpty()) {
+                assertEquals(c.get("pointer"), error.getString("location"));
+                assertTrue(error.getString("message").startsWith(c.get("pointer") + ": "), error.getString("message"));
+            }
+        }));
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413() throws Exception {
+        String big = "{\"action\": {\"name\": \"x\"}, \"attributes\": {\"blob\": \"" + "x".repeat(70 * 1024) + "\"}}";
+        HttpResponse<Buffer> r = node.post("/v1/decisions", big, null);
+        assertEquals(413, r.statusCode());
+        assertEquals("body_too_large", r.bodyAsJsonObject().getString("code"));
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIs415() throws Exception {
+        HttpResponse<Buffer> r = node.client.post("/v1/decisions").putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(Buffer.buffer("action=x")).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(415, r.statusCode());
+        JsonObject error = r.bodyAsJsonObject();
+        assertEquals("unsupported_media_type", error.getString("code"));
+        assertTrue(error.getString("message").contains("application/json"));
+    }
+
+    @Test
+    void anUnknownRouteIs404AndAWrongMethodIs405() throws Exception {
+        HttpResponse<Buffer> missing = node.get("/v1/nothing", null);
+        assertEquals(404, missing.statusCode());
+        assertEquals("not_found", missing.bodyAsJsonObject().getString("code"));
+        HttpResponse<Buffer> wrong = node.get("/v1/decisions", null);
+        assertEquals(405, wrong.statusCode());
+        assertEquals("method_not_allowed", wrong.bodyAsJsonObject().getString("code"));
+        HttpResponse<Buffer> put = node.client.put("/v1/policies").send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(405, put.statusCode());
+    }
+
+    @Test
+    void aRequestWithoutABodyIsA400() throws Exception {
+        HttpResponse<Buffer> r = node.client.post("/v1/decisions").send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(400, r.statusCode());
+        assertNotNull(r.bodyAsJsonObject().getString("message"));
+    }
+}
