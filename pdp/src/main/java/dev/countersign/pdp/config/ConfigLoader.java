@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  *   - {name: carol-cli, token_sha256: "...", scopes: [review], reviewer: carol@example.com}
  * audit: {mask: ["/action/command"], max_file_bytes: 67108864}
  * reload: {watch: true, debounce: PT0.3S}
- * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: []}
+ * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
@@ -106,12 +106,17 @@ public final class ConfigLoader {
         Duration debounce = r.duration(reload, "reload.debounce", Duration.ofMillis(300));
 
         JsonNode forward = r.object(root, "forward_auth");
-        r.keys(forward, "forward_auth", Set.of("identity_header", "actor_type", "package", "trusted_sources"));
+        r.keys(forward, "forward_auth", Set.of("identity_header", "actor_type", "package", "trusted_sources", "trusted_hops"));
+        int trustedHops = r.integer(forward, "forward_auth.trusted_hops", 1);
+        if (trustedHops < 1) {
+            throw new ConfigException(source + ": forward_auth.trusted_hops must be at least 1 (the gateway itself)");
+        }
         ServerConfig.ForwardAuth forwardAuth = new ServerConfig.ForwardAuth(
                 r.text(forward, "forward_auth.identity_header", "X-Forwarded-User"),
                 r.text(forward, "forward_auth.actor_type", "human"),
                 r.text(forward, "forward_auth.package", ""),
-                r.texts(forward, "forward_auth.trusted_sources"));
+                r.texts(forward, "forward_auth.trusted_sources"),
+                trustedHops);
         for (String cidr : forwardAuth.trustedSources()) {
             if (!Cidr.isValid(cidr)) {
                 throw new ConfigException(source + ": forward_auth.trusted_sources entry \"" + cidr + "\" is not an address or CIDR block such as 10.0.0.0/8");

@@ -33,10 +33,23 @@ public record ServerConfig(
         auditMask = List.copyOf(auditMask);
     }
 
-    /** How {@code /v1/authz/forward} turns a gateway's request into an action context. */
-    public record ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources) {
+    /**
+     * How {@code /v1/authz/forward} turns a gateway's request into an action context.
+     * {@code trustedHops} is the number of proxies (the gateway included) whose {@code X-Forwarded-For}
+     * entries are trusted: the client address is the entry that many places from the right.
+     */
+    public record ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources,
+                              int trustedHops) {
         public ForwardAuth {
             trustedSources = List.copyOf(trustedSources);
+            if (trustedHops < 1) {
+                throw new IllegalArgumentException("forward_auth.trusted_hops must be at least 1");
+            }
+        }
+
+        /** One trusted hop: the gateway itself. */
+        public ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources) {
+            this(identityHeader, actorType, packageScope, trustedSources, 1);
         }
     }
 

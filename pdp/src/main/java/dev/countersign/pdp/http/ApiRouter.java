@@ -59,7 +59,8 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/v1/data", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
         api.route(HttpMethod.GET, "/v1/data/*", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
         api.route(HttpMethod.POST, "/v0/data/*", "data.v0", Set.of(DECIDE), h.data()::postDataV0);
-        api.route(null, "/v1/authz/forward*", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
+        api.route(null, "/v1/authz/forward", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
+        api.route(null, "/v1/authz/forward/*", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
         api.route(HttpMethod.GET, "/v1/policies", "policies.get", ANY_SCOPE, h.policies()::getPolicies);
         api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", Set.of(ADMIN), h.policies()::reloadPolicies);
 

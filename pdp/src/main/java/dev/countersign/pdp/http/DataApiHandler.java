@@ -27,7 +27,7 @@ import java.util.Set;
  * <li>A path that names no package answers 200 without a {@code result}, as OPA does for an undefined document.</li>
  * <li>{@code POST /v0/data/{path}} takes the input itself as the body and answers the value itself;
  * an undefined document is a 404.</li>
- * <li>{@code ?pretty=true} indents; {@code ?metrics=true} adds timings; {@code ?provenance=true} adds the revision.</li>
+ * <li>{@code ?pretty=true} indents; {@code ?metrics=true} adds timings under OPA's names; {@code ?provenance=true} adds the revision.</li>
  * </ul>
  */
 public final class DataApiHandler {
@@ -60,7 +60,14 @@ public final class DataApiHandler {
         long started = System.nanoTime();
         Target target = resolve(ctx);
         String query = ctx.request().getParam("input");
-        ActionContext input = query == null ? null : readInput(("{\"input\":" + query + "}").getBytes(StandardCharsets.UTF_8));
+        ActionContext input = null;
+        if (query != null) {
+            try {
+                input = reader.read(query.getBytes(StandardCharsets.UTF_8));
+            } catch (InvalidInputException e) {
+                throw ApiError.badRequest(e.code(), "/input" + e.pointer() + ": " + e.getMessage(), "/input" + e.pointer());
+            }
+        }
         answerV1(ctx, target, input, started);
     }
 
@@ -104,7 +111,7 @@ public final class DataApiHandler {
                 body.put("result", value);
             }
             if ("true".equals(ctx.request().getParam("metrics"))) {
-                body.put("metrics", Map.of("timer_server_handler_ns", evaluated - started, "timer_eval_ns", evaluated - evaluating));
+                body.put("metrics", Map.of("timer_server_handler_ns", evaluated - started, "timer_rego_query_eval_ns", evaluated - evaluating));
             }
             if ("true".equals(ctx.request().getParam("provenance"))) {
                 body.put("provenance", Map.of("version", version,

@@ -14,6 +14,7 @@ import dev.countersign.rules.model.Actor;
 import dev.countersign.rules.model.Context;
 import dev.countersign.rules.model.Resource;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -26,18 +27,20 @@ import java.util.stream.Collectors;
 
 /**
  * Forward-auth for gateways, at {@code /v1/authz/forward} with any method. The original request is
- * read in one gateway's style, chosen by the header (or path) that names its URI: Traefik's
- * {@code X-Forwarded-Uri} with {@code X-Forwarded-Method/-Proto/-Host}; NGINX {@code auth_request}'s
- * {@code X-Original-URI} with {@code X-Original-Method} (host from {@code X-Original-Host},
- * {@code X-Forwarded-Host} or {@code Host}); or, for Envoy's ext_authz HTTP service (configured with
+ * read in one gateway's style, chosen by what names its URI: Traefik's {@code X-Forwarded-Uri}, with
+ * {@code X-Forwarded-Method/-Proto/-Host}; NGINX {@code auth_request}'s {@code X-Original-URI}, with
+ * {@code X-Original-Method} (host from {@code X-Original-Host}, {@code X-Forwarded-Host} or
+ * {@code Host}); or, for Envoy's ext_authz HTTP service (configured with
  * {@code path_prefix: /v1/authz/forward}), the check request itself: its method, its path after the
- * prefix, and its {@code Host}. Headers of the other styles are ignored: NGINX and Envoy pass the
- * client's own headers along, so a client could otherwise rename the request it is making. A request
- * that names its URI in two styles is refused (400 {@code ambiguous_request}), which the gateway
- * turns into a refusal. It becomes the action context {@code action.name = http.<method>},
+ * prefix, and its {@code Host}. The other styles' headers are ignored: NGINX and Envoy pass their
+ * client's headers along, so a client could otherwise rename the request it makes. A request whose
+ * URI is named in two styles is refused (400 {@code ambiguous_request}), so the gateway refuses it.
+ *
+ * <p>The request becomes the action context {@code action.name = http.<method>},
  * {@code resource = {type: http, id: host + path}} (host, path, query and scheme also as resource
- * attributes), {@code actor.id} from the configured identity header, and {@code context.source_ip}
- * from {@code X-Forwarded-For}.
+ * attributes; the host in lower case and without its port, whichever header names it),
+ * {@code actor.id} from the configured identity header, and {@code context.source_ip} from
+ * {@code X-Forwarded-For}.
  *
  * <p>Answers 200 for allow, 403 for deny, and 403 with {@code X-Countersign-Approval} for
  * needs_approval; {@code X-Countersign-Decision-Id}, {@code -Verdict} and {@code -Reasons} (rule names,
@@ -126,28 +129,29 @@ public final class ForwardAuthHandler {
         if (traefikUri != null) {
             method = first(r.getHeader("X-Forwarded-Method"), r.method().name());
             uri = traefikUri;
-            host = first(r.getHeader("X-Forwarded-Host"), authority);
+            host = hostOf(first(r.getHeader("X-Forwarded-Host"), authority));
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         } else if (nginxUri != null) {
             method = first(r.getHeader("X-Original-Method"), r.method().name());
             uri = nginxUri;
-            host = first(r.getHeader("X-Original-Host"), r.getHeader("X-Forwarded-Host"), authority);
+            host = hostOf(first(r.getHeader("X-Original-Host"), r.getHeader("X-Forwarded-Host"), authority));
             scheme = first(r.getHeader("X-Original-Proto"), r.getHeader("X-Forwarded-Proto"));
         } else {
             method = r.method().name();
             uri = envoyUri == null ? "/" : envoyUri;
-            host = authority;
+            host = hostOf(authority);
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         }
         int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
         String query = q < 0 ? null : uri.substring(q + 1);
-        if (path.isEmpty()) {
-            path = "/";
-        }
+        String path = HttpPaths.normalize(rawPath);
         Map<String, Object> resourceAttributes = new LinkedHashMap<>();
         resourceAttributes.put("host", host);
         resourceAttributes.put("path", path);
+        if (!path.equals(rawPath)) {
+            resourceAttributes.put("raw_path", rawPath);
+        }
         if (query != null) {
             resourceAttributes.put("query", query);
         }
@@ -156,18 +160,42 @@ public final class ForwardAuthHandler {
         }
         String identity = r.getHeader(config.identityHeader());
         Actor actor = identity == null || identity.isBlank() ? null : new Actor(identity.trim(), config.actorType(), null, null, null, null);
-        String forwardedFor = r.getHeader("X-Forwarded-For");
-        String sourceIp = forwardedFor != null ? forwardedFor.split(",")[0].trim()
-                : r.remoteAddress() == null ? null : r.remoteAddress().hostAddress();
+        String sourceIp = clientAddress(r.getHeader("X-Forwarded-For"), config.trustedHops());
+        if (sourceIp == null && r.remoteAddress() != null) {
+            sourceIp = r.remoteAddress().hostAddress();
+        }
         Context context = sourceIp == null ? null : new Context(null, null, null, sourceIp, null, null);
         return new ActionContext(actor, new Action("http." + method.toLowerCase(Locale.ROOT), null, null, null),
                 new Resource("http", (host == null ? "" : host) + path, null, null, null, null, resourceAttributes), null, context, null);
+    }
+
+    /** A host as rules see it, the same in every style: lower case, without a port. */
+    private static String hostOf(String authority) {
+        if (authority == null) {
+            return null;
+        }
+        HostAndPort parsed = HostAndPort.parseAuthority(authority, -1);
+        return (parsed == null ? authority : parsed.host()).toLowerCase(Locale.ROOT);
     }
 
     /** Envoy sends the original path (which starts with a slash) after its path prefix; null when there is none. */
     private static String envoyUri(HttpServerRequest r) {
         String uri = r.uri();
         return uri.startsWith(PREFIX + "/") ? uri.substring(PREFIX.length()) : null;
+    }
+
+    /**
+     * The client's address in {@code X-Forwarded-For}: each proxy appends the address it received
+     * the request from, so entries to the left of the trusted proxies' own can be forged by the
+     * client; the one {@code trustedHops} places from the right is the first that cannot.
+     */
+    static String clientAddress(String forwardedFor, int trustedHops) {
+        if (forwardedFor == null || forwardedFor.isBlank()) {
+            return null;
+        }
+        String[] hops = forwardedFor.split(",");
+        String entry = hops[Math.max(0, hops.length - trustedHops)].trim();
+        return entry.isEmpty() ? null : entry;
     }
 
     private static void respond(RoutingContext ctx, Decided decided) {

@@ -109,7 +109,7 @@ public final class CountersignServer {
                     return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
                 })));
-        String version = "countersign " + String.valueOf(CountersignServer.class.getPackage().getImplementationVersion());
+        String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
                 new DecisionsHandler(decisions, config.maxDepth()),
                 new DataApiHandler(decisions, config.maxDepth(), version),
@@ -120,7 +120,7 @@ public final class CountersignServer {
             if (config.watch()) {
                 policies.watch(config.reloadDebounce());
             }
-            LOG.info("Countersign {} listening on http://{}:{} (node {}, bundle {} revision {}, {} rules; audit log {}; {})",
+            LOG.info("{} listening on http://{}:{} (node {}, bundle {} revision {}, {} rules; audit log {}; {})",
                     version, config.host(), port, config.node(), config.bundle(), policies.active().revision(),
                     policies.active().rules().size(), config.dataDir().resolve("audit"),
                     config.authenticates() ? config.clients().size() + " clients"
@@ -156,6 +156,12 @@ public final class CountersignServer {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
+    }
+
+    /** {@code countersign <version>}, or a development build's name. */
+    public static String version() {
+        String v = CountersignServer.class.getPackage().getImplementationVersion();
+        return "countersign " + (v == null ? "(development build)" : v);
     }
 
     public int port() {
