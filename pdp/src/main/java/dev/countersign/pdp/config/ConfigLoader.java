@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.countersign.cluster.ClusterSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -36,11 +37,17 @@ import java.util.regex.Pattern;
  * reload: {watch: true, debounce: PT0.3S}
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
+ * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"]}
+ *          # or kubernetes: {service_name: countersign, namespace: security}
+ * reviewers:
+ *   security: [{id: carol@example.com, slack: U0CAROL, teams: "6f1c...-aad-object-id"}, {id: dan@example.com}]
+ * approvals: {callback_secret: "${CALLBACK_SECRET}", max_wait: PT5M, sweep_interval: PT1S}
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
  * {@code COUNTERSIGN_PORT}, {@code COUNTERSIGN_BUNDLE}, {@code COUNTERSIGN_DATA_DIR} and
- * {@code COUNTERSIGN_NODE} override the file; command-line flags override both. Unknown keys are
+ * {@code COUNTERSIGN_NODE}, {@code COUNTERSIGN_CLUSTER_PORT} and {@code COUNTERSIGN_CLUSTER_MEMBERS}
+ * (comma-separated) override the file; command-line flags override both. Unknown keys are
  * errors, so a misspelt key never silently falls back to a default. Relative paths are relative to
  * the working directory.
  */
@@ -68,7 +75,8 @@ public final class ConfigLoader {
         }
         substitute(root, "", env, source);
         Reader r = new Reader(source);
-        r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions"));
+        r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
+                "cluster", "reviewers", "approvals"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -129,8 +137,91 @@ public final class ConfigLoader {
         int maxRecords = r.integer(decisions, "decisions.max_records", 100_000);
 
         String node = first(null, env.get("COUNTERSIGN_NODE"), r.text(server, "server.node", defaultNode(port)));
+        ClusterSettings cluster = cluster(r, r.object(root, "cluster"), env, maxRecords);
+        ReviewerDirectory reviewers = reviewers(r, root.get("reviewers"));
+        for (ClientConfig c : clients) {
+            if (c.reviewer() != null && !reviewers.knows(c.reviewer())) {
+                throw new ConfigException(source + ": client " + c.name() + " votes as reviewer " + c.reviewer()
+                        + ", who is in no group of reviewers");
+            }
+        }
+        JsonNode approvals = r.object(root, "approvals");
+        r.keys(approvals, "approvals", Set.of("callback_secret", "max_wait", "sweep_interval"));
+        String secret = r.text(approvals, "approvals.callback_secret", null);
+        if (secret != null && secret.length() < 16) {
+            throw new ConfigException(source + ": approvals.callback_secret must be at least 16 characters");
+        }
+        ServerConfig.Approvals approvalSettings = new ServerConfig.Approvals(secret,
+                r.duration(approvals, "approvals.max_wait", Duration.ofMinutes(5)),
+                r.duration(approvals, "approvals.sweep_interval", Duration.ofSeconds(1)));
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
-                debounce, forwardAuth, retention, maxRecords, node);
+                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings);
+    }
+
+    private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env, int maxRecords) throws ConfigException {
+        r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes"));
+        String name = r.text(c, "cluster.name", "countersign");
+        String host = r.text(c, "cluster.host", "127.0.0.1");
+        int port = env.containsKey("COUNTERSIGN_CLUSTER_PORT") ? parsePort(env.get("COUNTERSIGN_CLUSTER_PORT"), "COUNTERSIGN_CLUSTER_PORT")
+                : r.integer(c, "cluster.port", 5701);
+        List<String> members = new ArrayList<>();
+        String fromEnv = env.get("COUNTERSIGN_CLUSTER_MEMBERS");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            for (String m : fromEnv.split(",")) {
+                if (!m.isBlank()) {
+                    members.add(m.trim());
+                }
+            }
+        } else {
+            members.addAll(r.texts(c, "cluster.members"));
+        }
+        for (String m : members) {
+            if (!m.matches("[^:\\s]+:\\d{1,5}")) {
+                throw new ConfigException(r.source + ": cluster member \"" + m + "\" must be host:port, e.g. 127.0.0.1:5701 (no ranges)");
+            }
+        }
+        ClusterSettings.Kubernetes kubernetes = null;
+        JsonNode k = c.get("kubernetes");
+        if (k != null && !k.isNull()) {
+            r.keys(k, "cluster.kubernetes", Set.of("service_name", "namespace"));
+            kubernetes = new ClusterSettings.Kubernetes(r.required(k, "cluster.kubernetes.service_name"),
+                    r.text(k, "cluster.kubernetes.namespace", null));
+            if (!members.isEmpty()) {
+                throw new ConfigException(r.source + ": cluster.members and cluster.kubernetes exclude each other");
+            }
+        }
+        return new ClusterSettings(name, host, port, members, kubernetes, maxRecords);
+    }
+
+    private static ReviewerDirectory reviewers(Reader r, JsonNode node) throws ConfigException {
+        if (node == null || node.isNull()) {
+            return ReviewerDirectory.empty();
+        }
+        if (!node.isObject()) {
+            throw new ConfigException(r.source + ": reviewers must map group names to lists of reviewers");
+        }
+        Map<String, List<ReviewerDirectory.Reviewer>> groups = new java.util.LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> group = fields.next();
+            String at = "reviewers." + group.getKey();
+            if (!group.getValue().isArray()) {
+                throw new ConfigException(r.source + ": " + at + " must be a list of {id, slack, teams}");
+            }
+            List<ReviewerDirectory.Reviewer> members = new ArrayList<>();
+            int i = 0;
+            for (JsonNode m : group.getValue()) {
+                String mat = at + "[" + i++ + "]";
+                if (!m.isObject()) {
+                    throw new ConfigException(r.source + ": " + mat + " must be a mapping such as {id: carol@example.com, slack: U0CAROL}");
+                }
+                r.keys(m, mat, Set.of("id", "slack", "teams"));
+                members.add(new ReviewerDirectory.Reviewer(r.required(m, mat + ".id"), r.text(m, mat + ".slack", null),
+                        r.text(m, mat + ".teams", null)));
+            }
+            groups.put(group.getKey(), members);
+        }
+        return new ReviewerDirectory(groups);
     }
 
     private static List<ClientConfig> clients(Reader r, JsonNode list) throws ConfigException {

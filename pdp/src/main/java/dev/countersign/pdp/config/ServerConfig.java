@@ -1,5 +1,6 @@
 package dev.countersign.pdp.config;
 
+import dev.countersign.cluster.ClusterSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -26,7 +27,10 @@ public record ServerConfig(
         ForwardAuth forwardAuth,
         Duration decisionRetention,
         int decisionMaxRecords,
-        String node) {
+        String node,
+        ClusterSettings cluster,
+        ReviewerDirectory reviewers,
+        Approvals approvals) {
 
     public ServerConfig {
         clients = List.copyOf(clients);
@@ -53,6 +57,18 @@ public record ServerConfig(
         }
     }
 
+    /**
+     * The approval workflow's settings: the secret that signs callback deliveries (null: callbacks are
+     * refused), the longest a caller may long-poll, and how often expiry and callbacks are swept.
+     */
+    public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval) {
+        /** Never prints the secret. */
+        @Override
+        public String toString() {
+            return "approvals (callbacks " + (callbackSecret == null ? "off" : "signed") + ", max wait " + maxWait + ")";
+        }
+    }
+
     /** Whether callers must present a bearer token (some client is configured). */
     public boolean authenticates() {
         return !clients.isEmpty();
@@ -72,8 +88,56 @@ public record ServerConfig(
         }
     }
 
-    public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask,
-                auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node);
+    public ServerConfig withHost(String value) {
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
     }
+
+    public ServerConfig withPort(int value) {
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withEventLoops(int value) {
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withClients(List<ClientConfig> value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withAuditMask(List<String> value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withWatch(boolean value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withForwardAuth(ForwardAuth value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withNode(String value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withCluster(ClusterSettings value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals);
+    }
+
+    public ServerConfig withReviewers(ReviewerDirectory value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals);
+    }
+
+    public ServerConfig withApprovals(Approvals value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value);
+    }
+
+    public ServerConfig withDataDir(Path value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
+    public ServerConfig withBundle(Path value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals);
+    }
+
 }

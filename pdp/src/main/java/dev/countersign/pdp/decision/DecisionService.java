@@ -1,11 +1,13 @@
 package dev.countersign.pdp.decision;
 
+import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.http.Caller;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import dev.countersign.pdp.policy.PolicyService;
 import dev.countersign.rules.ApprovalRequirement;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
+import dev.countersign.rules.Verdict;
 import dev.countersign.rules.engine.CompiledPolicy;
 import dev.countersign.rules.json.ActionContextJson;
 import dev.countersign.rules.model.ActionContext;
@@ -17,9 +19,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Deciding one action, the one way every endpoint does it: evaluate with the active policy, count
- * it, keep its record for {@code GET /v1/decisions/{id}}, and append it to the audit trail with the
- * input masked. {@code via} says which API asked (decisions, data_api, forward_auth).
+ * Deciding one action, the one way every endpoint does it: evaluate with the active policy; hold a
+ * needs_approval action as a pending approval (or redeem the approval presented with it); count it;
+ * keep its record for {@code GET /v1/decisions/{id}}; and append it to the audit trail with the input
+ * masked. {@code via} says which API asked (decisions, data_api, forward_auth).
  */
 public final class DecisionService {
     private final PolicyService policies;
@@ -28,29 +31,53 @@ public final class DecisionService {
     private final InputMask mask;
     private final ServerMetrics metrics;
     private final String node;
+    private final ApprovalService approvals;
 
     public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
-                           ServerMetrics metrics, String node) {
+                           ServerMetrics metrics, String node, ApprovalService approvals) {
         this.policies = policies;
         this.records = records;
         this.audit = audit;
         this.mask = mask;
         this.metrics = metrics;
         this.node = node;
+        this.approvals = approvals;
     }
 
     /** Decides {@code context} with the rules of {@code scope} ("" for all), as asked by {@code caller} through {@code via}. */
     public Future<Decided> decide(ActionContext context, String scope, Caller caller, String via) {
+        return decide(context, scope, caller, via, Envelope.NONE);
+    }
+
+    /** As {@link #decide(ActionContext, String, Caller, String)}, redeeming or asking to be called back as {@code envelope} says. */
+    public Future<Decided> decide(ActionContext context, String scope, Caller caller, String via, Envelope envelope) {
         CompiledPolicy policy = policies.active();
         long started = System.nanoTime();
-        Decision decision = policy.evaluate(context, scope);
+        Decision byRules = policy.evaluate(context, scope);
         long nanos = System.nanoTime() - started;
-        metrics.decision(decision.verdict(), nanos);
-        Decided decided = new Decided(decision, Map.of());
-        Map<String, Object> record = record(decided, context, scope, caller, via, nanos);
-        records.put(decision.decisionId(), record);
-        audit.append(record);
-        return Future.succeededFuture(decided);
+        Map<String, Object> input = mask.apply(ActionContextJson.toTree(context));
+        String inputHash = ActionContextJson.canonicalHash(context);
+        Future<Decided> decided;
+        if (envelope.approvalId() != null && approvals != null) {
+            decided = approvals.redeem(byRules, inputHash, envelope.approvalId())
+                    .map(d -> new Decided(d, Map.of("id", envelope.approvalId())));
+        } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
+            decided = approvals.hold(byRules, context, inputHash, input, envelope.callbackUrl())
+                    .map(extras -> new Decided(byRules, extras));
+        } else {
+            decided = Future.succeededFuture(new Decided(byRules, Map.of()));
+        }
+        return decided.map(d -> {
+            metrics.decision(d.decision().verdict(), nanos);
+            Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
+            records.put(d.decision().decisionId(), record);
+            audit.append(record);
+            return d;
+        });
+    }
+
+    public ApprovalService approvals() {
+        return approvals;
     }
 
     /** The recorded decision, or a null result. */
@@ -62,7 +89,8 @@ public final class DecisionService {
         return policies;
     }
 
-    private Map<String, Object> record(Decided decided, ActionContext context, String scope, Caller caller, String via, long nanos) {
+    private Map<String, Object> record(Decided decided, Map<String, Object> input, String inputHash, String scope, Caller caller,
+                                       String via, long nanos) {
         Decision d = decided.decision();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("type", "decision");
@@ -74,12 +102,14 @@ public final class DecisionService {
         if (!scope.isEmpty()) {
             r.put("package", scope);
         }
-        r.put("input", mask.apply(ActionContextJson.toTree(context)));
-        r.put("input_sha256", ActionContextJson.canonicalHash(context));
+        r.put("input", input);
+        r.put("input_sha256", inputHash);
         r.put("verdict", d.verdict().wireName());
         r.put("reasons", reasons(d.reasons()));
         if (d.approval() != null) {
             r.put("approval", approval(d.approval(), decided.approvalExtras()));
+        } else if (!decided.approvalExtras().isEmpty()) {
+            r.put("approval", decided.approvalExtras());
         }
         r.put("bundle_revision", d.bundleRevision());
         r.put("evaluation_us", nanos / 1000.0);

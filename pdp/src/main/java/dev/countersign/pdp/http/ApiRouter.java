@@ -32,7 +32,7 @@ public final class ApiRouter {
 
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
-                           ForwardAuthHandler forwardAuth, PoliciesHandler policies) {
+                           ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals) {
     }
 
     private final Router router;
@@ -61,6 +61,9 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, "/v0/data/*", "data.v0", Set.of(DECIDE), h.data()::postDataV0);
         api.route(null, "/v1/authz/forward", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
         api.route(null, "/v1/authz/forward/*", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
+        api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", Set.of(REVIEW, ADMIN), h.approvals()::listApprovals);
+        api.route(HttpMethod.GET, "/v1/approvals/:id", "approvals.get", ANY_SCOPE, h.approvals()::getApproval);
+        api.route(HttpMethod.POST, "/v1/approvals/:id/votes", "approvals.vote", Set.of(REVIEW), h.approvals()::castVote);
         api.route(HttpMethod.GET, "/v1/policies", "policies.get", ANY_SCOPE, h.policies()::getPolicies);
         api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", Set.of(ADMIN), h.policies()::reloadPolicies);
 

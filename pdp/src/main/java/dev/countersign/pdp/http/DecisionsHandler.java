@@ -2,10 +2,14 @@ package dev.countersign.pdp.http;
 
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.decision.Envelope;
 import dev.countersign.rules.json.ActionContextReader;
 import dev.countersign.rules.json.DecisionJson;
 import dev.countersign.rules.json.InvalidInputException;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
 import java.util.Set;
 
 /** {@code POST /v1/decisions} (decide one action) and {@code GET /v1/decisions/{id}} (a recorded decision). */
@@ -24,9 +28,38 @@ public final class DecisionsHandler {
     public void createDecision(RoutingContext ctx) {
         ActionContextReader.Parsed input = read(reader, Responses.jsonBody(ctx));
         Caller caller = ctx.get(Caller.CONTEXT_KEY);
-        decisions.decide(input.context(), "", caller, "decisions")
+        decisions.decide(input.context(), "", caller, "decisions", envelope(input.envelope()))
                 .onSuccess(decided -> respond(ctx, decided))
                 .onFailure(ctx::fail);
+    }
+
+    /** The approval to redeem and the URL to call back, checked. */
+    private Envelope envelope(Map<String, Object> fields) {
+        Object approvalId = fields.get("approval_id");
+        Object callback = fields.get("callback_url");
+        if (approvalId != null && !(approvalId instanceof String)) {
+            throw ApiError.badRequest("invalid_input", "/approval_id: expected a string such as \"apr_...\"", "/approval_id");
+        }
+        if (callback != null) {
+            if (!(callback instanceof String url) || !isHttpUrl(url)) {
+                throw ApiError.badRequest("invalid_input", "/callback_url: expected an absolute http or https URL", "/callback_url");
+            }
+            if (decisions.approvals() == null || !decisions.approvals().callbacksEnabled()) {
+                throw ApiError.badRequest("callbacks_disabled", "/callback_url: this server sends no callbacks; its operator sets"
+                        + " approvals.callback_secret to sign them", "/callback_url");
+            }
+        }
+        return approvalId == null && callback == null ? Envelope.NONE : new Envelope((String) approvalId, (String) callback);
+    }
+
+    private static boolean isHttpUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            return uri.isAbsolute() && ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+                    && uri.getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     public void getDecision(RoutingContext ctx) {

@@ -5,6 +5,7 @@ import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.decision.Envelope;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.json.DecisionJson;
@@ -42,8 +43,9 @@ import java.util.stream.Collectors;
  * {@code actor.id} from the configured identity header, and {@code context.source_ip} from
  * {@code X-Forwarded-For}.
  *
- * <p>Answers 200 for allow, 403 for deny, and 403 with {@code X-Countersign-Approval} for
- * needs_approval; {@code X-Countersign-Decision-Id}, {@code -Verdict} and {@code -Reasons} (rule names,
+ * <p>Answers 200 for allow, 403 for deny, and 403 with {@code X-Countersign-Approval} (the approval's
+ * id) for needs_approval; once the approval is approved, the client repeats its request with
+ * {@code X-Countersign-Approval-Id: <id>}, which the gateway passes on, and it is allowed once; {@code X-Countersign-Decision-Id}, {@code -Verdict} and {@code -Reasons} (rule names,
  * percent-encoded, comma-separated) on every answer, and the decision as the JSON body.
  *
  * <p>A gateway copies its client's headers, so its own credential cannot be the
@@ -54,6 +56,8 @@ import java.util.stream.Collectors;
 public final class ForwardAuthHandler {
     public static final String PREFIX = "/v1/authz/forward";
     static final String CREDENTIAL_HEADER = "X-Countersign-Authorization";
+    /** Sent by the client with its repeated request, through the gateway, to redeem an approval. */
+    static final String APPROVAL_ID_HEADER = "X-Countersign-Approval-Id";
 
     private final DecisionService decisions;
     private final Authenticator authenticator;
@@ -73,7 +77,9 @@ public final class ForwardAuthHandler {
         Caller caller = authenticate(ctx.request());
         ctx.put(Caller.CONTEXT_KEY, caller);
         ActionContext action = originalRequest(ctx.request());
-        decisions.decide(action, config.packageScope(), caller, "forward_auth")
+        String approvalId = ctx.request().getHeader(APPROVAL_ID_HEADER);
+        decisions.decide(action, config.packageScope(), caller, "forward_auth",
+                        approvalId == null || approvalId.isBlank() ? Envelope.NONE : new Envelope(approvalId.trim(), null))
                 .onSuccess(decided -> respond(ctx, decided))
                 .onFailure(ctx::fail);
     }

@@ -1,11 +1,17 @@
 package dev.countersign.pdp.server;
 
+import com.hazelcast.core.HazelcastInstance;
+import dev.countersign.cluster.approval.HazelcastApprovalStore;
+import dev.countersign.cluster.callback.CallbackOutbox;
+import dev.countersign.cluster.decision.DecisionRecordStore;
+import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
-import dev.countersign.pdp.decision.LocalDecisionRecords;
+import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.http.ApiRouter;
+import dev.countersign.pdp.http.ApprovalsHandler;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.http.DataApiHandler;
 import dev.countersign.pdp.http.DecisionsHandler;
@@ -21,12 +27,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -34,24 +41,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Countersign node: its Vert.x instance, the policy service, the audit log, and one HTTP
- * server per event loop on the configured address. {@link #start} refuses to listen beyond loopback
- * without configured clients.
+ * A running Countersign node: its clustered Vert.x instance over one embedded Hazelcast member, the
+ * policy service, the approval workflow, the audit log, and one HTTP server per event loop on the
+ * configured address. {@link #start} refuses to listen beyond loopback without configured clients.
  */
 public final class CountersignServer {
     private static final Logger LOG = LoggerFactory.getLogger(CountersignServer.class);
 
     private final ServerConfig config;
     private final Vertx vertx;
+    private final HazelcastInstance hazelcast;
     private final PolicyService policies;
+    private final ApprovalService approvals;
     private final AuditLog audit;
     private final ServerMetrics metrics;
     private final int port;
 
-    private CountersignServer(ServerConfig config, Vertx vertx, PolicyService policies, AuditLog audit, ServerMetrics metrics, int port) {
+    private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
+                              ApprovalService approvals, AuditLog audit, ServerMetrics metrics, int port) {
         this.config = config;
         this.vertx = vertx;
+        this.hazelcast = hazelcast;
         this.policies = policies;
+        this.approvals = approvals;
         this.audit = audit;
         this.metrics = metrics;
         this.port = port;
@@ -62,14 +74,28 @@ public final class CountersignServer {
         return start(config, new VertxOptions());
     }
 
-    /** Starts a node; {@code base} lets tests tighten, e.g., the blocked-event-loop warning. */
+    /**
+     * Starts a node: joins (or forms) the cluster, loads the bundle, opens the audit log and listens.
+     * {@code base} lets tests tighten, e.g., the blocked-event-loop warning.
+     */
     public static Future<CountersignServer> start(ServerConfig config, VertxOptions base) {
         if (!config.authenticates() && !config.bindsLoopbackOnly()) {
             return Future.failedFuture(new IllegalStateException("refusing to listen on " + config.host()
                     + " without clients: anyone who can reach it could ask for decisions and read them. Configure clients"
                     + " (name, token_sha256, scopes) in the configuration file, or bind 127.0.0.1"));
         }
-        Vertx vertx = Vertx.vertx(new VertxOptions(base).setEventLoopPoolSize(config.eventLoops()));
+        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig()));
+        VertxOptions options = new VertxOptions(base).setEventLoopPoolSize(config.eventLoops());
+        if (config.cluster().kubernetes() == null) {
+            options.getEventBusOptions().setHost(config.cluster().host());
+        }
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
+                        + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
+                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance()));
+    }
+
+    private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics);
         return policies.start()
@@ -79,25 +105,31 @@ public final class CountersignServer {
                     return AuditLog.open(config.dataDir().resolve("audit"),
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued()));
                 }, false))
-                .compose(audit -> deploy(config, vertx, policies, audit, metrics))
+                .compose(audit -> deploy(config, vertx, hazelcast, policies, audit, metrics))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
                 });
     }
 
-    private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, PolicyService policies, AuditLog audit,
-                                                    ServerMetrics metrics) {
+    private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
+                                                    AuditLog audit, ServerMetrics metrics) {
         Authenticator authenticator = new Authenticator(config.clients());
+        ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast), new CallbackOutbox(hazelcast),
+                config.reviewers(), audit::append, config.node(), config.approvals());
         DecisionService decisions = new DecisionService(policies,
-                new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(), Clock.systemUTC()),
-                audit::append, new InputMask(config.auditMask()), metrics, config.node());
+                new ClusterDecisionRecords(vertx, new DecisionRecordStore(hazelcast), config.decisionRetention()),
+                audit::append, new InputMask(config.auditMask()), metrics, config.node(), approvals);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
                 a -> a.status().writeFailures());
         metrics.functionCounter("countersign_audit_records_dropped", "Audit records dropped because the queue was full", audit,
                 a -> a.status().dropped());
+        metrics.gauge("countersign_cluster_members", "Members of the cluster, as this node sees it",
+                () -> hazelcast.getLifecycleService().isRunning() ? hazelcast.getCluster().getMembers().size() : 0);
+        metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
+                () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         HealthHandler health = new HealthHandler(List.of(
                 new HealthHandler.Check("bundle", () -> {
                     CompiledPolicy p = policies.active();
@@ -108,25 +140,41 @@ public final class CountersignServer {
                     AuditLog.Status s = audit.status();
                     return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
-                })));
+                }),
+                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
                 new DecisionsHandler(decisions, config.maxDepth()),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
-                new PoliciesHandler(policies));
+                new PoliciesHandler(policies),
+                new ApprovalsHandler(approvals));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
-        return listen(vertx, config, routes, 3).map(port -> {
+        return approvals.start().compose(started -> listen(vertx, config, routes, 3)).map(port -> {
             if (config.watch()) {
                 policies.watch(config.reloadDebounce());
             }
-            LOG.info("{} listening on http://{}:{} (node {}, bundle {} revision {}, {} rules; audit log {}; {})",
-                    version, config.host(), port, config.node(), config.bundle(), policies.active().revision(),
+            LOG.info("{} listening on http://{}:{} (node {}, cluster {} of {} member(s) on {}:{}, bundle {} revision {}, {} rules;"
+                            + " audit log {}; {})",
+                    version, config.host(), port, config.node(), config.cluster().name(), hazelcast.getCluster().getMembers().size(),
+                    config.cluster().host(), config.cluster().port(), config.bundle(), policies.active().revision(),
                     policies.active().rules().size(), config.dataDir().resolve("audit"),
                     config.authenticates() ? config.clients().size() + " clients"
                             : "no clients configured: loopback only, callers are not authenticated");
-            return new CountersignServer(config, vertx, policies, audit, metrics, port);
+            return new CountersignServer(config, vertx, hazelcast, policies, approvals, audit, metrics, port);
         });
+    }
+
+    private static HealthHandler.Status clusterStatus(HazelcastInstance hazelcast) {
+        if (!hazelcast.getLifecycleService().isRunning()) {
+            return HealthHandler.Status.down(Map.of("error", "this node's cluster member is not running"));
+        }
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("members", hazelcast.getCluster().getMembers().size());
+        details.put("state", hazelcast.getCluster().getClusterState().name().toLowerCase());
+        details.put("safe", hazelcast.getPartitionService().isClusterSafe());
+        boolean active = hazelcast.getCluster().getClusterState() == com.hazelcast.cluster.ClusterState.ACTIVE;
+        return active ? HealthHandler.Status.up(details) : HealthHandler.Status.down(details);
     }
 
     /**
@@ -180,6 +228,14 @@ public final class CountersignServer {
         return policies;
     }
 
+    public ApprovalService approvals() {
+        return approvals;
+    }
+
+    public HazelcastInstance hazelcast() {
+        return hazelcast;
+    }
+
     public AuditLog audit() {
         return audit;
     }
@@ -188,12 +244,25 @@ public final class CountersignServer {
         return metrics;
     }
 
-    /** Stops serving, then flushes and closes the audit log. */
+    /** Stops serving, leaves the cluster, then flushes and closes the audit log. */
     public Future<Void> stop() {
+        approvals.close();
         return vertx.close().andThen(done -> {
             policies.close();
             audit.close();
             LOG.info("Countersign node {} stopped", config.node());
         });
+    }
+
+    /**
+     * Stops as a crash would, for tests: the cluster member vanishes without leaving, so the others
+     * must notice and take over its data.
+     */
+    public void crash() {
+        approvals.close();
+        hazelcast.getLifecycleService().terminate();
+        vertx.close();
+        policies.close();
+        audit.close();
     }
 }

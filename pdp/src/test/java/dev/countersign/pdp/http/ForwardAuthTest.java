@@ -387,10 +387,8 @@ class ForwardAuthTest {
         @BeforeAll
         void start(@TempDir Path dir) throws Exception {
             ServerConfig base = TestNode.config(dir, GATEWAY, TestNode.withClients(), List.of());
-            ServerConfig config = new ServerConfig(base.host(), base.port(), base.eventLoops(), base.maxBodyBytes(), base.maxDepth(),
-                    base.bundle(), base.dataDir(), base.clients(), base.auditMask(), base.auditMaxFileBytes(), base.watch(),
-                    base.reloadDebounce(), new ServerConfig.ForwardAuth("X-Auth-Request-User", "service", "http", List.of("127.0.0.1/32")),
-                    base.decisionRetention(), base.decisionMaxRecords(), base.node());
+            ServerConfig config = base.withForwardAuth(
+                    new ServerConfig.ForwardAuth("X-Auth-Request-User", "service", "http", List.of("127.0.0.1/32")));
             node = TestNode.start(config);
         }
 

@@ -85,9 +85,7 @@ class AuthTest {
     @Test
     void withoutClientsANodeRefusesToListenBeyondLoopback(@TempDir Path other) throws Exception {
         ServerConfig loopback = TestNode.config(other, Path.of("../policies"), List.of(), List.of());
-        ServerConfig everywhere = new ServerConfig("0.0.0.0", 0, 1, loopback.maxBodyBytes(), loopback.maxDepth(), loopback.bundle(),
-                loopback.dataDir(), List.of(), List.of(), loopback.auditMaxFileBytes(), false, loopback.reloadDebounce(),
-                loopback.forwardAuth(), loopback.decisionRetention(), loopback.decisionMaxRecords(), "x");
+        ServerConfig everywhere = loopback.withHost("0.0.0.0");
         ExecutionException e = assertThrows(ExecutionException.class, () -> TestNode.start(everywhere));
         assertTrue(e.getCause().getMessage().contains("refusing to listen on 0.0.0.0 without clients"), e.getCause().getMessage());
     }

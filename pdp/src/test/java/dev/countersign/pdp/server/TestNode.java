@@ -1,5 +1,6 @@
 package dev.countersign.pdp.server;
 
+import dev.countersign.cluster.ClusterSettings;
 import dev.countersign.pdp.config.ClientConfig;
 import dev.countersign.pdp.config.ConfigLoader;
 import dev.countersign.pdp.config.Scope;
@@ -13,6 +14,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +24,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -51,14 +55,27 @@ public final class TestNode implements AutoCloseable {
                 .setKeepAlive(true));
     }
 
-    /** A configuration for a node serving a copy of {@code sourceBundle} under {@code dir}. */
+    /**
+     * A configuration for a node serving a copy of {@code sourceBundle} under {@code dir}: its own
+     * single-member cluster (a name of its own, a free port), two event loops, a 64 KiB body limit.
+     */
     public static ServerConfig config(Path dir, Path sourceBundle, List<ClientConfig> clients, List<String> mask) throws Exception {
         Path bundle = dir.resolve("bundle");
         copy(sourceBundle, bundle);
+        int clusterPort = freePort();
         ServerConfig defaults = ConfigLoader.load(null, Map.of(), new ConfigLoader.Overrides("127.0.0.1", 0, bundle, dir.resolve("data")));
         return new ServerConfig(defaults.host(), 0, 2, 64 * 1024, defaults.maxDepth(), bundle, defaults.dataDir(), clients, mask,
                 defaults.auditMaxFileBytes(), true, Duration.ofMillis(200), defaults.forwardAuth(), defaults.decisionRetention(),
-                defaults.decisionMaxRecords(), "test-node");
+                defaults.decisionMaxRecords(), "test-node",
+                new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null, 10_000),
+                defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)));
+    }
+
+    /** A free TCP port on 127.0.0.1 (for cluster members, which must know each other's ports up front). */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     public static List<ClientConfig> withClients() {

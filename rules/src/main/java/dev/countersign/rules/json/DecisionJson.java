@@ -22,7 +22,8 @@ public final class DecisionJson {
 
     /**
      * Writes the decision's fields into an object the caller has opened, so callers can add their own
-     * fields; {@code approvalExtras} are written first inside {@code approval} (id, status, expires_at).
+     * fields; {@code approvalExtras} are written first inside {@code approval} (id, status, expires_at),
+     * and alone as {@code approval} when the decision holds no requirement (an approval redeemed).
      */
     public static void writeFields(JsonGenerator g, Decision d, Map<String, ?> approvalExtras) throws IOException {
         g.writeStringField("decision_id", d.decisionId());
@@ -35,6 +36,9 @@ public final class DecisionJson {
         if (d.approval() != null) {
             g.writeFieldName("approval");
             writeApproval(g, d.approval(), approvalExtras);
+        } else if (!approvalExtras.isEmpty()) {
+            g.writeFieldName("approval");
+            JsonValues.write(g, approvalExtras, false);
         }
         g.writeStringField("bundle_revision", d.bundleRevision());
     }

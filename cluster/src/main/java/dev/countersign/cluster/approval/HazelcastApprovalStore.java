@@ -1,0 +1,133 @@
+package dev.countersign.cluster.approval;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicate;
+import com.hazelcast.query.Predicates;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link ApprovalStore} on two Hazelcast maps: {@value #APPROVALS} (id to approval, with a backup on
+ * another member, kept a week past expiry) and {@value #ASKS} (an ask's key to the id of its latest
+ * approval; a stale entry is simply re-pointed). Every transition is an entry processor on the entry.
+ */
+public final class HazelcastApprovalStore implements ApprovalStore {
+    public static final String APPROVALS = "countersign.approvals";
+    public static final String ASKS = "countersign.approval-asks";
+    /** Decided approvals are kept this long past their expiry, for reading and auditing. */
+    static final Duration KEEP_DECIDED = Duration.ofDays(7);
+
+    private final IMap<String, PendingApproval> approvals;
+    private final IMap<String, String> asks;
+
+    public HazelcastApprovalStore(HazelcastInstance hazelcast) {
+        this.approvals = hazelcast.getMap(APPROVALS);
+        this.asks = hazelcast.getMap(ASKS);
+    }
+
+    @Override
+    public CompletionStage<Created> create(PendingApproval proposed, String askKey) {
+        long keep = Duration.between(Instant.now(), proposed.expiresAt()).plus(KEEP_DECIDED).toSeconds();
+        return approvals.setAsync(proposed.id(), proposed, Math.max(keep, 1), TimeUnit.SECONDS)
+                .thenCompose(stored -> claimAsk(proposed, askKey, 0));
+    }
+
+    /**
+     * Points the ask at {@code proposed} unless a pending approval already answers it. The proposed
+     * approval is stored first, so a racing ask never finds an index entry without its approval;
+     * the loser of a race removes its own and answers the winner's.
+     */
+    private CompletionStage<Created> claimAsk(PendingApproval proposed, String askKey, int attempt) {
+        return asks.submitToKey(askKey, new ApprovalProcessors.ClaimAsk(proposed.id())).thenCompose(existing -> {
+            if (existing == null || existing.equals(proposed.id())) {
+                return CompletableFuture.completedFuture(new Created(proposed, false));
+            }
+            Instant now = Instant.now();
+            return approvals.getAsync(existing).thenCompose(other -> {
+                if (other != null && other.at(now).status() == ApprovalStatus.PENDING) {
+                    CompletionStage<PendingApproval> withCallbacks = CompletableFuture.completedFuture(other);
+                    for (String url : proposed.callbacks()) {
+                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url, now)));
+                    }
+                    return withCallbacks.thenCompose(updated -> approvals.removeAsync(proposed.id())
+                            .thenApply(removed -> new Created(updated == null ? other : updated, true)));
+                }
+                if (attempt >= 5) {
+                    return CompletableFuture.completedFuture(new Created(proposed, false));
+                }
+                return asks.submitToKey(askKey, new ApprovalProcessors.ReplaceAsk(existing, proposed.id()))
+                        .thenCompose(replaced -> Boolean.TRUE.equals(replaced)
+                                ? CompletableFuture.completedFuture(new Created(proposed, false))
+                                : claimAsk(proposed, askKey, attempt + 1));
+            });
+        });
+    }
+
+    @Override
+    public CompletionStage<PendingApproval> get(String id) {
+        Instant now = Instant.now();
+        return approvals.getAsync(id).thenApply(a -> a == null ? null : a.at(now));
+    }
+
+    @Override
+    public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
+        return approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote));
+    }
+
+    @Override
+    public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now) {
+        return approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now));
+    }
+
+    @Override
+    public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, int limit) {
+        Instant now = Instant.now();
+        Predicate<String, PendingApproval> filter = status == null ? Predicates.alwaysTrue()
+                : status == ApprovalStatus.PENDING || status == ApprovalStatus.EXPIRED
+                ? Predicates.in("status", ApprovalStatus.PENDING, status)
+                : Predicates.equal("status", status);
+        return CompletableFuture.supplyAsync(() -> {
+            List<PendingApproval> found = new ArrayList<>();
+            for (PendingApproval a : approvals.values(filter)) {
+                PendingApproval current = a.at(now);
+                if (status == null || current.status() == status) {
+                    found.add(current);
+                }
+            }
+            found.sort(Comparator.comparing(PendingApproval::createdAt).reversed());
+            return found.size() > limit ? List.copyOf(found.subList(0, limit)) : List.copyOf(found);
+        });
+    }
+
+    @Override
+    public List<PendingApproval> expireOwnDue(Instant now) {
+        Set<String> own = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
+                Predicates.lessEqual("expiresAt", now)));
+        if (own.isEmpty()) {
+            return List.of();
+        }
+        Map<String, PendingApproval> expired = approvals.executeOnKeys(own, new ApprovalProcessors.Expire(now));
+        List<PendingApproval> result = new ArrayList<>();
+        for (PendingApproval a : expired.values()) {
+            if (a != null) {
+                result.add(a);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public long pendingCount() {
+        return approvals.aggregate(com.hazelcast.aggregation.Aggregators.count(),
+                Predicates.equal("status", ApprovalStatus.PENDING));
+    }
+}

@@ -1,0 +1,175 @@
+package dev.countersign.cluster.approval;
+
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An action held for human approval, and everything that happened to it. Immutable: each transition
+ * returns a new value, and the store applies transitions atomically where the entry lives, so votes
+ * arriving at several nodes at once are neither lost nor double-counted.
+ *
+ * <p>Rules: a vote counts only from a reviewer in a required group who is neither the requester nor
+ * whom the requester acts for, once per reviewer (an identical repeat changes nothing). Any counted
+ * deny denies. The approval is approved once every required group has its quorum of distinct
+ * approvers (a reviewer counts in each required group they belong to). Past {@code expiresAt} a
+ * pending approval is expired. A decided approval is final. An approved approval is a grant for the
+ * exact action context it was asked for ({@code contextHash}), usable once, until
+ * {@code decidedAt + ttl}.
+ *
+ * @param context the action context, masked as in the audit log, as JSON
+ * @param decision the decision that held the action, as JSON
+ * @param callbacks URLs to tell the outcome when it is decided
+ * @param decidedBy the reviewer whose vote decided it, or {@code expiry}
+ * @param redeemedBy the id of the decision that used the grant
+ */
+public record PendingApproval(String id, String decisionId, String createdBy, Instant createdAt, Instant expiresAt,
+                              Requester requester, Requirement requirement, String contextHash, String context,
+                              String decision, String bundleRevision, List<String> callbacks, ApprovalStatus status,
+                              List<Vote> votes, Instant decidedAt, String decidedBy, Instant redeemedAt, String redeemedBy)
+        implements Serializable {
+
+    public static final String EXPIRY = "expiry";
+
+    public PendingApproval {
+        callbacks = List.copyOf(callbacks);
+        votes = List.copyOf(votes);
+    }
+
+    /** A new pending approval without votes. */
+    public static PendingApproval pending(String id, String decisionId, String node, Instant now, Requester requester,
+                                          Requirement requirement, String contextHash, String context, String decision,
+                                          String bundleRevision, List<String> callbacks) {
+        return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, contextHash,
+                context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null);
+    }
+
+    /** This approval as it stands at {@code now}: expired if it was pending past its expiry. */
+    public PendingApproval at(Instant now) {
+        if (status == ApprovalStatus.PENDING && !now.isBefore(expiresAt)) {
+            return with(ApprovalStatus.EXPIRED, votes, now, EXPIRY);
+        }
+        return this;
+    }
+
+    public VoteResult vote(ReviewerVote v) {
+        PendingApproval current = at(v.at());
+        ApprovalStatus expiredNow = current.status != status ? current.status : null;
+        Vote earlier = current.voteOf(v.reviewer());
+        if (earlier != null && earlier.choice() == v.choice()) {
+            return new VoteResult(VoteResult.Outcome.REPEATED, v.reviewer() + " already voted " + v.choice().wireName(), current, expiredNow);
+        }
+        if (current.status.isFinal()) {
+            return new VoteResult(VoteResult.Outcome.DECIDED, "approval " + id + " is " + current.status.wireName()
+                    + (current.decidedAt == null ? "" : " since " + current.decidedAt) + "; a decided approval is final", current, expiredNow);
+        }
+        if (requester.is(v.reviewer())) {
+            return new VoteResult(VoteResult.Outcome.SELF_APPROVAL, v.reviewer() + " asked for this action"
+                    + (v.reviewer().equalsIgnoreCase(String.valueOf(requester.onBehalfOf())) && !v.reviewer().equalsIgnoreCase(String.valueOf(requester.actorId()))
+                    ? " (the actor acts on their behalf)" : "") + " and may not approve it", current, null);
+        }
+        List<String> countsFor = new ArrayList<>();
+        for (String group : requirement.groups()) {
+            if (v.reviewerGroups().contains(group)) {
+                countsFor.add(group);
+            }
+        }
+        if (countsFor.isEmpty()) {
+            return new VoteResult(VoteResult.Outcome.NOT_A_REVIEWER, v.reviewer() + " is in none of the required groups "
+                    + requirement.groups(), current, null);
+        }
+        if (earlier != null) {
+            return new VoteResult(VoteResult.Outcome.ALREADY_VOTED, v.reviewer() + " already voted " + earlier.choice().wireName()
+                    + " at " + earlier.at() + "; one vote per reviewer", current, null);
+        }
+        List<Vote> votes = new ArrayList<>(current.votes);
+        votes.add(new Vote(v.reviewer(), v.choice(), v.comment(), v.at(), v.node(), v.channel(), countsFor));
+        PendingApproval next;
+        if (v.choice() == Choice.DENY) {
+            next = current.with(ApprovalStatus.DENIED, votes, v.at(), v.reviewer());
+        } else if (quorumReached(votes)) {
+            next = current.with(ApprovalStatus.APPROVED, votes, v.at(), v.reviewer());
+        } else {
+            next = current.with(ApprovalStatus.PENDING, votes, null, null);
+        }
+        return new VoteResult(VoteResult.Outcome.ACCEPTED, null, next, next.status != ApprovalStatus.PENDING ? next.status : null);
+    }
+
+    /** Uses the grant for the action context hashing to {@code hash}, by decision {@code byDecision}. */
+    public RedeemResult redeem(String hash, String byDecision, Instant now) {
+        PendingApproval current = at(now);
+        ApprovalStatus expiredNow = current.status != status ? current.status : null;
+        if (current.status != ApprovalStatus.APPROVED) {
+            return new RedeemResult(false, "approval " + id + " is " + current.status.wireName() + ", not approved", current, expiredNow);
+        }
+        if (current.redeemedAt != null) {
+            return new RedeemResult(false, "approval " + id + " was already used, by decision " + current.redeemedBy + " at "
+                    + current.redeemedAt + "; a grant is used once", current, null);
+        }
+        if (!now.isBefore(current.decidedAt.plus(requirement.ttl()))) {
+            return new RedeemResult(false, "approval " + id + " was granted at " + current.decidedAt + " and could be used until "
+                    + current.decidedAt.plus(requirement.ttl()), current, null);
+        }
+        if (!current.contextHash.equals(hash)) {
+            return new RedeemResult(false, "approval " + id + " was granted for another action context", current, null);
+        }
+        PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash,
+                context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now, byDecision);
+        return new RedeemResult(true, null, used, null);
+    }
+
+    /** The same approval, telling its outcome to one more callback URL too. */
+    public PendingApproval withCallback(String url) {
+        if (url == null || callbacks.contains(url)) {
+            return this;
+        }
+        List<String> more = new ArrayList<>(callbacks);
+        more.add(url);
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash, context,
+                decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy);
+    }
+
+    public Vote voteOf(String reviewer) {
+        for (Vote v : votes) {
+            if (v.reviewer().equalsIgnoreCase(reviewer)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** Distinct approvers so far, per required group. */
+    public Map<String, Integer> approvals() {
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        for (String group : requirement.groups()) {
+            Set<String> approvers = new HashSet<>();
+            for (Vote v : votes) {
+                if (v.choice() == Choice.APPROVE && v.countsFor().contains(group)) {
+                    approvers.add(v.reviewer().toLowerCase());
+                }
+            }
+            counts.put(group, approvers.size());
+        }
+        return counts;
+    }
+
+    private boolean quorumReached(List<Vote> withVotes) {
+        PendingApproval probe = with(status, withVotes, decidedAt, decidedBy);
+        Map<String, Integer> counts = probe.approvals();
+        for (String group : requirement.groups()) {
+            if (counts.getOrDefault(group, 0) < requirement.quorum().getOrDefault(group, 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private PendingApproval with(ApprovalStatus newStatus, List<Vote> newVotes, Instant at, String by) {
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash, context,
+                decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.countersign.pdp.approval;
+
+import dev.countersign.cluster.approval.PendingApproval;
+import dev.countersign.cluster.approval.Vote;
+import dev.countersign.rules.json.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Approvals in their wire form, as plain maps (for responses, callbacks and audit records). */
+public final class ApprovalJson {
+    private ApprovalJson() {
+    }
+
+    /** Everything about an approval: status, requester, requirement, progress, votes, the decision and its context. */
+    public static Map<String, Object> full(PendingApproval a) {
+        Map<String, Object> m = summary(a);
+        m.put("votes", votes(a.votes()));
+        m.put("decision_id", a.decisionId());
+        m.put("decision", parse(a.decision()));
+        m.put("context", parse(a.context()));
+        m.put("context_sha256", a.contextHash());
+        m.put("bundle_revision", a.bundleRevision());
+        m.put("created_by", a.createdBy());
+        if (a.redeemedAt() != null) {
+            m.put("redeemed_at", a.redeemedAt().toString());
+            m.put("redeemed_by", a.redeemedBy());
+        }
+        return m;
+    }
+
+    /** The fields a list shows and a callback carries. */
+    public static Map<String, Object> summary(PendingApproval a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("status", a.status().wireName());
+        Map<String, Object> requester = new LinkedHashMap<>();
+        requester.put("actor_id", a.requester().actorId());
+        if (a.requester().onBehalfOf() != null) {
+            requester.put("on_behalf_of", a.requester().onBehalfOf());
+        }
+        m.put("requester", requester);
+        m.put("groups", a.requirement().groups());
+        m.put("quorum", a.requirement().quorum());
+        m.put("ttl", a.requirement().ttl().toString());
+        m.put("approvals", a.approvals());
+        m.put("created_at", a.createdAt().toString());
+        m.put("expires_at", a.expiresAt().toString());
+        if (a.decidedAt() != null) {
+            m.put("decided_at", a.decidedAt().toString());
+            m.put("decided_by", a.decidedBy());
+        }
+        return m;
+    }
+
+    static List<Object> votes(List<Vote> votes) {
+        List<Object> list = new ArrayList<>();
+        for (Vote v : votes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("reviewer", v.reviewer());
+            m.put("vote", v.choice().wireName());
+            m.put("comment", v.comment());
+            m.put("at", v.at().toString());
+            m.put("channel", v.channel());
+            m.put("node", v.node());
+            m.put("counts_for", v.countsFor());
+            list.add(m);
+        }
+        return list;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parse(String json) {
+        try {
+            return json == null ? null : Json.MAPPER.readValue(json, Map.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("a stored approval holds malformed JSON", e);
+        }
+    }
+}

@@ -1,0 +1,425 @@
+package dev.countersign.pdp.approval;
+
+import dev.countersign.cluster.approval.ApprovalStatus;
+import dev.countersign.cluster.approval.ApprovalStore;
+import dev.countersign.cluster.approval.Choice;
+import dev.countersign.cluster.approval.PendingApproval;
+import dev.countersign.cluster.approval.RedeemResult;
+import dev.countersign.cluster.approval.Requester;
+import dev.countersign.cluster.approval.Requirement;
+import dev.countersign.cluster.approval.ReviewerVote;
+import dev.countersign.cluster.approval.VoteResult;
+import dev.countersign.cluster.callback.CallbackDelivery;
+import dev.countersign.cluster.callback.CallbackOutbox;
+import dev.countersign.pdp.config.ReviewerDirectory;
+import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.pdp.decision.AuditTrail;
+import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.rules.Decision;
+import dev.countersign.rules.Reason;
+import dev.countersign.rules.Verdict;
+import dev.countersign.rules.json.Json;
+import dev.countersign.rules.json.JsonValues;
+import dev.countersign.rules.model.ActionContext;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The approval workflow, once for every API: holding a needs_approval action as a pending approval
+ * (or finding the one already pending for the same ask), counting reviewers' votes, redeeming an
+ * approved approval exactly once, expiring what nobody decided in time, telling callback URLs the
+ * outcome, and waking callers waiting on any node.
+ *
+ * <p>Every transition happens atomically in the cluster ({@link ApprovalStore}); the node whose call
+ * made it announces it, once: an audit record, an event on the clustered event bus
+ * ({@value #EVENTS}) that wakes waiters everywhere, and, for an outcome, one callback delivery per
+ * callback URL in the cluster's outbox. Every member sweeps the approvals and deliveries it owns, so
+ * expiry and callbacks happen even when the node that created an approval is gone.
+ */
+public final class ApprovalService implements AutoCloseable {
+    public static final String EVENTS = "countersign.approvals.events";
+    /** The reason rule of a decision that an approval decided (a grant used, or refused). */
+    public static final String APPROVAL_RULE = "approval";
+    private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
+    private static final Duration CLAIM_LEASE = Duration.ofSeconds(30);
+    private static final int MAX_CALLBACK_ATTEMPTS = 12;
+
+    private final Vertx vertx;
+    private final ApprovalStore store;
+    private final CallbackOutbox outbox;
+    private final ReviewerDirectory directory;
+    private final AuditTrail audit;
+    private final String node;
+    private final ServerConfig.Approvals settings;
+    private final CallbackSender sender;
+    private final Map<String, List<Promise<Void>>> waiters = new ConcurrentHashMap<>();
+    private MessageConsumer<JsonObject> events;
+    private long sweeper = -1;
+
+    public ApprovalService(Vertx vertx, ApprovalStore store, CallbackOutbox outbox, ReviewerDirectory directory, AuditTrail audit,
+                           String node, ServerConfig.Approvals settings) {
+        this.vertx = vertx;
+        this.store = store;
+        this.outbox = outbox;
+        this.directory = directory;
+        this.audit = audit;
+        this.node = node;
+        this.settings = settings;
+        this.sender = new CallbackSender(vertx, settings.callbackSecret());
+    }
+
+    /** Listens for other nodes' announcements and starts sweeping expiry and callbacks. */
+    public Future<Void> start() {
+        events = vertx.eventBus().consumer(EVENTS, message -> wake(message.body().getString("id")));
+        sweeper = vertx.setPeriodic(settings.sweepInterval().toMillis(), tick -> sweep());
+        return events.completion();
+    }
+
+    public ReviewerDirectory directory() {
+        return directory;
+    }
+
+    public boolean callbacksEnabled() {
+        return settings.callbackSecret() != null;
+    }
+
+    public Duration maxWait() {
+        return settings.maxWait();
+    }
+
+    /**
+     * Holds the action {@code decision} needs approval for: a new pending approval, or the one already
+     * pending for the same requester and action context. Answers the approval fields of the decision
+     * ({@code id}, {@code status}, {@code expires_at}).
+     */
+    public Future<Map<String, Object>> hold(Decision decision, ActionContext context, String contextHash,
+                                            Map<String, Object> maskedInput, String callbackUrl) {
+        Instant now = Instant.now();
+        String actor = context.actor() == null ? null : context.actor().id();
+        String onBehalfOf = context.actor() == null ? null : context.actor().onBehalfOf();
+        Requirement requirement = new Requirement(decision.approval().groups(), decision.approval().quorum(), decision.approval().ttl());
+        Map<String, Object> decided = new LinkedHashMap<>();
+        decided.put("verdict", decision.verdict().wireName());
+        decided.put("reasons", DecisionService.reasons(decision.reasons()));
+        PendingApproval proposed = PendingApproval.pending(ApprovalIds.next(), decision.decisionId(), node, now,
+                new Requester(actor, onBehalfOf), requirement, contextHash, json(maskedInput), json(decided),
+                decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl));
+        return fromCluster(store.create(proposed, contextHash)).map(created -> {
+            PendingApproval a = created.approval();
+            if (!created.reused()) {
+                Map<String, Object> record = event("created", a);
+                record.put("decision_id", a.decisionId());
+                record.put("requester", ApprovalJson.summary(a).get("requester"));
+                record.put("groups", a.requirement().groups());
+                record.put("quorum", a.requirement().quorum());
+                record.put("expires_at", a.expiresAt().toString());
+                audit.append(record);
+                publish("created", a);
+            }
+            Map<String, Object> extras = new LinkedHashMap<>();
+            extras.put("id", a.id());
+            extras.put("status", a.status().wireName());
+            extras.put("expires_at", a.expiresAt().toString());
+            if (created.reused()) {
+                extras.put("reused", true);
+            }
+            return extras;
+        });
+    }
+
+    /**
+     * Decides an action presented with an approval: allowed exactly once when the approval is approved
+     * for this very action context (the grant is then used up); denied, with the reason, otherwise. A
+     * deny of the rules still denies and leaves the grant unused; an action the rules allow anyway is
+     * allowed without using it.
+     */
+    public Future<Decision> redeem(Decision byRules, String contextHash, String approvalId) {
+        if (byRules.verdict() == Verdict.ALLOW) {
+            return Future.succeededFuture(byRules);
+        }
+        if (byRules.verdict() == Verdict.DENY) {
+            return Future.succeededFuture(withReason(byRules, Verdict.DENY, "approval " + approvalId
+                    + " was not used: the rules deny this action whatever was approved"));
+        }
+        if (!ApprovalIds.looksValid(approvalId)) {
+            return Future.succeededFuture(deny(byRules, "approval " + approvalId + " is unknown"));
+        }
+        Instant now = Instant.now();
+        return fromCluster(store.redeem(approvalId, contextHash, byRules.decisionId(), now)).map(result -> {
+            if (result == null) {
+                return deny(byRules, "approval " + approvalId + " is unknown");
+            }
+            if (result.transition() == ApprovalStatus.EXPIRED) {
+                announceOutcome(result.approval(), "expired", Map.of());
+            }
+            if (!result.granted()) {
+                return deny(byRules, result.reason());
+            }
+            PendingApproval a = result.approval();
+            Map<String, Object> record = event("redeemed", a);
+            record.put("decision_id", byRules.decisionId());
+            audit.append(record);
+            publish("redeemed", a);
+            List<String> approvers = new ArrayList<>();
+            a.votes().forEach(v -> approvers.add(v.reviewer()));
+            List<Reason> reasons = new ArrayList<>();
+            reasons.add(new Reason(APPROVAL_RULE, "", Verdict.ALLOW, "approved by " + String.join(", ", approvers)
+                    + "; approval " + a.id() + " is now used", null));
+            reasons.addAll(byRules.reasons());
+            return new Decision(byRules.decisionId(), Verdict.ALLOW, reasons, null, byRules.bundleRevision());
+        });
+    }
+
+    /**
+     * Casts {@code reviewer}'s vote. Fails with {@link VoteRefused} when it does not count (not a
+     * reviewer of a required group, self-approval, already voted otherwise, already decided), and
+     * answers null when the approval is unknown.
+     */
+    public Future<PendingApproval> vote(String approvalId, String reviewer, Choice choice, String comment, String channel) {
+        Set<String> groups = directory.groupsOf(reviewer);
+        ReviewerVote vote = new ReviewerVote(reviewer, groups, choice, comment, Instant.now(), node, channel);
+        return fromCluster(store.vote(approvalId, vote)).compose(result -> {
+            if (result == null) {
+                return Future.succeededFuture(null);
+            }
+            if (result.transition() == ApprovalStatus.EXPIRED) {
+                announceOutcome(result.approval(), "expired", Map.of());
+            }
+            switch (result.outcome()) {
+                case ACCEPTED -> {
+                    Map<String, Object> record = event("vote", result.approval());
+                    record.put("reviewer", reviewer);
+                    record.put("vote", choice.wireName());
+                    record.put("comment", vote.comment());
+                    record.put("channel", channel);
+                    audit.append(record);
+                    if (result.transition() != null) {
+                        announceOutcome(result.approval(), result.transition().wireName(), Map.of("decided_by", reviewer));
+                    } else {
+                        publish("vote", result.approval());
+                    }
+                    return Future.succeededFuture(result.approval());
+                }
+                case REPEATED -> {
+                    return Future.succeededFuture(result.approval());
+                }
+                default -> {
+                    return Future.failedFuture(new VoteRefused(result.outcome(), result.reason()));
+                }
+            }
+        });
+    }
+
+    /** The approval as it stands, or null when unknown. */
+    public Future<PendingApproval> get(String approvalId) {
+        if (!ApprovalIds.looksValid(approvalId)) {
+            return Future.succeededFuture(null);
+        }
+        return fromCluster(store.get(approvalId));
+    }
+
+    /**
+     * The approval once it is decided, or as it stands after {@code wait}, whichever comes first. The
+     * vote or expiry that decides it may happen on any node.
+     */
+    public Future<PendingApproval> await(String approvalId, Duration wait) {
+        Promise<Void> woken = Promise.promise();
+        waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(woken);
+        return get(approvalId).compose(current -> {
+            if (current == null || current.status().isFinal() || wait.isZero()) {
+                unregister(approvalId, woken);
+                return Future.succeededFuture(current);
+            }
+            long timer = vertx.setTimer(Math.max(1, Math.min(wait.toMillis(), current.expiresAt().toEpochMilli()
+                    - System.currentTimeMillis() + 50)), t -> woken.tryComplete());
+            return woken.future().compose(v -> {
+                vertx.cancelTimer(timer);
+                unregister(approvalId, woken);
+                return get(approvalId);
+            });
+        });
+    }
+
+    /** Approvals in {@code status} (all when null) that need {@code group} (any when null), newest first. */
+    public Future<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
+        return fromCluster(store.list(status, group == null ? limit : Integer.MAX_VALUE)).map(all -> {
+            if (group == null) {
+                return all;
+            }
+            List<PendingApproval> matching = new ArrayList<>();
+            for (PendingApproval a : all) {
+                if (a.requirement().groups().contains(group) && matching.size() < limit) {
+                    matching.add(a);
+                }
+            }
+            return matching;
+        });
+    }
+
+    /** The number of pending approvals in the cluster (blocks: for metrics, off the event loop). */
+    public long pendingCount() {
+        return store.pendingCount();
+    }
+
+    private void announceOutcome(PendingApproval a, String outcome, Map<String, Object> details) {
+        Map<String, Object> record = event(outcome, a);
+        record.putAll(details);
+        record.put("approvals", a.approvals());
+        audit.append(record);
+        publish(outcome, a);
+        if (!a.callbacks().isEmpty()) {
+            byte[] body = Json.write(g -> JsonValues.write(g, callbackBody(a), false));
+            Instant now = Instant.now();
+            for (String url : a.callbacks()) {
+                String id = a.id() + "-" + HexFormat.of().formatHex(sha256(url)).substring(0, 16);
+                outbox.enqueue(CallbackDelivery.first(id, a.id(), url, new String(body, StandardCharsets.UTF_8), now))
+                        .whenComplete((ok, failure) -> {
+                            if (failure != null) {
+                                LOG.error("cannot queue the callback of approval {} to {}", a.id(), url, failure);
+                            }
+                        });
+            }
+        }
+    }
+
+    private static Map<String, Object> callbackBody(PendingApproval a) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("approval_id", a.id());
+        body.put("status", a.status().wireName());
+        body.put("decision_id", a.decisionId());
+        body.put("decided_at", String.valueOf(a.decidedAt()));
+        body.put("decided_by", a.decidedBy());
+        body.put("approval", ApprovalJson.full(a));
+        return body;
+    }
+
+    private Map<String, Object> event(String name, PendingApproval a) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("type", "approval");
+        record.put("event", name);
+        record.put("approval_id", a.id());
+        record.put("time", Instant.now().toString());
+        record.put("node", node);
+        record.put("status", a.status().wireName());
+        return record;
+    }
+
+    private void publish(String event, PendingApproval a) {
+        vertx.eventBus().publish(EVENTS, new JsonObject().put("id", a.id()).put("event", event).put("status", a.status().wireName())
+                .put("node", node));
+    }
+
+    private void wake(String approvalId) {
+        List<Promise<Void>> waiting = approvalId == null ? null : waiters.get(approvalId);
+        if (waiting != null) {
+            for (Promise<Void> p : waiting) {
+                p.tryComplete();
+            }
+        }
+    }
+
+    private void unregister(String approvalId, Promise<Void> promise) {
+        waiters.computeIfPresent(approvalId, (id, list) -> {
+            list.remove(promise);
+            return list.isEmpty() ? null : list;
+        });
+    }
+
+    /** Expires what this member owns past its expiry, and sends the callbacks it owns that are due. */
+    private void sweep() {
+        Instant now = Instant.now();
+        vertx.executeBlocking(() -> store.expireOwnDue(now), false).onSuccess(expired -> {
+            for (PendingApproval a : expired) {
+                announceOutcome(a, "expired", Map.of("decided_by", PendingApproval.EXPIRY));
+            }
+        }).onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()));
+        if (settings.callbackSecret() != null) {
+            vertx.executeBlocking(() -> outbox.claimOwnDue(node, now, CLAIM_LEASE), false)
+                    .onSuccess(due -> due.forEach(this::deliver))
+                    .onFailure(failure -> LOG.warn("sweeping callback deliveries failed: {}", failure.toString()));
+        }
+    }
+
+    private void deliver(CallbackDelivery d) {
+        sender.send(d).onComplete(result -> {
+            if (result.succeeded()) {
+                outbox.delivered(d.id());
+                return;
+            }
+            String error = result.cause().getMessage();
+            if (d.attempts() + 1 >= MAX_CALLBACK_ATTEMPTS) {
+                LOG.error("giving up the callback of approval {} to {} after {} attempts: {}", d.approvalId(), d.url(),
+                        d.attempts() + 1, error);
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("type", "approval");
+                record.put("event", "callback_failed");
+                record.put("approval_id", d.approvalId());
+                record.put("time", Instant.now().toString());
+                record.put("node", node);
+                record.put("url", d.url());
+                record.put("error", error);
+                audit.append(record);
+                outbox.delivered(d.id());
+            } else {
+                long backoff = Math.min(300_000L, 1000L << Math.min(d.attempts(), 20));
+                LOG.warn("callback of approval {} to {} failed (attempt {}), retrying in {} ms: {}", d.approvalId(), d.url(),
+                        d.attempts() + 1, backoff, error);
+                outbox.retry(d.id(), Instant.now().plusMillis(backoff), error);
+            }
+        });
+    }
+
+    private <T> Future<T> fromCluster(CompletionStage<T> stage) {
+        return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+    }
+
+    private static Decision deny(Decision byRules, String why) {
+        return withReason(byRules, Verdict.DENY, why);
+    }
+
+    private static Decision withReason(Decision d, Verdict verdict, String why) {
+        List<Reason> reasons = new ArrayList<>();
+        reasons.add(new Reason(APPROVAL_RULE, "", verdict, why, null));
+        reasons.addAll(d.reasons());
+        return new Decision(d.decisionId(), verdict, reasons, null, d.bundleRevision());
+    }
+
+    private static String json(Map<String, Object> value) {
+        return new String(Json.write(g -> JsonValues.write(g, value, false)), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (sweeper >= 0) {
+            vertx.cancelTimer(sweeper);
+        }
+        if (events != null) {
+            events.unregister();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.countersign.pdp.http;
+
+import dev.countersign.cluster.approval.ApprovalStatus;
+import dev.countersign.cluster.approval.Choice;
+import dev.countersign.cluster.approval.PendingApproval;
+import dev.countersign.pdp.approval.ApprovalJson;
+import dev.countersign.pdp.approval.ApprovalService;
+import dev.countersign.pdp.approval.VoteRefused;
+import dev.countersign.rules.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /v1/approvals/{id}} (optionally {@code ?wait=30s}: answered as soon as it is decided,
+ * wherever the deciding vote lands), {@code GET /v1/approvals?status=pending&group=...}, and
+ * {@code POST /v1/approvals/{id}/votes} with {@code {"vote": "approve"|"deny", "comment": "..."}},
+ * cast as the calling client's reviewer identity.
+ */
+public final class ApprovalsHandler {
+    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m)");
+    private static final int MAX_COMMENT = 2000;
+    private static final int MAX_LIST = 500;
+
+    private final ApprovalService approvals;
+
+    public ApprovalsHandler(ApprovalService approvals) {
+        this.approvals = approvals;
+    }
+
+    public void getApproval(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String waitParam = ctx.request().getParam("wait");
+        Duration wait = waitParam == null ? Duration.ZERO : wait(waitParam);
+        approvals.await(id, wait).onSuccess(a -> {
+            if (a == null) {
+                ctx.fail(ApiError.notFound("no approval " + id));
+            } else {
+                Responses.value(ctx, 200, ApprovalJson.full(a));
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    public void listApprovals(RoutingContext ctx) {
+        String statusParam = ctx.request().getParam("status");
+        ApprovalStatus status = statusParam == null ? null : ApprovalStatus.fromWire(statusParam);
+        if (statusParam != null && status == null) {
+            throw ApiError.badRequest("invalid_parameter", "status must be one of pending, approved, denied, expired", "status");
+        }
+        String group = ctx.request().getParam("group");
+        approvals.list(status, group, MAX_LIST).onSuccess(found -> {
+            List<Object> items = new ArrayList<>();
+            for (PendingApproval a : found) {
+                items.add(ApprovalJson.summary(a));
+            }
+            Responses.value(ctx, 200, Map.of("approvals", items));
+        }).onFailure(ctx::fail);
+    }
+
+    public void castVote(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
+        if (caller.reviewer() == null) {
+            throw ApiError.forbidden("client " + caller.name() + " has no reviewer identity to vote as; give it one with"
+                    + " 'reviewer:' in its client entry");
+        }
+        JsonObject body = body(Responses.jsonBody(ctx));
+        Object voteValue = body.getValue("vote");
+        Choice choice = voteValue instanceof String s ? Choice.fromWire(s) : null;
+        if (choice == null) {
+            throw ApiError.badRequest("invalid_input", "/vote: expected \"approve\" or \"deny\"", "/vote");
+        }
+        Object comment = body.getValue("comment");
+        if (comment != null && !(comment instanceof String)) {
+            throw ApiError.badRequest("invalid_input", "/comment: expected a string", "/comment");
+        }
+        if (comment != null && ((String) comment).length() > MAX_COMMENT) {
+            throw ApiError.badRequest("invalid_input", "/comment: longer than " + MAX_COMMENT + " characters", "/comment");
+        }
+        approvals.vote(id, caller.reviewer(), choice, (String) comment, "api").onSuccess(a -> {
+            if (a == null) {
+                ctx.fail(ApiError.notFound("no approval " + id));
+            } else {
+                Responses.value(ctx, 200, ApprovalJson.full(a));
+            }
+        }).onFailure(failure -> {
+            if (failure instanceof VoteRefused refused) {
+                ctx.fail(switch (refused.outcome()) {
+                    case SELF_APPROVAL, NOT_A_REVIEWER -> new ApiError(403, refused.outcome().name().toLowerCase(), refused.getMessage());
+                    default -> new ApiError(409, refused.outcome().name().toLowerCase(), refused.getMessage());
+                });
+            } else {
+                ctx.fail(failure);
+            }
+        });
+    }
+
+    private Duration wait(String text) {
+        Duration d;
+        Matcher m = SHORT_DURATION.matcher(text.trim());
+        try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    default -> Duration.ofMinutes(n);
+                };
+            } else {
+                d = Duration.parse(text.trim());
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw ApiError.badRequest("invalid_parameter", "wait must be a duration such as 30s, 500ms, 2m or PT30S", "wait");
+        }
+        if (d.isNegative()) {
+            throw ApiError.badRequest("invalid_parameter", "wait must not be negative", "wait");
+        }
+        return d.compareTo(approvals.maxWait()) > 0 ? approvals.maxWait() : d;
+    }
+
+    private static JsonObject body(byte[] bytes) {
+        try {
+            Object parsed = Json.MAPPER.readValue(bytes, Object.class);
+            if (parsed instanceof Map<?, ?> map) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) map;
+                return new JsonObject(m);
+            }
+            throw ApiError.badRequest("invalid_input", "expected an object such as {\"vote\": \"approve\", \"comment\": \"...\"}", null);
+        } catch (IOException e) {
+            throw ApiError.badRequest("invalid_json", "malformed JSON: " + e.getMessage().lines().findFirst().orElse(""), null);
+        }
+    }
+}
