@@ -1,6 +1,8 @@
 package dev.countersign.pdp.decision;
 
 import dev.countersign.rules.Decision;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -9,6 +11,6 @@ import java.util.Map;
  */
 public record Decided(Decision decision, Map<String, Object> approvalExtras) {
     public Decided {
-        approvalExtras = Map.copyOf(approvalExtras);
+        approvalExtras = Collections.unmodifiableMap(new LinkedHashMap<>(approvalExtras));
     }
 }
