@@ -1,5 +1,6 @@
 package dev.countersign.pdp.http;
 
+import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.policy.PolicyService;
 import dev.countersign.pdp.policy.ReloadAttempt;
 import dev.countersign.rules.PolicyError;
@@ -11,12 +12,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /v1/policies} (what decides, and the last reload) and {@code POST /v1/policies/reload}. */
+/**
+ * {@code GET /v1/policies} (what decides, the last reload, and the revision each cluster member decides
+ * with) and {@code POST /v1/policies/reload}.
+ */
 public final class PoliciesHandler {
     private final PolicyService policies;
+    private final MemberBundles members;
 
-    public PoliciesHandler(PolicyService policies) {
+    public PoliciesHandler(PolicyService policies, MemberBundles members) {
         this.policies = policies;
+        this.members = members;
     }
 
     public void getPolicies(RoutingContext ctx) {
@@ -38,6 +44,11 @@ public final class PoliciesHandler {
         if (last != null) {
             body.put("last_reload", attempt(last));
         }
+        List<Object> cluster = new ArrayList<>();
+        for (MemberBundles.MemberBundle m : members.all()) {
+            cluster.add(Map.of("node", m.node(), "revision", m.revision(), "activated_at", m.activatedAt().toString()));
+        }
+        body.put("cluster", cluster);
         Responses.value(ctx, 200, body);
     }
 

@@ -38,6 +38,7 @@ public final class PolicyService implements AutoCloseable {
     private volatile PolicyEngine engine;
     private volatile Instant activatedAt;
     private volatile ReloadAttempt lastAttempt;
+    private volatile java.util.function.Consumer<CompiledPolicy> onActivated = policy -> { };
     private BundleWatcher watcher;
 
     public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics) {
@@ -57,6 +58,15 @@ public final class PolicyService implements AutoCloseable {
     /** Loads the bundle again and activates it if it compiles and its tests pass. Never fails for a bad bundle: see the outcome. */
     public Future<ReloadAttempt> reload(String trigger) {
         return compiler.executeBlocking(() -> load(trigger), true);
+    }
+
+    /** Calls {@code listener} with the active policy now, and after every activation. */
+    public void onActivated(java.util.function.Consumer<CompiledPolicy> listener) {
+        this.onActivated = listener;
+        CompiledPolicy active = active();
+        if (active != null) {
+            listener.accept(active);
+        }
     }
 
     /** Watches the bundle directory and reloads after changes settle for {@code debounce}. */
@@ -114,6 +124,7 @@ public final class PolicyService implements AutoCloseable {
             }
             activatedAt = Instant.now();
             metrics.activeBundle(next.revision(), bundle.name(), next.rules().size());
+            onActivated.accept(next);
             attempt = new ReloadAttempt(at, trigger, ReloadAttempt.Outcome.ACTIVATED, next.revision(), next.rules().size(),
                     List.of(), millisSince(started));
             LOG.info("bundle {} revision {} activated: {} rules, {} rule-test cases passed, in {} ms ({})", bundleDir,

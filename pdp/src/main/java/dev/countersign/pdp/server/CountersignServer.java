@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
 import dev.countersign.cluster.decision.DecisionRecordStore;
+import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
@@ -115,6 +116,11 @@ public final class CountersignServer {
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
                                                     AuditLog audit, ServerMetrics metrics) {
         Authenticator authenticator = new Authenticator(config.clients());
+        MemberBundles memberBundles = new MemberBundles(hazelcast);
+        policies.onActivated(policy -> vertx.executeBlocking(() -> {
+            memberBundles.publish(config.node(), policy.revision(), policies.activatedAt());
+            return null;
+        }, false));
         ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast), new CallbackOutbox(hazelcast),
                 config.reviewers(), audit::append, config.node(), config.approvals());
         DecisionService decisions = new DecisionService(policies,
@@ -147,7 +153,7 @@ public final class CountersignServer {
                 new DecisionsHandler(decisions, config.maxDepth()),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
-                new PoliciesHandler(policies),
+                new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> listen(vertx, config, routes, 3)).map(port -> {

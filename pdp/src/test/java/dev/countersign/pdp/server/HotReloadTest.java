@@ -72,6 +72,14 @@ class HotReloadTest {
             Files.writeString(rules, text.replace("\"Agent export of production data\"", "\"Agent export of production data (v2)\""));
             JsonObject activated = awaitReload(node, r -> "activated".equals(r.getString("outcome")));
             assertNotEquals(original, activated.getString("revision"));
+            long until = System.currentTimeMillis() + 10_000;
+            String published = null;
+            while (System.currentTimeMillis() < until && !activated.getString("revision").equals(published)) {
+                var cluster = node.get("/v1/policies", null).bodyAsJsonObject().getJsonArray("cluster");
+                published = cluster.isEmpty() ? null : cluster.getJsonObject(0).getString("revision");
+                Thread.sleep(50);
+            }
+            assertEquals(activated.getString("revision"), published, "the cluster sees the node's new revision");
             JsonObject decision = node.post("/v1/decisions", AGENT_EXPORT, null).bodyAsJsonObject();
             assertEquals("Agent export of production data (v2)", decision.getJsonArray("reasons").getJsonObject(0).getString("message"));
 
