@@ -1,16 +1,24 @@
 package dev.countersign.cluster.approval;
 
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.ExtendedMapEntry;
 import java.time.Instant;
 import java.util.Map;
 
 /**
  * The transitions of {@link PendingApproval}, applied by the member that owns the entry, one at a
  * time per entry: this is what makes concurrent votes, expiry and redemption atomic cluster-wide.
- * Each answers null for an unknown approval.
+ * Each answers null for an unknown approval. Updates keep the entry's expiry (a plain
+ * {@code setValue} would reset it to the map's default, which is never). Hazelcast may run an
+ * operation twice when a member dies while answering, so each transition answers a replay of itself
+ * as it answered the first time ({@link PendingApproval}).
  */
 final class ApprovalProcessors {
     private ApprovalProcessors() {
+    }
+
+    private static void update(Map.Entry<String, PendingApproval> entry, PendingApproval value) {
+        ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(value);
     }
 
     static final class CastVote implements EntryProcessor<String, PendingApproval, VoteResult> {
@@ -29,7 +37,7 @@ final class ApprovalProcessors {
             }
             VoteResult result = current.vote(vote);
             if (result.approval() != current) {
-                entry.setValue(result.approval());
+                update(entry, result.approval());
             }
             return result;
         }
@@ -50,11 +58,14 @@ final class ApprovalProcessors {
             if (current == null) {
                 return null;
             }
+            if (current.status() == ApprovalStatus.EXPIRED && now.equals(current.decidedAt())) {
+                return current;
+            }
             PendingApproval next = current.at(now);
             if (next == current) {
                 return null;
             }
-            entry.setValue(next);
+            update(entry, next);
             return next;
         }
     }
@@ -79,13 +90,13 @@ final class ApprovalProcessors {
             }
             RedeemResult result = current.redeem(contextHash, decisionId, now);
             if (result.approval() != current) {
-                entry.setValue(result.approval());
+                update(entry, result.approval());
             }
             return result;
         }
     }
 
-    /** Adds a callback URL to a pending approval; answers the approval as it now stands. */
+    /** Adds a callback URL to a pending approval (not to a decided one); answers the approval as it now stands. */
     static final class AddCallback implements EntryProcessor<String, PendingApproval, PendingApproval> {
         private static final long serialVersionUID = 1L;
         private final String url;
@@ -102,9 +113,16 @@ final class ApprovalProcessors {
             if (current == null) {
                 return null;
             }
-            PendingApproval next = current.at(now).withCallback(url);
+            PendingApproval now = current.at(this.now);
+            if (now.status().isFinal()) {
+                if (now != current) {
+                    update(entry, now);
+                }
+                return now;
+            }
+            PendingApproval next = now.withCallback(url);
             if (next != current) {
-                entry.setValue(next);
+                update(entry, next);
             }
             return next;
         }

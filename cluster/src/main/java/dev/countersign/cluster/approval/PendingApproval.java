@@ -19,7 +19,9 @@ import java.util.Set;
  * approvers (a reviewer counts in each required group they belong to). Past {@code expiresAt} a
  * pending approval is expired. A decided approval is final. An approved approval is a grant for the
  * exact action context it was asked for ({@code contextHash}), usable once, until
- * {@code decidedAt + ttl}.
+ * {@code decidedAt + ttl}. A transition replayed exactly (the same vote cast at the same instant on the
+ * same node; the same redemption by the same decision at the same instant) answers as it did the
+ * first time: Hazelcast retries an operation whose member died before answering.
  *
  * @param context the action context, masked as in the audit log, as JSON
  * @param decision the decision that held the action, as JSON
@@ -60,6 +62,12 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         PendingApproval current = at(v.at());
         ApprovalStatus expiredNow = current.status != status ? current.status : null;
         Vote earlier = current.voteOf(v.reviewer());
+        if (earlier != null && isReplay(earlier, v)) {
+            // The same cast, run again after a failover: answered as the first time.
+            boolean decidedIt = current.status.isFinal() && v.reviewer().equalsIgnoreCase(String.valueOf(current.decidedBy))
+                    && v.at().equals(current.decidedAt);
+            return new VoteResult(VoteResult.Outcome.ACCEPTED, null, current, decidedIt ? current.status : null);
+        }
         if (earlier != null && earlier.choice() == v.choice()) {
             return new VoteResult(VoteResult.Outcome.REPEATED, v.reviewer() + " already voted " + v.choice().wireName(), current, expiredNow);
         }
@@ -101,6 +109,10 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
 
     /** Uses the grant for the action context hashing to {@code hash}, by decision {@code byDecision}. */
     public RedeemResult redeem(String hash, String byDecision, Instant now) {
+        if (redeemedAt != null && redeemedAt.equals(now) && byDecision.equals(redeemedBy)) {
+            // The same redemption, run again after a failover: answered as the first time.
+            return new RedeemResult(true, null, this, null);
+        }
         PendingApproval current = at(now);
         ApprovalStatus expiredNow = current.status != status ? current.status : null;
         if (current.status != ApprovalStatus.APPROVED) {
@@ -131,6 +143,11 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         more.add(url);
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash, context,
                 decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy);
+    }
+
+    private static boolean isReplay(Vote earlier, ReviewerVote v) {
+        return earlier.choice() == v.choice() && earlier.at().equals(v.at()) && String.valueOf(earlier.node()).equals(String.valueOf(v.node()))
+                && String.valueOf(earlier.channel()).equals(String.valueOf(v.channel()));
     }
 
     public Vote voteOf(String reviewer) {

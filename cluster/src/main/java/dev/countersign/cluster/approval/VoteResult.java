@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * What became of a vote: its outcome, the approval after it, and the status the vote moved the
  * approval to ({@code null} when the status did not change). A vote on an approval past its expiry
- * expires it ({@code transition == EXPIRED}) and is refused.
+ * expires it ({@code transition == EXPIRED}) and is refused, unless it repeats a vote already counted
+ * (an identical repeat is idempotent, before or after the decision).
  */
 public record VoteResult(Outcome outcome, String reason, PendingApproval approval, ApprovalStatus transition)
         implements Serializable {

@@ -133,6 +133,10 @@ public final class ApprovalService implements AutoCloseable {
                 audit.append(record);
                 publish("created", a);
             }
+            if (created.reused() && a.status().isFinal() && callbackUrl != null) {
+                // Decided while this ask joined it: its outcome was already sent to the others.
+                enqueueCallbacks(a, List.of(callbackUrl));
+            }
             Map<String, Object> extras = new LinkedHashMap<>();
             extras.put("id", a.id());
             extras.put("status", a.status().wireName());
@@ -240,19 +244,25 @@ public final class ApprovalService implements AutoCloseable {
      * vote or expiry that decides it may happen on any node.
      */
     public Future<PendingApproval> await(String approvalId, Duration wait) {
+        return awaitUntil(approvalId, System.currentTimeMillis() + wait.toMillis());
+    }
+
+    /** Waits for a decision; an event that does not decide (a vote short of quorum, a creation) waits on. */
+    private Future<PendingApproval> awaitUntil(String approvalId, long deadline) {
         Promise<Void> woken = Promise.promise();
         waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(woken);
         return get(approvalId).compose(current -> {
-            if (current == null || current.status().isFinal() || wait.isZero()) {
+            long now = System.currentTimeMillis();
+            if (current == null || current.status().isFinal() || now >= deadline) {
                 unregister(approvalId, woken);
                 return Future.succeededFuture(current);
             }
-            long timer = vertx.setTimer(Math.max(1, Math.min(wait.toMillis(), current.expiresAt().toEpochMilli()
-                    - System.currentTimeMillis() + 50)), t -> woken.tryComplete());
+            long timer = vertx.setTimer(Math.max(1, Math.min(deadline, current.expiresAt().toEpochMilli() + 50) - now),
+                    t -> woken.tryComplete());
             return woken.future().compose(v -> {
                 vertx.cancelTimer(timer);
                 unregister(approvalId, woken);
-                return get(approvalId);
+                return awaitUntil(approvalId, deadline);
             });
         });
     }
@@ -284,10 +294,14 @@ public final class ApprovalService implements AutoCloseable {
         record.put("approvals", a.approvals());
         audit.append(record);
         publish(outcome, a);
-        if (!a.callbacks().isEmpty()) {
+        enqueueCallbacks(a, a.callbacks());
+    }
+
+    private void enqueueCallbacks(PendingApproval a, List<String> urls) {
+        if (!urls.isEmpty()) {
             byte[] body = Json.write(g -> JsonValues.write(g, callbackBody(a), false));
             Instant now = Instant.now();
-            for (String url : a.callbacks()) {
+            for (String url : urls) {
                 String id = a.id() + "-" + HexFormat.of().formatHex(sha256(url)).substring(0, 16);
                 outbox.enqueue(CallbackDelivery.first(id, a.id(), url, new String(body, StandardCharsets.UTF_8), now))
                         .whenComplete((ok, failure) -> {
