@@ -32,10 +32,18 @@ final class Assets {
         return new String(bytes(name), StandardCharsets.UTF_8);
     }
 
-    /** Compiles {@code bundle}, turning compile errors into a setup failure that lists them. */
+    /**
+     * Compiles {@code bundle} with the decision cache off, so that every decision is evaluated by the
+     * rules, turning compile errors into a setup failure that lists them.
+     */
     static CompiledPolicy compile(PolicyBundle bundle) {
+        return compile(bundle, "off");
+    }
+
+    /** As {@link #compile(PolicyBundle)}, with the decision cache {@code "on"} (its default size) or {@code "off"}. */
+    static CompiledPolicy compile(PolicyBundle bundle, String cache) {
         try {
-            return PolicyCompiler.compile(bundle);
+            return PolicyCompiler.compile(bundle, "on".equals(cache) ? PolicyCompiler.DEFAULT_CACHE_SIZE : 0);
         } catch (InvalidPolicyException e) {
             throw new IllegalStateException("the bundle does not compile:\n  "
                     + String.join("\n  ", e.errors().stream().map(Object::toString).toList()), e);

@@ -37,6 +37,14 @@ public class GeneratedBundleBenchmark {
      * (the full groups of the 10-rule bundle), so every size decides the same traffic and only the
      * size of the bundle differs.
      */
+    /**
+     * {@code off}: every decision is evaluated by the rules (the engine's cost). {@code on}: the
+     * compiled policy's decision cache answers a context it decided before; the fixed inputs here
+     * repeat, so this measures cache hits.
+     */
+    @Param({"off", "on"})
+    public String cache;
+
     @Param({"all", "hot"})
     public String traffic;
 
@@ -51,7 +59,7 @@ public class GeneratedBundleBenchmark {
     @Setup(Level.Trial)
     public void compile() {
         long start = System.nanoTime();
-        policy = Assets.compile(GeneratedBundle.bundle(rules));
+        policy = Assets.compile(GeneratedBundle.bundle(rules), cache);
         long compiled = System.nanoTime() - start;
         Assets.check(policy.rules().size() == rules, "compiled " + policy.rules().size() + " rules, not " + rules);
         int hotActions = switch (traffic) {

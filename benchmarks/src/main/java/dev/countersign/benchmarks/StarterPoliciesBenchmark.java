@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -87,12 +88,20 @@ public class StarterPoliciesBenchmark {
     private byte[][] bodies;
     private int next;
 
+    /**
+     * {@code off}: every decision is evaluated by the rules (the engine's cost). {@code on}: the
+     * compiled policy's decision cache answers a context it decided before; the fixed inputs here
+     * repeat, so this measures cache hits.
+     */
+    @Param({"off", "on"})
+    public String cache;
+
     @Setup(Level.Trial)
     public void setUp() throws InvalidPolicyException {
         Path dir = Path.of(System.getProperty(BUNDLE_PROPERTY, "policies")).toAbsolutePath().normalize();
         Assets.check(Files.isDirectory(dir), "the starter bundle " + dir + " is not a directory: pass its directory as -D"
                 + BUNDLE_PROPERTY + "=<dir> (benchmarks/run passes the project's policies directory)");
-        policy = Assets.compile(BundleLoader.load(dir));
+        policy = Assets.compile(BundleLoader.load(dir), cache);
         contexts = new ActionContext[INPUTS.length];
         bodies = new byte[INPUTS.length][];
         int decidedByRules = 0;

@@ -28,9 +28,15 @@ public record ApprovalRequirement(List<String> groups, Map<String, Integer> quor
 
     /** Both requirements at once: every group of either, per group the higher quorum, the shorter ttl. */
     public ApprovalRequirement merge(ApprovalRequirement other) {
+        if (other == this || other.equals(this)) {
+            return this;
+        }
+        Duration shorter = ttl.compareTo(other.ttl) <= 0 ? ttl : other.ttl;
+        if (quorum.equals(other.quorum)) {
+            return shorter == ttl ? this : other;
+        }
         Map<String, Integer> merged = new TreeMap<>(quorum);
         other.quorum.forEach((group, q) -> merged.merge(group, q, Math::max));
-        Duration shorter = ttl.compareTo(other.ttl) <= 0 ? ttl : other.ttl;
-        return new ApprovalRequirement(List.copyOf(merged.keySet()), merged, shorter);
+        return new ApprovalRequirement(List.of(), merged, shorter);
     }
 }

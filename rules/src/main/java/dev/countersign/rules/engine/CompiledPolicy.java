@@ -17,8 +17,6 @@ import java.util.regex.Pattern;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.kie.api.KieServices;
 import org.kie.api.definition.rule.Rule;
-import org.kie.api.event.rule.BeforeMatchFiredEvent;
-import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ThreadSafeOption;
@@ -29,19 +27,21 @@ import org.kie.api.runtime.rule.FactHandle;
  * A bundle compiled and ready to decide. Immutable and safe to evaluate from many threads at once:
  * each evaluation borrows a session of its own from a pool, inserts the parts of the context some
  * rule matches as facts, fires, and removes them. Evaluation is pure: the same context and revision
- * give the same verdict and reasons. A rule that throws (in a condition or a consequence) ends the
+ * give the same verdict and reasons, so a context decided before is answered from a bounded cache
+ * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a consequence) ends the
  * evaluation as deny with one {@code error} reason naming it; what other rules said is discarded.
  */
 public final class CompiledPolicy {
     /** Firings beyond this end the evaluation as an error: rules that loop would never answer. */
     static final int MAX_FIRINGS = 10_000;
 
-    private static final Comparator<Reason> REASON_ORDER = Comparator
-            .comparing(Reason::verdict, Comparator.reverseOrder())
-            .thenComparing(r -> r.source() == null ? "" : r.source().substring(0, Math.max(r.source().lastIndexOf(':'), 0)))
-            .thenComparingInt(r -> lineOf(r.source()))
-            .thenComparing(Reason::rule)
-            .thenComparing(Reason::message, Comparator.nullsFirst(Comparator.naturalOrder()));
+    /** Outcomes of the deciding verdict first, then by file, line, rule and message. */
+    private static final Comparator<Evaluation.Outcome> OUTCOME_ORDER = Comparator
+            .comparing(Evaluation.Outcome::verdict, Comparator.reverseOrder())
+            .thenComparing(o -> o.rule().file())
+            .thenComparingInt(o -> o.rule().line())
+            .thenComparing(o -> o.rule().name())
+            .thenComparing(Evaluation.Outcome::message, Comparator.nullsFirst(Comparator.naturalOrder()));
 
     private static final Pattern FAILED_CONSTRAINT = Pattern.compile("Error evaluating constraint '(.*)' in", Pattern.DOTALL);
     private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: (.*?)\\]\\s*(\\[Near|$)", Pattern.DOTALL);
@@ -55,9 +55,10 @@ public final class CompiledPolicy {
     private final KieSessionConfiguration sessionConfiguration;
     private final List<RuleRef> ruleList;
     private final Set<String> packages;
+    private final DecisionCache cache;
 
     CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules,
-                   Map<String, RuleRef> constraints, Set<Part> inserted) {
+                   Map<String, RuleRef> constraints, Set<Part> inserted, int cacheSize) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
@@ -70,6 +71,7 @@ public final class CompiledPolicy {
                 .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
+        this.cache = cacheSize > 0 ? new DecisionCache(cacheSize) : null;
     }
 
     public PolicyBundle bundle() {
@@ -111,7 +113,22 @@ public final class CompiledPolicy {
      * ("" for all); with no such rule matching, the bundle's default verdict applies.
      */
     public Decision evaluate(ActionContext context, String packagePrefix) {
-        Evaluation evaluation = Evaluation.begin(context);
+        if (cache == null) {
+            return evaluateNow(context, packagePrefix);
+        }
+        Object key = cache.key(context, packagePrefix);
+        Decision cached = cache.find(key, DecisionIds.next(), revision());
+        if (cached != null) {
+            return cached;
+        }
+        Decision decision = evaluateNow(context, packagePrefix);
+        cache.keep(key, decision);
+        return decision;
+    }
+
+    /** Evaluates with the rules, never answering from the cache. */
+    Decision evaluateNow(ActionContext context, String packagePrefix) {
+        Evaluation evaluation = Evaluation.begin(context, rules);
         KieSession session = sessions.borrow();
         boolean reusable = false;
         RuntimeException failure = null;
@@ -168,22 +185,24 @@ public final class CompiledPolicy {
                     "no rule matched; the bundle's default verdict is " + verdict, null);
             return new Decision(id, verdict, List.of(reason), null, revision());
         }
-        Verdict verdict = Verdict.ALLOW;
+        if (outcomes.size() > 1) {
+            outcomes.sort(OUTCOME_ORDER);
+        }
+        Verdict verdict = outcomes.get(0).verdict();
         ApprovalRequirement approval = null;
         List<Reason> reasons = new ArrayList<>(outcomes.size());
+        Evaluation.Outcome previous = null;
         for (Evaluation.Outcome o : outcomes) {
-            verdict = verdict.strongest(o.verdict());
             if (o.approval() != null) {
                 approval = approval == null ? o.approval() : approval.merge(o.approval());
             }
-            Reason reason = new Reason(o.rule().name(), o.rule().packageName(), o.verdict(),
-                    o.message() == null ? "" : o.message(), o.rule().source());
-            if (!reasons.contains(reason)) {
-                reasons.add(reason);
+            if (previous != null && previous.rule() == o.rule() && previous.verdict() == o.verdict()
+                    && java.util.Objects.equals(previous.message(), o.message())) {
+                continue; // the same rule said the same twice (it matched twice)
             }
-        }
-        if (reasons.size() > 1) {
-            reasons.sort(REASON_ORDER);
+            reasons.add(new Reason(o.rule().name(), o.rule().packageName(), o.verdict(), o.message() == null ? "" : o.message(),
+                    o.rule().source()));
+            previous = o;
         }
         return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());
     }
@@ -256,23 +275,7 @@ public final class CompiledPolicy {
     private KieSession newSession() {
         KieSession session = kieBase.newKieSession(sessionConfiguration, null);
         session.setGlobal("data", bundle.data());
-        session.addEventListener(new DefaultAgendaEventListener() {
-            @Override
-            public void beforeMatchFired(BeforeMatchFiredEvent event) {
-                Evaluation.current().firing = rules.get(event.getMatch().getRule());
-            }
-        });
         return session;
     }
 
-    private static int lineOf(String source) {
-        if (source == null) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(source.substring(source.lastIndexOf(':') + 1));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 }

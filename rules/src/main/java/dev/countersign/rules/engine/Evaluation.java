@@ -5,12 +5,14 @@ import dev.countersign.rules.Verdict;
 import dev.countersign.rules.model.ActionContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.kie.api.definition.rule.Rule;
 
 /**
  * The state of one evaluation on the calling thread: the action context being decided (read by the
- * context-part data providers), the rule whose consequence is running, and what consequences said.
- * Rule consequences run on the thread that called {@code fireAllRules}, which is what lets the bare
- * helpers of {@link Verdicts} find it.
+ * context-part data providers), the rule whose consequence is running (set by
+ * {@link Verdicts#enter}), and what consequences said. Rule consequences run on the thread that
+ * called {@code fireAllRules}, which is what lets the bare helpers of {@link Verdicts} find it.
  */
 final class Evaluation {
     private static final ThreadLocal<Evaluation> CURRENT = new ThreadLocal<>();
@@ -20,17 +22,19 @@ final class Evaluation {
     }
 
     final ActionContext context;
+    final Map<Rule, RuleRef> rules;
     final Evaluation previous;
     RuleRef firing;
     final List<Outcome> outcomes = new ArrayList<>(4);
 
-    private Evaluation(ActionContext context, Evaluation previous) {
+    private Evaluation(ActionContext context, Map<Rule, RuleRef> rules, Evaluation previous) {
         this.context = context;
+        this.rules = rules;
         this.previous = previous;
     }
 
-    static Evaluation begin(ActionContext context) {
-        Evaluation e = new Evaluation(context, CURRENT.get());
+    static Evaluation begin(ActionContext context, Map<Rule, RuleRef> rules) {
+        Evaluation e = new Evaluation(context, rules, CURRENT.get());
         CURRENT.set(e);
         return e;
     }

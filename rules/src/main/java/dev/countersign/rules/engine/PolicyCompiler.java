@@ -70,13 +70,22 @@ import org.kie.internal.io.ResourceFactory;
 public final class PolicyCompiler {
     private static final String MODEL_PACKAGE = ActionContext.class.getPackageName();
     private static final List<String> FUNCTIONS = List.of("allow", "deny", "requireApproval");
+    private static final String ENTER = Verdicts.class.getName() + ".enter(drools); ";
     private static final Field MVEL_UNIT = internalField(MVELDataProvider.class, "unit");
     private static final Field FROM_NODE_PROVIDER = internalField(FromNode.class, "dataProvider");
 
     private PolicyCompiler() {
     }
 
+    /** Decisions a compiled policy remembers by default (see {@link #compile(PolicyBundle, int)}). */
+    public static final int DEFAULT_CACHE_SIZE = 10_000;
+
     public static CompiledPolicy compile(PolicyBundle bundle) throws InvalidPolicyException {
+        return compile(bundle, DEFAULT_CACHE_SIZE);
+    }
+
+    /** Compiles a bundle whose policy remembers up to {@code cacheSize} decisions (0: none, every decision is evaluated). */
+    public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize) throws InvalidPolicyException {
         List<PolicyError> errors = new ArrayList<>(bundle.problems());
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
@@ -103,6 +112,7 @@ public final class PolicyCompiler {
         CompositeKnowledgeBuilder batch = builder.batch();
         for (ParsedFile p : parsed) {
             addVocabulary(p.descr);
+            announceRules(p.descr);
             AnchorPlanner.plan(p.descr);
             DescrResource resource = new DescrResource(p.descr);
             resources.put(resource, p.file);
@@ -127,7 +137,7 @@ public final class PolicyCompiler {
                 byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
             }
         }
-        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), insertedParts(kieBase));
+        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), insertedParts(kieBase), cacheSize);
     }
 
     private record ParsedFile(SourceFile file, PackageDescr descr) {
@@ -251,6 +261,19 @@ public final class PolicyCompiler {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Prefixes every consequence with a call telling the vocabulary which rule speaks. It goes on the
+     * consequence's first line, so no line number moves.
+     */
+    private static void announceRules(PackageDescr descr) {
+        for (RuleDescr rule : descr.getRules()) {
+            if (!rule.isQuery() && rule.getConsequence() instanceof String consequence) {
+                rule.setConsequence(ENTER + consequence);
+            }
+            rule.getNamedConsequences().replaceAll((name, c) -> c instanceof String text ? ENTER + text : c);
         }
     }
 

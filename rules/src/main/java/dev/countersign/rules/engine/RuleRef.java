@@ -1,14 +1,50 @@
 package dev.countersign.rules.engine;
 
 /** A rule of a compiled policy: its name, package, and where it is written ({@code file:line}). */
-public record RuleRef(String name, String packageName, String file, int line) {
+public final class RuleRef {
+    private final String name;
+    private final String packageName;
+    private final String file;
+    private final int line;
+    private final String source;
+
+    public RuleRef(String name, String packageName, String file, int line) {
+        this.name = name;
+        this.packageName = packageName;
+        this.file = file;
+        this.line = line;
+        this.source = file + ":" + line;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String packageName() {
+        return packageName;
+    }
+
+    public String file() {
+        return file;
+    }
+
+    public int line() {
+        return line;
+    }
+
+    /** {@code file:line}. */
     public String source() {
-        return file + ":" + line;
+        return source;
     }
 
     /** Whether this rule belongs to package {@code prefix} or a package below it ("" selects all). */
     public boolean inScope(String prefix) {
         return prefix.isEmpty() || packageName.equals(prefix)
                 || (packageName.length() > prefix.length() && packageName.startsWith(prefix) && packageName.charAt(prefix.length()) == '.');
+    }
+
+    @Override
+    public String toString() {
+        return "rule \"" + name + "\" (" + packageName + ", " + source + ")";
     }
 }

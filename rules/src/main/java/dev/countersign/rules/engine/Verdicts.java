@@ -5,6 +5,7 @@ import dev.countersign.rules.Verdict;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.kie.api.runtime.rule.RuleContext;
 
 /**
  * What a rule's consequence can say. Rule files call these bare ({@code allow("why")}): the engine
@@ -14,8 +15,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Verdicts {
     private static final ConcurrentHashMap<String, Duration> TTLS = new ConcurrentHashMap<>();
+    /** Requirements by their arguments: most calls pass literals, so each is built once. */
+    private static final ConcurrentHashMap<String, ApprovalRequirement> REQUIREMENTS = new ConcurrentHashMap<>();
 
     private Verdicts() {
+    }
+
+    /**
+     * Called by the engine at the start of every consequence (the compiler adds the call, on the
+     * consequence's first line) so that the helpers below know which rule speaks.
+     */
+    public static void enter(RuleContext drools) {
+        Evaluation e = Evaluation.current();
+        e.firing = e.rules.get(drools.getRule());
     }
 
     public static void allow(String why) {
@@ -31,7 +43,15 @@ public final class Verdicts {
      * {@code ttl} (ISO-8601, e.g. {@code PT1H}).
      */
     public static void requireApproval(String group, int quorum, String ttl, String why) {
-        Evaluation.current().record(Verdict.NEEDS_APPROVAL, why, ApprovalRequirement.of(checkGroup(group), checkQuorum(quorum), ttl(ttl)));
+        String key = group + '\u0000' + quorum + '\u0000' + ttl;
+        ApprovalRequirement requirement = REQUIREMENTS.get(key);
+        if (requirement == null) {
+            requirement = ApprovalRequirement.of(checkGroup(group), checkQuorum(quorum), ttl(ttl));
+            if (REQUIREMENTS.size() < 4096) {
+                REQUIREMENTS.put(key, requirement);
+            }
+        }
+        Evaluation.current().record(Verdict.NEEDS_APPROVAL, why, requirement);
     }
 
     static String checkGroup(String group) {

@@ -65,7 +65,11 @@ class ConcurrentEvaluationTest {
             """;
 
     static CompiledPolicy compile(String drl) throws Exception {
-        return PolicyCompiler.compile(BundleLoader.fromFiles(Map.of("p.drl", drl.getBytes(StandardCharsets.UTF_8))));
+        return compile(drl, 0);
+    }
+
+    static CompiledPolicy compile(String drl, int cacheSize) throws Exception {
+        return PolicyCompiler.compile(BundleLoader.fromFiles(Map.of("p.drl", drl.getBytes(StandardCharsets.UTF_8))), cacheSize);
     }
 
     static List<ActionContext> inputs() {
@@ -166,6 +170,55 @@ class ConcurrentEvaluationTest {
         assertTrue(seenAllowing.get() > 0 && seenDenying.get() > 0, "both revisions answered");
         // A retired policy still answers an evaluation that started late on it.
         assertEquals(Verdict.DENY, denying.evaluate(deploy).verdict());
+    }
+
+    @Test
+    void theCacheAnswersAsTheRulesWouldWithIdsOfItsOwn() throws Exception {
+        CompiledPolicy rulesOnly = compile(RULES, 0);
+        CompiledPolicy cached = compile(RULES, 5);
+        List<ActionContext> inputs = inputs();
+        for (int round = 0; round < 3; round++) {
+            for (ActionContext input : inputs) {
+                Decision expected = rulesOnly.evaluate(input);
+                Decision first = cached.evaluate(input);
+                Decision again = cached.evaluate(input);
+                assertEquals(meaning(expected), meaning(first));
+                assertEquals(meaning(expected), meaning(again));
+                assertNotEquals(first.decisionId(), again.decisionId(), "every decision has an id of its own");
+                assertEquals(meaning(rulesOnly.evaluate(input, "p")), meaning(cached.evaluate(input, "p")), "a scope is part of the key");
+            }
+        }
+        ActionContext differentOnlyInAnAttribute = new ActionContext(inputs.get(0).actor(), inputs.get(0).action(),
+                inputs.get(0).resource(), null, null, Map.of("ticket", "T-1"));
+        assertEquals(meaning(rulesOnly.evaluate(differentOnlyInAnAttribute)), meaning(cached.evaluate(differentOnlyInAnAttribute)));
+    }
+
+    @Test
+    void manyThreadsAgreeWithOneThroughTheCache() throws Exception {
+        CompiledPolicy rulesOnly = compile(RULES, 0);
+        CompiledPolicy cached = compile(RULES, 7);
+        List<ActionContext> inputs = inputs();
+        List<String> expected = inputs.stream().map(i -> meaning(rulesOnly.evaluate(i))).toList();
+        ConcurrentLinkedQueue<String> mismatches = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int seed = t;
+            Thread thread = new Thread(() -> {
+                for (int n = 0; n < 5_000; n++) {
+                    int i = (n * 17 + seed * 5) % inputs.size();
+                    String got = meaning(cached.evaluate(inputs.get(i)));
+                    if (!got.equals(expected.get(i))) {
+                        mismatches.add(i + ": " + got);
+                    }
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join(60_000);
+        }
+        assertEquals(List.of(), List.copyOf(mismatches));
     }
 
     @Test
