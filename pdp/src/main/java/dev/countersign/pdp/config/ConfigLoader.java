@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  * reload: {watch: true, debounce: PT0.3S}
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
+ * engine: {decision_cache: 10000}      # decisions remembered per revision; 0 evaluates every one
  * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"]}
  *          # or kubernetes: {service_name: countersign, namespace: security}
  * reviewers:
@@ -76,7 +77,7 @@ public final class ConfigLoader {
         substitute(root, "", env, source);
         Reader r = new Reader(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
-                "cluster", "reviewers", "approvals"));
+                "cluster", "reviewers", "approvals", "engine"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -154,8 +155,14 @@ public final class ConfigLoader {
         ServerConfig.Approvals approvalSettings = new ServerConfig.Approvals(secret,
                 r.duration(approvals, "approvals.max_wait", Duration.ofMinutes(5)),
                 r.duration(approvals, "approvals.sweep_interval", Duration.ofSeconds(1)));
+        JsonNode engine = r.object(root, "engine");
+        r.keys(engine, "engine", Set.of("decision_cache"));
+        int cacheSize = r.integer(engine, "engine.decision_cache", dev.countersign.rules.engine.PolicyCompiler.DEFAULT_CACHE_SIZE);
+        if (cacheSize < 0) {
+            throw new ConfigException(source + ": engine.decision_cache must be 0 (off) or more");
+        }
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
-                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings);
+                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize);
     }
 
     private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env, int maxRecords) throws ConfigException {

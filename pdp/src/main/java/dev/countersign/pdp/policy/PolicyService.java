@@ -41,10 +41,13 @@ public final class PolicyService implements AutoCloseable {
     private volatile java.util.function.Consumer<CompiledPolicy> onActivated = policy -> { };
     private BundleWatcher watcher;
 
-    public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics) {
+    private final int cacheSize;
+
+    public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics, int cacheSize) {
         this.vertx = vertx;
         this.bundleDir = bundleDir;
         this.metrics = metrics;
+        this.cacheSize = cacheSize;
         this.compiler = vertx.createSharedWorkerExecutor("countersign-bundle-compiler", 1, 10, TimeUnit.MINUTES);
     }
 
@@ -111,7 +114,7 @@ public final class PolicyService implements AutoCloseable {
                 LOG.debug("bundle {} unchanged ({})", bundleDir, trigger);
                 return attempt;
             }
-            CompiledPolicy next = PolicyCompiler.compile(bundle);
+            CompiledPolicy next = PolicyCompiler.compile(bundle, cacheSize);
             List<PolicyError> failing = failingTests(next);
             if (!failing.isEmpty()) {
                 next.retire();

@@ -98,7 +98,7 @@ public final class CountersignServer {
 
     private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast) {
         ServerMetrics metrics = new ServerMetrics();
-        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics);
+        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize());
         return policies.start()
                 .compose(attempt -> vertx.executeBlocking(() -> {
                     Files.createDirectories(config.dataDir());

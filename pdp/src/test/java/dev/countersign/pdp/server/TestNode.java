@@ -68,7 +68,8 @@ public final class TestNode implements AutoCloseable {
                 defaults.auditMaxFileBytes(), true, Duration.ofMillis(200), defaults.forwardAuth(), defaults.decisionRetention(),
                 defaults.decisionMaxRecords(), "test-node",
                 new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null, 10_000),
-                defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)));
+                defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)),
+                defaults.decisionCacheSize());
     }
 
     /** A free TCP port on 127.0.0.1 (for cluster members, which must know each other's ports up front). */

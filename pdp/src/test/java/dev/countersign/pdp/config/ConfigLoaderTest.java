@@ -1,0 +1,153 @@
+package dev.countersign.pdp.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** countersign.yaml: every key read, defaults, overrides in order, and a clear error for each mistake. */
+class ConfigLoaderTest {
+    static final String HASH = "4a165425519483d7516859fe34ed9434d9412500222de7145acdecdbd3367187";
+
+    @TempDir
+    Path dir;
+
+    private ServerConfig load(String yaml, Map<String, String> env, ConfigLoader.Overrides flags) throws Exception {
+        Path file = dir.resolve("countersign.yaml");
+        Files.writeString(file, yaml);
+        return ConfigLoader.load(file, env, flags);
+    }
+
+    @Test
+    void withoutAFileEverythingHasItsDefault() throws Exception {
+        ServerConfig c = ConfigLoader.load(null, Map.of(), ConfigLoader.Overrides.NONE);
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(8181, c.port());
+        assertEquals(Path.of("policies"), c.bundle());
+        assertEquals(Path.of("data"), c.dataDir());
+        assertTrue(c.clients().isEmpty());
+        assertTrue(c.bindsLoopbackOnly());
+        assertEquals(1024 * 1024, c.maxBodyBytes());
+        assertEquals(5701, c.cluster().port());
+        assertTrue(c.cluster().members().isEmpty());
+        assertNull(c.approvals().callbackSecret());
+        assertEquals(10_000, c.decisionCacheSize());
+    }
+
+    @Test
+    void everyKeyIsReadAndSecretsComeFromTheEnvironment() throws Exception {
+        ServerConfig c = load("""
+                server: {host: 0.0.0.0, port: 9000, event_loops: 3, max_body_bytes: 2048, max_depth: 10, node: n1}
+                bundle: rules
+                data_dir: state
+                clients:
+                  - {name: gateway, token_sha256: "${GATEWAY_SHA:-%s}", scopes: [decide]}
+                  - {name: carol, token_sha256: "%s", scopes: [review, admin], reviewer: Carol@Example.com}
+                audit: {mask: ["/action/command"], max_file_bytes: 1000}
+                reload: {watch: false, debounce: PT1S}
+                forward_auth: {identity_header: X-User, actor_type: service, package: http, trusted_sources: ["10.0.0.0/8"], trusted_hops: 2}
+                decisions: {retention: PT1H, max_records: 5}
+                engine: {decision_cache: 0}
+                cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"]}
+                reviewers:
+                  security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
+                approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S}
+                """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars"), ConfigLoader.Overrides.NONE);
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(9000, c.port());
+        assertEquals(3, c.eventLoops());
+        assertEquals(2048, c.maxBodyBytes());
+        assertEquals(10, c.maxDepth());
+        assertEquals("n1", c.node());
+        assertEquals(Path.of("rules"), c.bundle());
+        assertEquals(Path.of("state"), c.dataDir());
+        assertEquals(HASH, c.clients().get(0).tokenSha256());
+        assertEquals(Set.of(Scope.REVIEW, Scope.ADMIN), c.clients().get(1).scopes());
+        assertEquals(List.of("/action/command"), c.auditMask());
+        assertEquals(false, c.watch());
+        assertEquals(Duration.ofSeconds(1), c.reloadDebounce());
+        assertEquals(new ServerConfig.ForwardAuth("X-User", "service", "http", List.of("10.0.0.0/8"), 2), c.forwardAuth());
+        assertEquals(Duration.ofHours(1), c.decisionRetention());
+        assertEquals(0, c.decisionCacheSize());
+        assertEquals(List.of("10.0.0.5:5801", "10.0.0.6:5801"), c.cluster().members());
+        assertEquals(Set.of("security"), c.reviewers().groupsOf("CAROL@example.com"));
+        assertEquals("carol@example.com", c.reviewers().byTeams("abc-DEF").id());
+        assertEquals("a-secret-of-16-chars", c.approvals().callbackSecret());
+        assertTrue(!c.approvals().toString().contains("a-secret"), "the secret is never printed");
+        assertTrue(!c.clients().get(0).toString().contains(HASH), "nor the token hash");
+    }
+
+    @Test
+    void flagsWinOverTheEnvironmentWhichWinsOverTheFile() throws Exception {
+        String yaml = "server: {host: 127.0.0.1, port: 9000}\nbundle: from-file\n";
+        ServerConfig fromEnv = load(yaml, Map.of("COUNTERSIGN_PORT", "9100", "COUNTERSIGN_BUNDLE", "from-env",
+                "COUNTERSIGN_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702", "COUNTERSIGN_CLUSTER_PORT", "5702"), ConfigLoader.Overrides.NONE);
+        assertEquals(9100, fromEnv.port());
+        assertEquals(Path.of("from-env"), fromEnv.bundle());
+        assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), fromEnv.cluster().members());
+        assertEquals(5702, fromEnv.cluster().port());
+        ServerConfig fromFlags = load(yaml, Map.of("COUNTERSIGN_PORT", "9100"), new ConfigLoader.Overrides("::1", 9200, Path.of("flag"), null));
+        assertEquals(9200, fromFlags.port());
+        assertEquals("::1", fromFlags.host());
+        assertEquals(Path.of("flag"), fromFlags.bundle());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "`sever: {port: 1}`                                                        | unknown key 'sever'",
+            "`server: {prot: 1}`                                                       | unknown key 'server.prot'",
+            "`server: {port: 70000}`                                                   | is not a port number",
+            "`server: {port: eighty}`                                                  | server.port must be a whole number",
+            "`clients: [{name: a, token_sha256: abc, scopes: [decide]}]`               | must be the hex SHA-256 of its bearer token",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [root]}]`        | unknown scope \"root\"",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: []}]`            | has no scopes",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide]}, {name: a, token_sha256: " + HASH + "0, scopes: [decide]}]` | must be the hex SHA-256",
+            "`clients: [{name: a, token_sha256: \"${NOPE}\", scopes: [decide]}]`       | refers to the environment variable NOPE, which is not set",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [review], reviewer: zed@example.com}]` | votes as reviewer zed@example.com, who is in no group",
+            "`audit: {mask: [action/command]}`                                         | is not a JSON pointer",
+            "`reload: {debounce: soon}`                                                | must be an ISO-8601 duration",
+            "`forward_auth: {trusted_sources: [everyone]}`                             | is not an address or CIDR block",
+            "`forward_auth: {trusted_hops: 0}`                                         | trusted_hops must be at least 1",
+            "`cluster: {members: [\"127.0.0.1:5701-5703\"]}`                            | must be host:port",
+            "`cluster: {members: [\"a:1\"], kubernetes: {service_name: s}}`            | exclude each other",
+            "`reviewers: {security: [carol]}`                                          | must be a mapping such as",
+            "`approvals: {callback_secret: short}`                                     | at least 16 characters",
+            "`engine: {decision_cache: -1}`                                            | must be 0 (off) or more",
+            "`[1, 2]`                                                                  | expected a mapping of settings",
+            "`server: {port: [}`                                                       | not valid YAML",
+    })
+    void eachMistakeIsNamed(String yaml, String message) {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(yaml, Map.of(), ConfigLoader.Overrides.NONE));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dir.resolve("countersign.yaml").toString()), e.getMessage());
+    }
+
+    @Test
+    void twoClientsMayNotShareANameOrAToken() {
+        ConfigException names = assertThrows(ConfigException.class, () -> load("clients: [{name: a, token_sha256: " + HASH
+                + ", scopes: [decide]}, {name: a, token_sha256: " + HASH.replace('4', '6') + ", scopes: [decide]}]", Map.of(),
+                ConfigLoader.Overrides.NONE));
+        assertTrue(names.getMessage().contains("client name a is used twice"), names.getMessage());
+        ConfigException tokens = assertThrows(ConfigException.class, () -> load("clients: [{name: a, token_sha256: " + HASH
+                + ", scopes: [decide]}, {name: b, token_sha256: " + HASH + ", scopes: [decide]}]", Map.of(), ConfigLoader.Overrides.NONE));
+        assertTrue(tokens.getMessage().contains("has the same token as another client"), tokens.getMessage());
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(dir.resolve("nope.yaml"), Map.of(), ConfigLoader.Overrides.NONE));
+        assertTrue(e.getMessage().endsWith("no such configuration file"), e.getMessage());
+    }
+}
