@@ -1,14 +1,11 @@
 package dev.countersign.cluster;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.NetworkConfig;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
-import dev.countersign.cluster.decision.DecisionRecordStore;
 import java.util.List;
 
 /**
@@ -16,11 +13,8 @@ import java.util.List;
  * 127.0.0.1:5701 that joins nobody: multicast and auto-detection are always off, and phoning home is
  * off. Several members list each other ({@code members}, as {@code host:port}); on Kubernetes they
  * find each other through the service's endpoints instead.
- *
- * @param decisionRecordsPerMember the most decision records one member keeps
  */
-public record ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes,
-                              int decisionRecordsPerMember) {
+public record ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes) {
 
     public ClusterSettings {
         members = List.copyOf(members);
@@ -31,7 +25,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
     }
 
     public static ClusterSettings single() {
-        return new ClusterSettings("countersign", "127.0.0.1", 5701, List.of(), null, 100_000);
+        return new ClusterSettings("countersign", "127.0.0.1", 5701, List.of(), null);
     }
 
     /** Applies these settings to {@code config} (which may already hold what the Vert.x cluster manager needs). */
@@ -63,10 +57,6 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         config.addMapConfig(new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false));
         config.addMapConfig(new MapConfig(HazelcastApprovalStore.ASKS).setBackupCount(1).setTimeToLiveSeconds(7 * 24 * 3600));
         config.addMapConfig(new MapConfig(CallbackOutbox.MAP).setBackupCount(1));
-        MapConfig decisions = new MapConfig(DecisionRecordStore.MAP).setBackupCount(0).setAsyncBackupCount(1);
-        decisions.getEvictionConfig().setEvictionPolicy(EvictionPolicy.LRU).setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-                .setSize(decisionRecordsPerMember);
-        config.addMapConfig(decisions);
         return config;
     }
 }

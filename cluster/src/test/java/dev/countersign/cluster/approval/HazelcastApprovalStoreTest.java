@@ -84,7 +84,7 @@ class HazelcastApprovalStoreTest {
 
     static void start(int i) {
         int port = Integer.parseInt(addresses.get(i).substring(addresses.get(i).indexOf(':') + 1));
-        Config config = new ClusterSettings(CLUSTER, "127.0.0.1", port, addresses, null, 10_000).applyTo(new Config());
+        Config config = new ClusterSettings(CLUSTER, "127.0.0.1", port, addresses, null).applyTo(new Config());
         config.setInstanceName(CLUSTER + "-" + i + "-" + port);
         members[i] = Hazelcast.newHazelcastInstance(config);
         stores[i] = new HazelcastApprovalStore(members[i]);

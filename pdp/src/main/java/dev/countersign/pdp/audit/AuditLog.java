@@ -13,7 +13,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.countersign.pdp.decision.AuditTrail;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -96,7 +98,7 @@ import org.slf4j.LoggerFactory;
  * {@code append} drops the record, counts it in {@code dropped}, and the writer logs an ERROR with the
  * count at most once per {@code flushInterval}.
  */
-public final class AuditLog implements AutoCloseable {
+public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final List<String> RESERVED = List.of("seq", "prev", "hash");
     /** Records taken from the queue per round of the writer. */
@@ -146,6 +148,10 @@ public final class AuditLog implements AutoCloseable {
      */
     public record Status(boolean healthy, String lastError, long written, long writeFailures, long dropped, int queued,
                          String lastHash, long lastSeq) {
+    }
+
+    /** A record appended with a callback for its serialised form. */
+    private record Serialized(Map<String, Object> record, Consumer<byte[]> callback) {
     }
 
     private record Tip(long seq, String hash) {
@@ -240,6 +246,15 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalArgumentException when the record has a field named seq, prev or hash
      */
     public void append(Map<String, Object> record) {
+        append(record, null);
+    }
+
+    /**
+     * As {@link #append(Map)}; {@code serialized}, when given, is called on the writer thread with the
+     * record as compact JSON (its own fields only, without seq, prev and hash) once it is serialised,
+     * so the caller can keep that form instead of the map. It must be quick and must not throw.
+     */
+    public void append(Map<String, Object> record, Consumer<byte[]> serialized) {
         Objects.requireNonNull(record, "record");
         for (String name : RESERVED) {
             if (record.containsKey(name)) {
@@ -258,8 +273,9 @@ public final class AuditLog implements AutoCloseable {
             dropped.increment();
             return;
         }
-        queue.offer(record);
-        if (stopped && queue.remove(record)) {
+        Object item = serialized == null ? record : new Serialized(record, serialized);
+        queue.offer(item);
+        if (stopped && queue.remove(item)) {
             outstanding.decrementAndGet();
             dropped.increment();
         }
@@ -360,9 +376,13 @@ public final class AuditLog implements AutoCloseable {
                     flushes.add(f);
                     break;
                 }
-                @SuppressWarnings("unchecked")
-                Map<String, Object> record = (Map<String, Object>) item;
-                take(record);
+                if (item instanceof Serialized withCallback) {
+                    take(withCallback.record(), withCallback.callback());
+                } else {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> record = (Map<String, Object>) item;
+                    take(record, null);
+                }
                 if (++taken == BATCH_RECORDS) {
                     break;
                 }
@@ -409,9 +429,17 @@ public final class AuditLog implements AutoCloseable {
         return Math.max(0, wait);
     }
 
-    private void take(Map<String, Object> record) {
+    private void take(Map<String, Object> record, Consumer<byte[]> serialized) {
         try {
-            pending.addLast(RecordLine.fields(record, scratch));
+            byte[] fields = RecordLine.fields(record, scratch);
+            pending.addLast(fields);
+            if (serialized != null) {
+                byte[] json = new byte[fields.length + 2];
+                json[0] = '{';
+                System.arraycopy(fields, 0, json, 1, fields.length);
+                json[json.length - 1] = '}';
+                serialized.accept(json);
+            }
         } catch (RuntimeException | StackOverflowError e) {
             outstanding.decrementAndGet();
             dropped.increment();

@@ -138,7 +138,7 @@ public final class ConfigLoader {
         int maxRecords = r.integer(decisions, "decisions.max_records", 100_000);
 
         String node = first(null, env.get("COUNTERSIGN_NODE"), r.text(server, "server.node", defaultNode(port)));
-        ClusterSettings cluster = cluster(r, r.object(root, "cluster"), env, maxRecords);
+        ClusterSettings cluster = cluster(r, r.object(root, "cluster"), env);
         ReviewerDirectory reviewers = reviewers(r, root.get("reviewers"));
         for (ClientConfig c : clients) {
             if (c.reviewer() != null && !reviewers.knows(c.reviewer())) {
@@ -165,7 +165,7 @@ public final class ConfigLoader {
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize);
     }
 
-    private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env, int maxRecords) throws ConfigException {
+    private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env) throws ConfigException {
         r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes"));
         String name = r.text(c, "cluster.name", "countersign");
         String host = r.text(c, "cluster.host", "127.0.0.1");
@@ -197,7 +197,7 @@ public final class ConfigLoader {
                 throw new ConfigException(r.source + ": cluster.members and cluster.kubernetes exclude each other");
             }
         }
-        return new ClusterSettings(name, host, port, members, kubernetes, maxRecords);
+        return new ClusterSettings(name, host, port, members, kubernetes);
     }
 
     private static ReviewerDirectory reviewers(Reader r, JsonNode node) throws ConfigException {

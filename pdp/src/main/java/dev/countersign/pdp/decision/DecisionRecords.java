@@ -11,6 +11,9 @@ public interface DecisionRecords {
     /** Keeps {@code record} under {@code decisionId}; does not block. */
     void put(String decisionId, Map<String, Object> record);
 
+    /** Replaces the kept record with its compact JSON, once it is serialised (from any thread). */
+    void compact(String decisionId, byte[] json);
+
     /** The record, or a null result when unknown or expired. */
     Future<Map<String, Object>> get(String decisionId);
 }

@@ -55,8 +55,9 @@ public final class DecisionService {
         long started = System.nanoTime();
         Decision byRules = policy.evaluate(context, scope);
         long nanos = System.nanoTime() - started;
-        Map<String, Object> input = mask.apply(ActionContextJson.toTree(context));
-        String inputHash = ActionContextJson.canonicalHash(context);
+        Map<String, Object> tree = ActionContextJson.toTree(context);
+        Map<String, Object> input = mask.apply(tree);
+        String inputHash = ActionContextJson.canonicalHash(tree);
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId())
@@ -70,8 +71,9 @@ public final class DecisionService {
         return decided.map(d -> {
             metrics.decision(d.decision().verdict(), nanos);
             Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
-            records.put(d.decision().decisionId(), record);
-            audit.append(record);
+            String id = d.decision().decisionId();
+            records.put(id, record);
+            audit.append(record, json -> records.compact(id, json));
             return d;
         });
     }

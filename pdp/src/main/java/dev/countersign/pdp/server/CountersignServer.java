@@ -3,13 +3,13 @@ package dev.countersign.pdp.server;
 import com.hazelcast.core.HazelcastInstance;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
-import dev.countersign.cluster.decision.DecisionRecordStore;
 import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
+import dev.countersign.pdp.decision.LocalDecisionRecords;
 import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.http.ApiRouter;
 import dev.countersign.pdp.http.ApprovalsHandler;
@@ -35,6 +35,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -122,10 +123,11 @@ public final class CountersignServer {
             return null;
         }, false));
         ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast), new CallbackOutbox(hazelcast),
-                config.reviewers(), audit::append, config.node(), config.approvals());
+                config.reviewers(), audit, config.node(), config.approvals());
         DecisionService decisions = new DecisionService(policies,
-                new ClusterDecisionRecords(vertx, new DecisionRecordStore(hazelcast), config.decisionRetention()),
-                audit::append, new InputMask(config.auditMask()), metrics, config.node(), approvals);
+                new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
+                        Clock.systemUTC())),
+                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,

@@ -111,7 +111,7 @@ class ClusterTest {
                         client("alice", Scope.REVIEW, "alice@example.com"), client("gina", Scope.REVIEW, "gina@example.com")), List.of())
                 .withReviewers(REVIEWERS)
                 .withNode(NAMES[i])
-                .withCluster(new ClusterSettings(CLUSTER, "127.0.0.1", port, Arrays.asList(members), null, 10_000))
+                .withCluster(new ClusterSettings(CLUSTER, "127.0.0.1", port, Arrays.asList(members), null))
                 .withApprovals(new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)));
         nodes[i] = TestNode.start(config);
         crashed[i] = false;

@@ -67,7 +67,7 @@ public final class TestNode implements AutoCloseable {
         return new ServerConfig(defaults.host(), 0, 2, 64 * 1024, defaults.maxDepth(), bundle, defaults.dataDir(), clients, mask,
                 defaults.auditMaxFileBytes(), true, Duration.ofMillis(200), defaults.forwardAuth(), defaults.decisionRetention(),
                 defaults.decisionMaxRecords(), "test-node",
-                new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null, 10_000),
+                new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null),
                 defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)),
                 defaults.decisionCacheSize());
     }

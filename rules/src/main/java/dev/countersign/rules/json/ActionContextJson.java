@@ -59,7 +59,12 @@ public final class ActionContextJson {
      * mean the same (whatever their key order on the wire) have the same hash.
      */
     public static String canonicalHash(ActionContext c) {
-        byte[] canonical = Json.write(g -> JsonValues.write(g, toTree(c), true));
+        return canonicalHash(toTree(c));
+    }
+
+    /** As {@link #canonicalHash(ActionContext)}, from the context's wire form as {@link #toTree} gives it. */
+    public static String canonicalHash(Map<String, Object> tree) {
+        byte[] canonical = Json.write(g -> JsonValues.write(g, tree, true));
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
         } catch (NoSuchAlgorithmException e) {
