@@ -118,6 +118,16 @@ final class SourceChecks {
 
     /** The text with the contents of string literals replaced by spaces, quotes and positions kept. */
     static String blankStrings(String text) {
+        return blank(text, false, true);
+    }
+
+    /** The text with comments replaced by spaces (newlines kept), string literals untouched. */
+    static String blankComments(String text) {
+        return blank(text, true, false);
+    }
+
+    /** One pass over DRL text that knows string literals and comments apart, blanking those asked for. */
+    private static String blank(String text, boolean comments, boolean strings) {
         StringBuilder out = new StringBuilder(text);
         int i = 0;
         int n = text.length();
@@ -127,41 +137,25 @@ final class SourceChecks {
                 int j = i + 1;
                 while (j < n && text.charAt(j) != ch && text.charAt(j) != '\n') {
                     int step = text.charAt(j) == '\\' ? 2 : 1;
-                    for (int k = j; k < Math.min(j + step, n); k++) {
+                    for (int k = j; strings && k < Math.min(j + step, n); k++) {
                         out.setCharAt(k, ' ');
                     }
                     j += step;
                 }
                 i = j + 1;
-            } else {
-                i++;
-            }
-        }
-        return out.toString();
-    }
-
-    /** The text with comments replaced by spaces (newlines kept), string literals untouched. */
-    static String blankComments(String text) {
-        StringBuilder out = new StringBuilder(text);
-        int i = 0;
-        int n = text.length();
-        while (i < n) {
-            char ch = text.charAt(i);
-            if (ch == '"' || ch == '\'') {
-                int j = i + 1;
-                while (j < n && text.charAt(j) != ch && text.charAt(j) != '\n') {
-                    j += text.charAt(j) == '\\' ? 2 : 1;
-                }
-                i = j + 1;
             } else if (ch == '/' && i + 1 < n && text.charAt(i + 1) == '/') {
-                while (i < n && text.charAt(i) != '\n') {
-                    out.setCharAt(i++, ' ');
+                int end = text.indexOf('\n', i);
+                end = end < 0 ? n : end;
+                for (; i < end; i++) {
+                    if (comments) {
+                        out.setCharAt(i, ' ');
+                    }
                 }
             } else if (ch == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
                 int end = text.indexOf("*/", i + 2);
                 end = end < 0 ? n : end + 2;
                 for (; i < end; i++) {
-                    if (text.charAt(i) != '\n') {
+                    if (comments && text.charAt(i) != '\n') {
                         out.setCharAt(i, ' ');
                     }
                 }
