@@ -61,18 +61,44 @@ public final class ActionContextReader {
 
     /** Reads a whole JSON document holding one action context and, possibly, envelope fields. */
     public Parsed readDocument(byte[] json) {
+        return document(json, "an action context object", "the action context", p -> readObject(p));
+    }
+
+    /**
+     * Reads member {@code member} of a JSON document's top-level object as an action context (OPA's
+     * {@code {"input": {...}}}); other members are skipped. Pointers in errors start with
+     * {@code /member}. Answers null when the document has no such member.
+     */
+    public ActionContext readMember(byte[] json, String member) {
+        return document(json, "{\"" + member + "\": {...}}", "the document", p -> {
+            expectObject(p, "");
+            ActionContext found = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals(member)) {
+                    found = p.currentToken() == JsonToken.VALUE_NULL ? null : readObject(p, "/" + member).context();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return found;
+        });
+    }
+
+    /** Reads one whole document with {@code body}, turning every way JSON can be wrong into an {@link InvalidInputException}. */
+    private <T> T document(byte[] json, String expected, String whole, DocumentBody<T> body) {
         try (JsonParser p = Json.parser(json)) {
             try {
-                p.nextToken();
-                if (p.currentToken() == null) {
-                    throw new InvalidInputException("invalid_input", "", "the body is empty; expected an action context object", 0, 0);
+                if (p.nextToken() == null) {
+                    throw new InvalidInputException("invalid_input", "", "the body is empty; expected " + expected, 0, 0);
                 }
-                Parsed parsed = readObject(p);
+                T value = body.read(p);
                 JsonToken trailing = p.nextToken();
                 if (trailing != null) {
-                    throw invalid(p, "invalid_json", "", "unexpected " + describe(trailing) + " after the action context");
+                    throw invalid(p, "invalid_json", "", "unexpected " + describe(trailing) + " after " + whole);
                 }
-                return parsed;
+                return value;
             } catch (StreamConstraintsException e) {
                 throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
             } catch (JsonProcessingException e) {
@@ -83,42 +109,9 @@ public final class ActionContextReader {
         }
     }
 
-    /**
-     * Reads member {@code member} of a JSON document's top-level object as an action context (OPA's
-     * {@code {"input": {...}}}); other members are skipped. Pointers in errors start with
-     * {@code /member}. Answers null when the document has no such member.
-     */
-    public ActionContext readMember(byte[] json, String member) {
-        try (JsonParser p = Json.parser(json)) {
-            try {
-                JsonToken t = p.nextToken();
-                if (t == null) {
-                    throw new InvalidInputException("invalid_input", "", "the body is empty; expected {\"" + member + "\": {...}}", 0, 0);
-                }
-                expectObject(p, "");
-                ActionContext found = null;
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    p.nextToken();
-                    if (field.equals(member)) {
-                        found = p.currentToken() == JsonToken.VALUE_NULL ? null : readObject(p, "/" + member).context();
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                JsonToken trailing = p.nextToken();
-                if (trailing != null) {
-                    throw invalid(p, "invalid_json", "", "unexpected " + describe(trailing) + " after the document");
-                }
-                return found;
-            } catch (StreamConstraintsException e) {
-                throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
-            } catch (JsonProcessingException e) {
-                throw malformed(p, e);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    @FunctionalInterface
+    private interface DocumentBody<T> {
+        T read(JsonParser p) throws IOException;
     }
 
     /**
