@@ -36,6 +36,10 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Where the node keeps its state and audit log (default: data).")
     Path data;
 
+    @Option(names = "--cluster-port", paramLabel = "N",
+            description = "The port of this node's cluster member (default: 5701); each node on one machine needs its own.")
+    Integer clusterPort;
+
     @Spec
     CommandSpec spec;
 
@@ -44,7 +48,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ServerConfig cfg;
         try {
-            cfg = ConfigLoader.load(config, System.getenv(), new ConfigLoader.Overrides(host, port, bundle, data));
+            cfg = ConfigLoader.load(config, System.getenv(), new ConfigLoader.Overrides(host, port, bundle, data, clusterPort));
         } catch (ConfigException e) {
             err.println("countersign serve: " + e.getMessage());
             return CountersignCommand.BAD_INPUT;

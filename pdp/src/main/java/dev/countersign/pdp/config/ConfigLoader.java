@@ -61,8 +61,12 @@ public final class ConfigLoader {
     }
 
     /** Values given on the command line; null when not given. */
-    public record Overrides(String host, Integer port, Path bundle, Path dataDir) {
-        public static final Overrides NONE = new Overrides(null, null, null, null);
+    public record Overrides(String host, Integer port, Path bundle, Path dataDir, Integer clusterPort) {
+        public static final Overrides NONE = new Overrides(null, null, null, null, null);
+
+        public Overrides(String host, Integer port, Path bundle, Path dataDir) {
+            this(host, port, bundle, dataDir, null);
+        }
     }
 
     public static ServerConfig load(Path file, Map<String, String> env, Overrides flags) throws ConfigException {
@@ -138,7 +142,7 @@ public final class ConfigLoader {
         int maxRecords = r.integer(decisions, "decisions.max_records", 100_000);
 
         String node = first(null, env.get("COUNTERSIGN_NODE"), r.text(server, "server.node", defaultNode(port)));
-        ClusterSettings cluster = cluster(r, r.object(root, "cluster"), env);
+        ClusterSettings cluster = cluster(r, r.object(root, "cluster"), env, flags.clusterPort());
         ReviewerDirectory reviewers = reviewers(r, root.get("reviewers"));
         for (ClientConfig c : clients) {
             if (c.reviewer() != null && !reviewers.knows(c.reviewer())) {
@@ -165,11 +169,12 @@ public final class ConfigLoader {
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize);
     }
 
-    private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env) throws ConfigException {
+    private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env, Integer flagPort) throws ConfigException {
         r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes"));
         String name = r.text(c, "cluster.name", "countersign");
         String host = r.text(c, "cluster.host", "127.0.0.1");
-        int port = env.containsKey("COUNTERSIGN_CLUSTER_PORT") ? parsePort(env.get("COUNTERSIGN_CLUSTER_PORT"), "COUNTERSIGN_CLUSTER_PORT")
+        int port = flagPort != null ? flagPort
+                : env.containsKey("COUNTERSIGN_CLUSTER_PORT") ? parsePort(env.get("COUNTERSIGN_CLUSTER_PORT"), "COUNTERSIGN_CLUSTER_PORT")
                 : r.integer(c, "cluster.port", 5701);
         List<String> members = new ArrayList<>();
         String fromEnv = env.get("COUNTERSIGN_CLUSTER_MEMBERS");

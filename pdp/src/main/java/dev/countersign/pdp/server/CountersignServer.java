@@ -86,6 +86,12 @@ public final class CountersignServer {
                     + " without clients: anyone who can reach it could ask for decisions and read them. Configure clients"
                     + " (name, token_sha256, scopes) in the configuration file, or bind 127.0.0.1"));
         }
+        if (config.cluster().kubernetes() == null && !canBind(config.cluster().host(), config.cluster().port())) {
+            return Future.failedFuture(new IllegalStateException("the cluster port " + config.cluster().host() + ":"
+                    + config.cluster().port() + " is in use, perhaps by another Countersign node on this machine: give this node"
+                    + " its own with --cluster-port N (or COUNTERSIGN_CLUSTER_PORT), or list the other node in cluster.members"
+                    + " to join its cluster"));
+        }
         HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig()));
         VertxOptions options = new VertxOptions(base).setEventLoopPoolSize(config.eventLoops());
         if (config.cluster().kubernetes() == null) {
@@ -206,6 +212,16 @@ public final class CountersignServer {
                         ? new IllegalStateException("cannot listen on " + config.host() + ":" + port + ": " + failure.getMessage()
                         + " (is another node running there?)", failure)
                         : failure));
+    }
+
+    private static boolean canBind(String host, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress(InetAddress.getByName(host), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort(String host) throws IOException {
