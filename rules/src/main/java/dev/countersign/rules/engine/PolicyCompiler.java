@@ -33,6 +33,7 @@ import org.drools.drl.ast.descr.GlobalDescr;
 import org.drools.drl.ast.descr.ImportDescr;
 import org.drools.drl.ast.descr.PackageDescr;
 import org.drools.drl.ast.descr.PatternDescr;
+import org.drools.drl.ast.descr.AttributeDescr;
 import org.drools.drl.ast.descr.RuleDescr;
 import org.drools.drl.parser.DrlParser;
 import org.drools.drl.parser.DroolsParserException;
@@ -180,7 +181,25 @@ public final class PolicyCompiler {
         return new ParsedFile(file, descr);
     }
 
-    /** Where each rule is written; a rule name defined twice in one package is an error at its second place. */
+    /**
+     * Rule attributes a decision cannot honour: those that make a rule depend on when it is evaluated,
+     * and those that stop rules firing, which would let an allow silence a deny.
+     */
+    private static final Map<String, String> REFUSED_ATTRIBUTES = Map.of(
+            "date-effective", "makes the decision depend on when it is made; compare with the caller's Context( time ) instead",
+            "date-expires", "makes the decision depend on when it is made; compare with the caller's Context( time ) instead",
+            "timer", "makes the decision depend on when it is made; a decision is evaluated once, now",
+            "duration", "makes the decision depend on when it is made; a decision is evaluated once, now",
+            "calendars", "makes the decision depend on when it is made; compare with the caller's Context( time ) instead",
+            "agenda-group", "would keep the rule from firing; every rule whose conditions hold is part of the decision",
+            "ruleflow-group", "would keep the rule from firing; every rule whose conditions hold is part of the decision",
+            "activation-group", "would let one rule silence others; every rule whose conditions hold is part of the decision",
+            "auto-focus", "has no meaning here: agenda groups are not used");
+
+    /**
+     * Where each rule is written; a rule name defined twice in one package is an error at its second
+     * place, and so is an attribute in {@link #REFUSED_ATTRIBUTES}.
+     */
     private static Map<String, RuleRef> ruleRefs(List<ParsedFile> parsed, List<PolicyError> errors) {
         Map<String, RuleRef> refs = new HashMap<>();
         for (ParsedFile p : parsed) {
@@ -193,6 +212,15 @@ public final class PolicyCompiler {
                 if (earlier != null) {
                     errors.add(new PolicyError(p.file.path(), rule.getLine(), 0, "rule \"" + rule.getName()
                             + "\" is already defined in package " + ref.packageName() + " at " + earlier.source()));
+                }
+                for (Map.Entry<String, AttributeDescr> attribute : rule.getAttributes().entrySet()) {
+                    String why = REFUSED_ATTRIBUTES.get(attribute.getKey());
+                    if (why != null) {
+                        AttributeDescr at = attribute.getValue();
+                        int line = at.getLine() > 0 ? at.getLine() : rule.getLine();
+                        errors.add(new PolicyError(p.file.path(), line, nameColumn(p.file.text(), line, attribute.getKey(), at.getColumn()),
+                                "rule \"" + rule.getName() + "\": the attribute " + attribute.getKey() + " " + why));
+                    }
                 }
             }
         }
@@ -221,6 +249,17 @@ public final class PolicyCompiler {
         } else if (descr instanceof ConditionalElementDescr ce) {
             ce.getDescrs().forEach(d -> collectConstraints(d, rule, index));
         }
+    }
+
+    /** The column of {@code name} on {@code line}, before {@code valueColumn} (Drools places an attribute at its value). */
+    private static int nameColumn(String text, int line, String name, int valueColumn) {
+        String[] lines = text.split("\n", -1);
+        if (line < 1 || line > lines.length) {
+            return Math.max(valueColumn, 0);
+        }
+        String l = lines[line - 1];
+        int at = valueColumn > 0 ? l.lastIndexOf(name, valueColumn - 1) : l.indexOf(name);
+        return at >= 0 ? at + 1 : Math.max(valueColumn, 0);
     }
 
     private static String key(String packageName, String rule) {

@@ -26,9 +26,11 @@ final class SourceChecks {
             "\\brequireApproval\\s*\\(\\s*" + STRING + "\\s*,\\s*(-?\\d+)\\s*,\\s*" + STRING);
     private static final Pattern FACT_CHANGE = Pattern.compile("(?<![\\w.$])(insert|insertLogical|modify|update|delete|retract)\\s*\\(");
     private static final Pattern IMPURE = Pattern.compile(
-            "\\b(System\\s*\\.\\s*(currentTimeMillis|nanoTime)|(Instant|LocalDateTime|LocalDate|LocalTime|ZonedDateTime|OffsetDateTime|Clock)"
-                    + "\\s*\\.\\s*(now|systemUTC|systemDefaultZone)|new\\s+(java\\.util\\.)?(Date|Random)\\s*\\(|Math\\s*\\.\\s*random|UUID\\s*\\.\\s*randomUUID"
-                    + "|ThreadLocalRandom)");
+            "\\b(System\\s*\\.\\s*(currentTimeMillis|nanoTime)"
+                    + "|(Instant|LocalDateTime|LocalDate|LocalTime|ZonedDateTime|OffsetDateTime|OffsetTime|Year|YearMonth|MonthDay|Clock)"
+                    + "\\s*\\.\\s*(now|systemUTC|systemDefaultZone)|Calendar\\s*\\.\\s*getInstance|SecureRandom\\s*\\.\\s*getInstance\\w*"
+                    + "|new\\s+(java\\.util\\.|java\\.security\\.)?(Date|Random|SecureRandom|GregorianCalendar)\\s*\\("
+                    + "|Math\\s*\\.\\s*random|UUID\\s*\\.\\s*randomUUID|ThreadLocalRandom)");
     private static final Pattern CONSEQUENCE = Pattern.compile("(?m)^\\s*then\\b([\\s\\S]*?)^\\s*end\\b");
     private static final Pattern ORDERED_ATTRIBUTE = Pattern.compile(
             "\\battributes\\s*\\[\\s*\"([^\"]*)\"\\s*\\]\\s*(<=|>=|<|>)|(<=|>=|<|>)\\s*(?:\\$?\\w+\\s*\\.\\s*)?attributes\\s*\\[\\s*\"([^\"]*)\"");
@@ -79,7 +81,7 @@ final class SourceChecks {
         String code = blankStrings(text);
         Matcher impure = IMPURE.matcher(code);
         while (impure.find()) {
-            errors.add(at(file, text, impure.start(), impure.group().replaceAll("\\s+", "") + " makes the decision depend on when or by"
+            errors.add(at(file, text, impure.start(), impure.group().replaceAll("\\s*\\.\\s*", ".").replaceAll("\\s*\\($", "()").replaceAll("\\s+", " ") + " makes the decision depend on when or by"
                     + " chance it is made; rules must be pure: compare with the caller's Context( time ) instead"));
         }
         Matcher o = ORDERED_ATTRIBUTE.matcher(text);
