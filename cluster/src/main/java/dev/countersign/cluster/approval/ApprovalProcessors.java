@@ -75,11 +75,15 @@ final class ApprovalProcessors {
         private final String contextHash;
         private final String decisionId;
         private final Instant now;
+        private final Requirement required;
+        private final String client;
 
-        Redeem(String contextHash, String decisionId, Instant now) {
+        Redeem(String contextHash, String decisionId, Instant now, Requirement required, String client) {
             this.contextHash = contextHash;
             this.decisionId = decisionId;
             this.now = now;
+            this.required = required;
+            this.client = client;
         }
 
         @Override
@@ -88,7 +92,7 @@ final class ApprovalProcessors {
             if (current == null) {
                 return null;
             }
-            RedeemResult result = current.redeem(contextHash, decisionId, now);
+            RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
             if (result.approval() != current) {
                 update(entry, result.approval());
             }

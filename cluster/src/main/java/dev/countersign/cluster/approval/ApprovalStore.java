@@ -29,10 +29,27 @@ public interface ApprovalStore {
     CompletionStage<VoteResult> vote(String id, ReviewerVote vote);
 
     /** Uses an approved approval as a grant for the action context hashing to {@code contextHash}; null when unknown. */
-    CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now);
+    default CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now) {
+        return redeem(id, contextHash, decisionId, now, null, null);
+    }
+
+    /**
+     * As {@link #redeem(String, String, String, Instant)}, refusing a grant that does not meet
+     * {@code required} (the rules' requirement now) or that another client than {@code client} asked for.
+     */
+    CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now, Requirement required,
+                                         String client);
 
     /** Approvals in {@code status} (every status when null), newest first, at most {@code limit}. */
-    CompletionStage<List<PendingApproval>> list(ApprovalStatus status, int limit);
+    default CompletionStage<List<PendingApproval>> list(ApprovalStatus status, int limit) {
+        return list(status, null, limit);
+    }
+
+    /**
+     * Approvals in {@code status} (every status when null) that need a vote of {@code group} (any
+     * group when null), newest first, at most {@code limit}.
+     */
+    CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit);
 
     /**
      * Expires the pending approvals past their expiry that this member owns, and answers those this

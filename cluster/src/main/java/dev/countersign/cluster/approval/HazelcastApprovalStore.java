@@ -1,7 +1,10 @@
 package dev.countersign.cluster.approval;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.countersign.cluster.ClusterMinorityException;
+import dev.countersign.cluster.Majority;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.PagingPredicate;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import java.time.Duration;
@@ -28,17 +31,34 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     private final IMap<String, PendingApproval> approvals;
     private final IMap<String, String> asks;
+    private final Majority majority;
 
     public HazelcastApprovalStore(HazelcastInstance hazelcast) {
+        this(hazelcast, Majority.none(hazelcast));
+    }
+
+    /** A store that refuses every call, with {@link ClusterMinorityException}, while {@code majority} is absent. */
+    public HazelcastApprovalStore(HazelcastInstance hazelcast, Majority majority) {
         this.approvals = hazelcast.getMap(APPROVALS);
         this.asks = hazelcast.getMap(ASKS);
+        this.majority = majority;
+    }
+
+    /** {@code call}, or a failed stage when this node is in a minority. */
+    private <T> CompletionStage<T> withMajority(java.util.function.Supplier<CompletionStage<T>> call) {
+        try {
+            majority.require();
+        } catch (ClusterMinorityException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return call.get();
     }
 
     @Override
     public CompletionStage<Created> create(PendingApproval proposed, String askKey) {
         long keep = Duration.between(Instant.now(), proposed.expiresAt()).plus(KEEP_DECIDED).toSeconds();
-        return approvals.setAsync(proposed.id(), proposed, Math.max(keep, 1), TimeUnit.SECONDS)
-                .thenCompose(stored -> claimAsk(proposed, askKey, 0));
+        return withMajority(() -> approvals.setAsync(proposed.id(), proposed, Math.max(keep, 1), TimeUnit.SECONDS)
+                .thenCompose(stored -> claimAsk(proposed, askKey, 0)));
     }
 
     /**
@@ -75,41 +95,65 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     @Override
     public CompletionStage<PendingApproval> get(String id) {
         Instant now = Instant.now();
-        return approvals.getAsync(id).thenApply(a -> a == null ? null : a.at(now));
+        return withMajority(() -> approvals.getAsync(id).thenApply(a -> a == null ? null : a.at(now)));
     }
 
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote));
+        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote)));
     }
 
     @Override
-    public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now) {
-        return approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now));
+    public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now, Requirement required,
+                                                String client) {
+        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now, required, client)));
     }
 
     @Override
-    public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, int limit) {
+    public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
         Instant now = Instant.now();
-        Predicate<String, PendingApproval> filter = status == null ? Predicates.alwaysTrue()
-                : status == ApprovalStatus.PENDING || status == ApprovalStatus.EXPIRED
-                ? Predicates.in("status", ApprovalStatus.PENDING, status)
-                : Predicates.equal("status", status);
-        return CompletableFuture.supplyAsync(() -> {
+        List<Predicate<String, PendingApproval>> all = new ArrayList<>();
+        if (status == ApprovalStatus.PENDING) {
+            all.add(Predicates.equal("status", ApprovalStatus.PENDING));
+            all.add(Predicates.greaterThan("expiresAt", now));
+        } else if (status == ApprovalStatus.EXPIRED) {
+            all.add(Predicates.or(Predicates.equal("status", ApprovalStatus.EXPIRED),
+                    Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING), Predicates.lessEqual("expiresAt", now))));
+        } else if (status != null) {
+            all.add(Predicates.equal("status", status));
+        }
+        if (group != null) {
+            all.add(Predicates.equal("requirement.groups[any]", group));
+        }
+        @SuppressWarnings("unchecked")
+        Predicate<String, PendingApproval> filter = all.isEmpty() ? Predicates.alwaysTrue()
+                : Predicates.and(all.toArray(new Predicate[0]));
+        return withMajority(() -> CompletableFuture.supplyAsync(() -> {
+            PagingPredicate<String, PendingApproval> newestFirst = Predicates.pagingPredicate(filter, new NewestFirst(), limit);
             List<PendingApproval> found = new ArrayList<>();
-            for (PendingApproval a : approvals.values(filter)) {
-                PendingApproval current = a.at(now);
-                if (status == null || current.status() == status) {
-                    found.add(current);
-                }
+            for (PendingApproval a : approvals.values(newestFirst)) {
+                found.add(a.at(now));
             }
-            found.sort(Comparator.comparing(PendingApproval::createdAt).reversed());
-            return found.size() > limit ? List.copyOf(found.subList(0, limit)) : List.copyOf(found);
-        });
+            return List.copyOf(found);
+        }));
+    }
+
+    /** Orders map entries by their approval's creation, newest first (runs on every member, so it is serialisable). */
+    static final class NewestFirst implements Comparator<Map.Entry<String, PendingApproval>>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(Map.Entry<String, PendingApproval> a, Map.Entry<String, PendingApproval> b) {
+            int byTime = b.getValue().createdAt().compareTo(a.getValue().createdAt());
+            return byTime != 0 ? byTime : a.getKey().compareTo(b.getKey());
+        }
     }
 
     @Override
     public List<PendingApproval> expireOwnDue(Instant now) {
+        if (!majority.present()) {
+            return List.of(); // a minority decides nothing, not even expiry
+        }
         Set<String> own = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
                 Predicates.lessEqual("expiresAt", now)));
         if (own.isEmpty()) {

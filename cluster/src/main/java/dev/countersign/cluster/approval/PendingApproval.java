@@ -36,6 +36,8 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         implements Serializable {
 
     public static final String EXPIRY = "expiry";
+    /** The most callback URLs one approval tells its outcome to. */
+    public static final int MAX_CALLBACKS = 10;
 
     public PendingApproval {
         callbacks = List.copyOf(callbacks);
@@ -77,8 +79,7 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         }
         if (requester.is(v.reviewer())) {
             return new VoteResult(VoteResult.Outcome.SELF_APPROVAL, v.reviewer() + " asked for this action"
-                    + (v.reviewer().equalsIgnoreCase(String.valueOf(requester.onBehalfOf())) && !v.reviewer().equalsIgnoreCase(String.valueOf(requester.actorId()))
-                    ? " (the actor acts on their behalf)" : "") + " and may not approve it", current, null);
+                    + requester.how(v.reviewer()) + " and may not approve it", current, null);
         }
         List<String> countsFor = new ArrayList<>();
         for (String group : requirement.groups()) {
@@ -109,6 +110,15 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
 
     /** Uses the grant for the action context hashing to {@code hash}, by decision {@code byDecision}. */
     public RedeemResult redeem(String hash, String byDecision, Instant now) {
+        return redeem(hash, byDecision, now, null, null);
+    }
+
+    /**
+     * As {@link #redeem(String, String, Instant)}, also refusing a grant that does not meet what the
+     * rules require now ({@code required}, when given) and a client other than the one that asked
+     * ({@code client}, when given and recorded).
+     */
+    public RedeemResult redeem(String hash, String byDecision, Instant now, Requirement required, String client) {
         if (redeemedAt != null && redeemedAt.equals(now) && byDecision.equals(redeemedBy)) {
             // The same redemption, run again after a failover: answered as the first time.
             return new RedeemResult(true, null, this, null);
@@ -129,14 +139,24 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         if (!current.contextHash.equals(hash)) {
             return new RedeemResult(false, "approval " + id + " was granted for another action context", current, null);
         }
+        if (required != null && !requirement.covers(required)) {
+            return new RedeemResult(false, "approval " + id + " met " + requirement.quorum() + " within " + requirement.ttl()
+                    + ", but the rules now require " + required.quorum() + " within " + required.ttl(), current, null);
+        }
+        if (client != null && requester.client() != null && !requester.client().equals(client)) {
+            return new RedeemResult(false, "approval " + id + " was asked for by another client", current, null);
+        }
         PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash,
                 context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now, byDecision);
         return new RedeemResult(true, null, used, null);
     }
 
-    /** The same approval, telling its outcome to one more callback URL too. */
+    /**
+     * The same approval, telling its outcome to one more callback URL too; unchanged when the URL is
+     * already there or {@value #MAX_CALLBACKS} are (so repeated asks cannot fan one outcome out without bound).
+     */
     public PendingApproval withCallback(String url) {
-        if (url == null || callbacks.contains(url)) {
+        if (url == null || callbacks.contains(url) || callbacks.size() >= MAX_CALLBACKS) {
             return this;
         }
         List<String> more = new ArrayList<>(callbacks);

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
+import dev.countersign.cluster.Majority;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,9 +23,16 @@ public final class CallbackOutbox {
     public static final String MAP = "countersign.callbacks";
 
     private final IMap<String, CallbackDelivery> deliveries;
+    private final Majority majority;
 
     public CallbackOutbox(HazelcastInstance hazelcast) {
+        this(hazelcast, Majority.none(hazelcast));
+    }
+
+    /** An outbox whose member claims nothing while {@code majority} is absent. */
+    public CallbackOutbox(HazelcastInstance hazelcast, Majority majority) {
         this.deliveries = hazelcast.getMap(MAP);
+        this.majority = majority;
     }
 
     public CompletionStage<Void> enqueue(CallbackDelivery delivery) {
@@ -33,6 +41,9 @@ public final class CallbackOutbox {
 
     /** Claims, for {@code lease}, the due deliveries this member owns (blocks briefly on local data: call it off an event loop). */
     public List<CallbackDelivery> claimOwnDue(String node, Instant now, Duration lease) {
+        if (!majority.present()) {
+            return List.of();
+        }
         Set<String> due = deliveries.localKeySet(Predicates.lessEqual("nextAttempt", now));
         if (due.isEmpty()) {
             return List.of();

@@ -2,15 +2,19 @@ package dev.countersign.cluster.approval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.EntryView;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.countersign.cluster.ClusterMinorityException;
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.cluster.Majority;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -150,6 +155,28 @@ class HazelcastApprovalStoreTest {
             results.add(f.get(60, TimeUnit.SECONDS));
         }
         return results;
+    }
+
+    @Test
+    void aMemberSeeingFewerThanTheMinimumRefusesEveryCallAndExpiresNothing() throws Exception {
+        PendingApproval due = approval(Instant.now().minus(Duration.ofHours(2)), Duration.ofHours(1), 1, "ctx-" + UUID.randomUUID(), List.of());
+        await(stores[0].create(due, due.contextHash()));
+        HazelcastApprovalStore cutOff = new HazelcastApprovalStore(members[0], new Majority(members[0], MEMBERS + 1));
+        List<CompletionStage<?>> calls = List.of(cutOff.get(due.id()), cutOff.create(approval(1), "ctx-" + UUID.randomUUID()),
+                cutOff.vote(due.id(), new ReviewerVote("carol@example.com", Set.of("security"), Choice.APPROVE, "", Instant.now(), "n", "api")),
+                cutOff.redeem(due.id(), due.contextHash(), "dec_x", Instant.now()), cutOff.list(null, 10));
+        for (CompletionStage<?> call : calls) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> call.toCompletableFuture().get(10, TimeUnit.SECONDS));
+            ClusterMinorityException minority = assertInstanceOf(ClusterMinorityException.class, e.getCause());
+            assertEquals(MEMBERS, minority.members());
+            assertTrue(minority.getMessage().contains("fewer than the " + (MEMBERS + 1)), minority.getMessage());
+        }
+        for (HazelcastInstance m : members) {
+            assertEquals(List.of(), new HazelcastApprovalStore(m, new Majority(m, MEMBERS + 1)).expireOwnDue(Instant.now()));
+        }
+        assertEquals(ApprovalStatus.PENDING, members[0].<String, PendingApproval>getMap(HazelcastApprovalStore.APPROVALS).get(due.id()).status(),
+                "nothing expired it");
+        assertEquals(ApprovalStatus.EXPIRED, await(stores[0].get(due.id())).status(), "a member with the majority reads it as expired");
     }
 
     @Test

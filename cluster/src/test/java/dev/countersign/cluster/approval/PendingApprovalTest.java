@@ -41,7 +41,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <pre>
  * description: what the file shows
- * approval: {actor: a, on_behalf_of: b, groups: [g], quorum: {g: 1}, ttl: PT1H, context_sha256: ctx-1, callbacks: [url]}
+ * approval: {actor: a, on_behalf_of: b, client: gw, client_reviewer: c, groups: [g], quorum: {g: 1}, ttl: PT1H,
+ *            context_sha256: ctx-1, callbacks: [url]}
  * reviewers: {carol@example.com: [g, h]}        # the directory: identity (any case) to groups
  * cases:
  *   - name: ...
@@ -52,7 +53,7 @@ import org.junit.jupiter.api.TestFactory;
  *         expect: {outcome: accepted, transition: approved, status: approved, decided_by: carol@example.com,
  *                  decided_at: PT1M, votes: 1, approvals: {g: 1}, counts_for: [g], unchanged: false,
  *                  reason_contains: "...", reason_not_contains: "..."}
- *       - redeem: {hash: ctx-1, by: dec_2, at: PT2M}
+ *       - redeem: {hash: ctx-1, by: dec_2, at: PT2M, client: gw, requires: {quorum: {g: 1}, ttl: PT1H}}
  *         expect: {granted: true, redeemed_by: dec_2, redeemed_at: PT2M}
  *       - expire: {at: PT1H}                     # as the sweep does it
  *         expect: {expired_now: true}
@@ -103,7 +104,8 @@ class PendingApprovalTest {
         Requirement requirement = new Requirement((List<String>) a.get("groups"), (Map<String, Integer>) a.getOrDefault("quorum", Map.of()),
                 Duration.parse((String) a.get("ttl")));
         return PendingApproval.pending("apr_test", "dec_held", "node-a", T0,
-                new Requester((String) a.get("actor"), (String) a.get("on_behalf_of")), requirement,
+                new Requester((String) a.get("actor"), (String) a.get("on_behalf_of"), (String) a.get("client"),
+                        (String) a.get("client_reviewer")), requirement,
                 (String) a.getOrDefault("context_sha256", "ctx-1"), "{}", "{}", "rev-1",
                 (List<String>) a.getOrDefault("callbacks", List.of()));
     }
@@ -148,7 +150,13 @@ class PendingApprovalTest {
                 }
             } else if (step.containsKey("redeem")) {
                 Map<String, Object> v = (Map<String, Object>) step.get("redeem");
-                RedeemResult r = current.redeem((String) v.get("hash"), (String) v.get("by"), at(v.get("at")));
+                Map<String, Object> requires = (Map<String, Object>) v.get("requires");
+                Requirement required = requires == null ? null : new Requirement(
+                        List.copyOf(((Map<String, Integer>) requires.get("quorum")).keySet()),
+                        (Map<String, Integer>) requires.get("quorum"), Duration.parse((String) requires.get("ttl")));
+                RedeemResult r = required == null && v.get("client") == null
+                        ? current.redeem((String) v.get("hash"), (String) v.get("by"), at(v.get("at")))
+                        : current.redeem((String) v.get("hash"), (String) v.get("by"), at(v.get("at")), required, (String) v.get("client"));
                 next = r.approval();
                 where += " -> " + r.granted() + " " + r.transition() + " " + r.reason();
                 if (expect.containsKey("granted")) {

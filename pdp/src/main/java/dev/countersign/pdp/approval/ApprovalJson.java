@@ -41,6 +41,9 @@ public final class ApprovalJson {
         if (a.requester().onBehalfOf() != null) {
             requester.put("on_behalf_of", a.requester().onBehalfOf());
         }
+        if (a.requester().client() != null) {
+            requester.put("client", a.requester().client());
+        }
         m.put("requester", requester);
         m.put("groups", a.requirement().groups());
         m.put("quorum", a.requirement().quorum());

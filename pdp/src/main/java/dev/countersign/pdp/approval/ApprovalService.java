@@ -15,6 +15,7 @@ import dev.countersign.pdp.config.ReviewerDirectory;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.AuditTrail;
 import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.http.Caller;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.Verdict;
@@ -38,6 +39,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +71,10 @@ public final class ApprovalService implements AutoCloseable {
     private final String node;
     private final ServerConfig.Approvals settings;
     private final CallbackSender sender;
-    private final Map<String, List<Promise<Void>>> waiters = new ConcurrentHashMap<>();
+    private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final AtomicBoolean expiring = new AtomicBoolean();
+    private final AtomicBoolean delivering = new AtomicBoolean();
+    private final CallbackDestinations destinations;
     private MessageConsumer<JsonObject> events;
     private long sweeper = -1;
 
@@ -83,6 +88,14 @@ public final class ApprovalService implements AutoCloseable {
         this.node = node;
         this.settings = settings;
         this.sender = new CallbackSender(vertx, settings.callbackSecret());
+        this.destinations = new CallbackDestinations(settings.callbackHosts());
+    }
+
+    /** A caller waiting for a decision, resumed on its own context (its event loop). */
+    private record Waiter(io.vertx.core.Context context, Promise<Void> woken) {
+        void wake() {
+            context.runOnContext(v -> woken.tryComplete());
+        }
     }
 
     /** Listens for other nodes' announcements and starts sweeping expiry and callbacks. */
@@ -106,22 +119,24 @@ public final class ApprovalService implements AutoCloseable {
 
     /**
      * Holds the action {@code decision} needs approval for: a new pending approval, or the one already
-     * pending for the same requester and action context. Answers the approval fields of the decision
-     * ({@code id}, {@code status}, {@code expires_at}).
+     * pending for the same ask (the same action context, asked within the same package scope, needing
+     * the same approval). Answers the approval fields of the decision ({@code id}, {@code status},
+     * {@code expires_at}). The client that asked is recorded: it may not approve, and only it redeems.
      */
-    public Future<Map<String, Object>> hold(Decision decision, ActionContext context, String contextHash,
-                                            Map<String, Object> maskedInput, String callbackUrl) {
+    public Future<Map<String, Object>> hold(Decision decision, ActionContext context, String contextHash, String scope,
+                                            Caller caller, Map<String, Object> maskedInput, String callbackUrl) {
         Instant now = Instant.now();
         String actor = context.actor() == null ? null : context.actor().id();
         String onBehalfOf = context.actor() == null ? null : context.actor().onBehalfOf();
-        Requirement requirement = new Requirement(decision.approval().groups(), decision.approval().quorum(), decision.approval().ttl());
+        Requirement requirement = requirement(decision);
+        String askKey = askKey(contextHash, scope, requirement);
         Map<String, Object> decided = new LinkedHashMap<>();
         decided.put("verdict", decision.verdict().wireName());
         decided.put("reasons", DecisionService.reasons(decision.reasons()));
         PendingApproval proposed = PendingApproval.pending(ApprovalIds.next(), decision.decisionId(), node, now,
-                new Requester(actor, onBehalfOf), requirement, contextHash, json(maskedInput), json(decided),
-                decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl));
-        return fromCluster(store.create(proposed, contextHash)).map(created -> {
+                new Requester(actor, onBehalfOf, caller.name(), caller.reviewer()), requirement, contextHash, json(maskedInput),
+                json(decided), decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl));
+        return fromCluster(store.create(proposed, askKey)).map(created -> {
             PendingApproval a = created.approval();
             if (!created.reused()) {
                 Map<String, Object> record = event("created", a);
@@ -154,7 +169,7 @@ public final class ApprovalService implements AutoCloseable {
      * deny of the rules still denies and leaves the grant unused; an action the rules allow anyway is
      * allowed without using it.
      */
-    public Future<Decision> redeem(Decision byRules, String contextHash, String approvalId) {
+    public Future<Decision> redeem(Decision byRules, String contextHash, String approvalId, Caller caller) {
         if (byRules.verdict() == Verdict.ALLOW) {
             return Future.succeededFuture(byRules);
         }
@@ -166,7 +181,9 @@ public final class ApprovalService implements AutoCloseable {
             return Future.succeededFuture(deny(byRules, "approval " + approvalId + " is unknown"));
         }
         Instant now = Instant.now();
-        return fromCluster(store.redeem(approvalId, contextHash, byRules.decisionId(), now)).map(result -> {
+        CompletionStage<RedeemResult> redeemed = store.redeem(approvalId, contextHash, byRules.decisionId(), now,
+                requirement(byRules), caller.name());
+        return fromCluster(redeemed).map(result -> {
             if (result == null) {
                 return deny(byRules, "approval " + approvalId + " is unknown");
             }
@@ -249,19 +266,19 @@ public final class ApprovalService implements AutoCloseable {
 
     /** Waits for a decision; an event that does not decide (a vote short of quorum, a creation) waits on. */
     private Future<PendingApproval> awaitUntil(String approvalId, long deadline) {
-        Promise<Void> woken = Promise.promise();
-        waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(woken);
+        Waiter waiter = new Waiter(vertx.getOrCreateContext(), Promise.promise());
+        waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(waiter);
         return get(approvalId).compose(current -> {
             long now = System.currentTimeMillis();
             if (current == null || current.status().isFinal() || now >= deadline) {
-                unregister(approvalId, woken);
+                unregister(approvalId, waiter);
                 return Future.succeededFuture(current);
             }
             long timer = vertx.setTimer(Math.max(1, Math.min(deadline, current.expiresAt().toEpochMilli() + 50) - now),
-                    t -> woken.tryComplete());
-            return woken.future().compose(v -> {
+                    t -> waiter.woken().tryComplete());
+            return waiter.woken().future().compose(v -> {
                 vertx.cancelTimer(timer);
-                unregister(approvalId, woken);
+                unregister(approvalId, waiter);
                 return awaitUntil(approvalId, deadline);
             });
         });
@@ -269,18 +286,7 @@ public final class ApprovalService implements AutoCloseable {
 
     /** Approvals in {@code status} (all when null) that need {@code group} (any when null), newest first. */
     public Future<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
-        return fromCluster(store.list(status, group == null ? limit : Integer.MAX_VALUE)).map(all -> {
-            if (group == null) {
-                return all;
-            }
-            List<PendingApproval> matching = new ArrayList<>();
-            for (PendingApproval a : all) {
-                if (a.requirement().groups().contains(group) && matching.size() < limit) {
-                    matching.add(a);
-                }
-            }
-            return matching;
-        });
+        return fromCluster(store.list(status, group, limit));
     }
 
     /** The number of pending approvals in the cluster (blocks: for metrics, off the event loop). */
@@ -306,7 +312,7 @@ public final class ApprovalService implements AutoCloseable {
                 outbox.enqueue(CallbackDelivery.first(id, a.id(), url, new String(body, StandardCharsets.UTF_8), now))
                         .whenComplete((ok, failure) -> {
                             if (failure != null) {
-                                LOG.error("cannot queue the callback of approval {} to {}", a.id(), url, failure);
+                                LOG.error("cannot queue the callback of approval {} to {}", a.id(), CallbackDestinations.redact(url), failure);
                             }
                         });
             }
@@ -341,67 +347,98 @@ public final class ApprovalService implements AutoCloseable {
     }
 
     private void wake(String approvalId) {
-        List<Promise<Void>> waiting = approvalId == null ? null : waiters.get(approvalId);
+        List<Waiter> waiting = approvalId == null ? null : waiters.get(approvalId);
         if (waiting != null) {
-            for (Promise<Void> p : waiting) {
-                p.tryComplete();
-            }
+            waiting.forEach(Waiter::wake);
         }
     }
 
-    private void unregister(String approvalId, Promise<Void> promise) {
+    private void unregister(String approvalId, Waiter waiter) {
         waiters.computeIfPresent(approvalId, (id, list) -> {
-            list.remove(promise);
+            list.remove(waiter);
             return list.isEmpty() ? null : list;
         });
     }
 
-    /** Expires what this member owns past its expiry, and sends the callbacks it owns that are due. */
+    /**
+     * Expires what this member owns past its expiry, and sends the callbacks it owns that are due. A
+     * sweep still running when the next is due is not overlapped: the next tick skips it.
+     */
     private void sweep() {
         Instant now = Instant.now();
-        vertx.executeBlocking(() -> store.expireOwnDue(now), false).onSuccess(expired -> {
-            for (PendingApproval a : expired) {
-                announceOutcome(a, "expired", Map.of("decided_by", PendingApproval.EXPIRY));
-            }
-        }).onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()));
-        if (settings.callbackSecret() != null) {
+        if (expiring.compareAndSet(false, true)) {
+            vertx.executeBlocking(() -> store.expireOwnDue(now), false).onSuccess(expired -> {
+                for (PendingApproval a : expired) {
+                    announceOutcome(a, "expired", Map.of("decided_by", PendingApproval.EXPIRY));
+                }
+            }).onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()))
+                    .onComplete(done -> expiring.set(false));
+        }
+        if (settings.callbackSecret() != null && delivering.compareAndSet(false, true)) {
             vertx.executeBlocking(() -> outbox.claimOwnDue(node, now, CLAIM_LEASE), false)
                     .onSuccess(due -> due.forEach(this::deliver))
-                    .onFailure(failure -> LOG.warn("sweeping callback deliveries failed: {}", failure.toString()));
+                    .onFailure(failure -> LOG.warn("sweeping callback deliveries failed: {}", failure.toString()))
+                    .onComplete(done -> delivering.set(false));
         }
     }
 
+    /** Why {@code url} may not be a callback URL (see {@link CallbackDestinations}); null when it may. */
+    public String callbackRefusal(String url) {
+        return destinations.refusal(url);
+    }
+
+    /**
+     * Sends one delivery to the address its host resolves to now, if that address is allowed; a
+     * refused destination is given up at once (retrying would not change it), a failed send is
+     * retried with backoff until {@value #MAX_CALLBACK_ATTEMPTS} attempts.
+     */
     private void deliver(CallbackDelivery d) {
-        sender.send(d).onComplete(result -> {
-            if (result.succeeded()) {
-                outbox.delivered(d.id());
-                return;
-            }
-            String error = result.cause().getMessage();
-            if (d.attempts() + 1 >= MAX_CALLBACK_ATTEMPTS) {
-                LOG.error("giving up the callback of approval {} to {} after {} attempts: {}", d.approvalId(), d.url(),
-                        d.attempts() + 1, error);
-                Map<String, Object> record = new LinkedHashMap<>();
-                record.put("type", "approval");
-                record.put("event", "callback_failed");
-                record.put("approval_id", d.approvalId());
-                record.put("time", Instant.now().toString());
-                record.put("node", node);
-                record.put("url", d.url());
-                record.put("error", error);
-                audit.append(record);
-                outbox.delivered(d.id());
-            } else {
-                long backoff = Math.min(300_000L, 1000L << Math.min(d.attempts(), 20));
-                LOG.warn("callback of approval {} to {} failed (attempt {}), retrying in {} ms: {}", d.approvalId(), d.url(),
-                        d.attempts() + 1, backoff, error);
-                outbox.retry(d.id(), Instant.now().plusMillis(backoff), error);
-            }
-        });
+        vertx.executeBlocking(() -> destinations.resolve(d.url()), false)
+                .compose(address -> sender.send(d, address))
+                .onComplete(result -> {
+                    if (result.succeeded()) {
+                        outbox.delivered(d.id());
+                    } else if (result.cause() instanceof CallbackDestinations.Refused refused) {
+                        LOG.error("refusing the callback of approval {} to {}: {}", d.approvalId(), CallbackDestinations.redact(d.url()),
+                                refused.getMessage());
+                        giveUp(d, "callback_refused", refused.getMessage());
+                    } else if (d.attempts() + 1 >= MAX_CALLBACK_ATTEMPTS) {
+                        LOG.error("giving up the callback of approval {} to {} after {} attempts: {}", d.approvalId(),
+                                CallbackDestinations.redact(d.url()), d.attempts() + 1, result.cause().getMessage());
+                        giveUp(d, "callback_failed", result.cause().getMessage());
+                    } else {
+                        long backoff = Math.min(300_000L, 1000L << Math.min(d.attempts(), 20));
+                        LOG.warn("callback of approval {} to {} failed (attempt {}), retrying in {} ms: {}", d.approvalId(),
+                                CallbackDestinations.redact(d.url()), d.attempts() + 1, backoff, result.cause().getMessage());
+                        outbox.retry(d.id(), Instant.now().plusMillis(backoff), result.cause().getMessage());
+                    }
+                });
+    }
+
+    private void giveUp(CallbackDelivery d, String event, String error) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("type", "approval");
+        record.put("event", event);
+        record.put("approval_id", d.approvalId());
+        record.put("time", Instant.now().toString());
+        record.put("node", node);
+        record.put("url", CallbackDestinations.redact(d.url()));
+        record.put("error", error);
+        audit.append(record);
+        outbox.delivered(d.id());
     }
 
     private <T> Future<T> fromCluster(CompletionStage<T> stage) {
         return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+    }
+
+    private static Requirement requirement(Decision d) {
+        return new Requirement(d.approval().groups(), d.approval().quorum(), d.approval().ttl());
+    }
+
+    /** One ask: the action context, the package scope it was decided in, and the approval it needs. */
+    private static String askKey(String contextHash, String scope, Requirement requirement) {
+        return contextHash + '|' + scope + '|' + new java.util.TreeMap<>(requirement.quorum()) + '|' + requirement.ttl();
     }
 
     private static Decision deny(Decision byRules, String why) {
@@ -435,5 +472,6 @@ public final class ApprovalService implements AutoCloseable {
         if (events != null) {
             events.unregister();
         }
+        sender.close();
     }
 }

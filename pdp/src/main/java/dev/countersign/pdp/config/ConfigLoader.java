@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.pdp.approval.CallbackDestinations;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -38,11 +39,13 @@ import java.util.regex.Pattern;
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
  * engine: {decision_cache: 10000}      # decisions remembered per revision; 0 evaluates every one
- * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"]}
+ * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"],
+ *           min_members: 1}   # default: a majority of the members when three or more are listed
  *          # or kubernetes: {service_name: countersign, namespace: security}
  * reviewers:
  *   security: [{id: carol@example.com, slack: U0CAROL, teams: "6f1c...-aad-object-id"}, {id: dan@example.com}]
- * approvals: {callback_secret: "${CALLBACK_SECRET}", max_wait: PT5M, sweep_interval: PT1S}
+ * approvals: {callback_secret: "${CALLBACK_SECRET}", max_wait: PT5M, sweep_interval: PT1S,
+ *             callback_hosts: []}   # empty: any host with public addresses only
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -151,14 +154,21 @@ public final class ConfigLoader {
             }
         }
         JsonNode approvals = r.object(root, "approvals");
-        r.keys(approvals, "approvals", Set.of("callback_secret", "max_wait", "sweep_interval"));
+        r.keys(approvals, "approvals", Set.of("callback_secret", "max_wait", "sweep_interval", "callback_hosts"));
         String secret = r.text(approvals, "approvals.callback_secret", null);
         if (secret != null && secret.length() < 16) {
             throw new ConfigException(source + ": approvals.callback_secret must be at least 16 characters");
         }
+        List<String> callbackHosts = r.texts(approvals, "approvals.callback_hosts");
+        for (String h : callbackHosts) {
+            String why = CallbackDestinations.invalidEntry(h);
+            if (why != null) {
+                throw new ConfigException(source + ": approvals.callback_hosts: " + why);
+            }
+        }
         ServerConfig.Approvals approvalSettings = new ServerConfig.Approvals(secret,
                 r.duration(approvals, "approvals.max_wait", Duration.ofMinutes(5)),
-                r.duration(approvals, "approvals.sweep_interval", Duration.ofSeconds(1)));
+                r.duration(approvals, "approvals.sweep_interval", Duration.ofSeconds(1)), callbackHosts);
         JsonNode engine = r.object(root, "engine");
         r.keys(engine, "engine", Set.of("decision_cache"));
         int cacheSize = r.integer(engine, "engine.decision_cache", dev.countersign.rules.engine.PolicyCompiler.DEFAULT_CACHE_SIZE);
@@ -170,7 +180,7 @@ public final class ConfigLoader {
     }
 
     private static ClusterSettings cluster(Reader r, JsonNode c, Map<String, String> env, Integer flagPort) throws ConfigException {
-        r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes"));
+        r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes", "min_members"));
         String name = r.text(c, "cluster.name", "countersign");
         String host = r.text(c, "cluster.host", "127.0.0.1");
         int port = flagPort != null ? flagPort
@@ -202,7 +212,15 @@ public final class ConfigLoader {
                 throw new ConfigException(r.source + ": cluster.members and cluster.kubernetes exclude each other");
             }
         }
-        return new ClusterSettings(name, host, port, members, kubernetes);
+        int minMembers = r.integer(c, "cluster.min_members", ClusterSettings.defaultMinMembers(members));
+        if (minMembers < 1) {
+            throw new ConfigException(r.source + ": cluster.min_members must be 1 or more");
+        }
+        if (!members.isEmpty() && minMembers > members.size()) {
+            throw new ConfigException(r.source + ": cluster.min_members is " + minMembers + ", more than the " + members.size()
+                    + " cluster.members listed; approvals would never be possible");
+        }
+        return new ClusterSettings(name, host, port, members, kubernetes, minMembers);
     }
 
     private static ReviewerDirectory reviewers(Reader r, JsonNode node) throws ConfigException {

@@ -62,7 +62,20 @@ public record ServerConfig(
      * The approval workflow's settings: the secret that signs callback deliveries (null: callbacks are
      * refused), the longest a caller may long-poll, and how often expiry and callbacks are swept.
      */
-    public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval) {
+    /**
+     * The approval workflow: the secret callbacks are signed with (none: no callbacks), the longest a
+     * caller may wait for a decision, how often expiry and callbacks are swept, and the hosts
+     * callbacks may go to (empty: any host whose addresses are all public).
+     */
+    public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts) {
+        public Approvals {
+            callbackHosts = List.copyOf(callbackHosts);
+        }
+
+        public Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval) {
+            this(callbackSecret, maxWait, sweepInterval, List.of());
+        }
+
         /** Never prints the secret. */
         @Override
         public String toString() {

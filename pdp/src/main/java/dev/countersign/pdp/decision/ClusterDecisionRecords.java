@@ -37,7 +37,8 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         this.local = local;
         this.cluster = ((VertxInternal) vertx).clusterManager();
         this.answering = vertx.eventBus().consumer(ADDRESS + cluster.getNodeId(), message -> local.get(message.body())
-                .onSuccess(record -> message.reply(record == null ? null : Buffer.buffer(Json.write(g -> JsonValues.write(g, record, false))))));
+                .onSuccess(record -> message.reply(record == null ? null : Buffer.buffer(Json.write(g -> JsonValues.write(g, record, false)))))
+                .onFailure(failure -> message.fail(500, failure.toString())));
     }
 
     @Override

@@ -60,10 +60,10 @@ public final class DecisionService {
         String inputHash = ActionContextJson.canonicalHash(tree);
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
-            decided = approvals.redeem(byRules, inputHash, envelope.approvalId())
+            decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
                     .map(d -> new Decided(d, Map.of("id", envelope.approvalId())));
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
-            decided = approvals.hold(byRules, context, inputHash, input, envelope.callbackUrl())
+            decided = approvals.hold(byRules, context, inputHash, scope, caller, input, envelope.callbackUrl())
                     .map(extras -> new Decided(byRules, extras));
         } else {
             decided = Future.succeededFuture(new Decided(byRules, Map.of()));

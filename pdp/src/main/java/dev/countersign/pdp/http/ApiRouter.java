@@ -4,6 +4,8 @@ import static dev.countersign.pdp.config.Scope.ADMIN;
 import static dev.countersign.pdp.config.Scope.DECIDE;
 import static dev.countersign.pdp.config.Scope.REVIEW;
 
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import dev.countersign.cluster.ClusterMinorityException;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import io.vertx.core.Handler;
@@ -48,6 +50,7 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Authenticator authenticator, ServerMetrics metrics, long maxBodyBytes, Handlers h) {
         ApiRouter api = new ApiRouter(vertx, authenticator, maxBodyBytes);
         api.router.route().handler((PlatformHandler) ctx -> measure(ctx, metrics));
+        api.router.route().handler((PlatformHandler) ApiRouter::refuseMalformedRequests);
 
         api.route(HttpMethod.GET, "/health", "health.live", PUBLIC, h.health()::getLive);
         api.route(HttpMethod.GET, "/health/ready", "health.ready", PUBLIC, h.health()::getReady);
@@ -120,6 +123,27 @@ public final class ApiRouter {
                 + "; it needs the scope " + scopes.stream().map(Scope::wireName).sorted().collect(Collectors.joining(" or "))));
     }
 
+    /**
+     * Refuses, before any route sees them, a query string that does not decode (it would fail every
+     * parameter read) and a forward-auth path that climbs out of its prefix with dot segments (the
+     * router normalises paths, so {@code /v1/authz/forward/../../health} would reach another route
+     * and its answer be taken by the gateway as a decision).
+     */
+    private static void refuseMalformedRequests(RoutingContext ctx) {
+        try {
+            ctx.queryParams();
+        } catch (RuntimeException e) {
+            Responses.error(ctx, ApiError.badRequest("invalid_parameter", "the query string is not valid URL encoding", null));
+            return;
+        }
+        String raw = ctx.request().path();
+        if (raw != null && raw.startsWith(ForwardAuthHandler.PREFIX) && !ctx.normalizedPath().startsWith(ForwardAuthHandler.PREFIX)) {
+            Responses.error(ctx, ApiError.badRequest("invalid_path", "the original path climbs out of " + ForwardAuthHandler.PREFIX, null));
+            return;
+        }
+        ctx.next();
+    }
+
     private static void measure(RoutingContext ctx, ServerMetrics metrics) {
         long started = System.nanoTime();
         ctx.addEndHandler(done -> {
@@ -130,12 +154,27 @@ public final class ApiRouter {
         ctx.next();
     }
 
-    /** The one failure handler: API errors as they are, body limits as 413, anything else as a logged 500. */
+    /**
+     * The one failure handler: API errors as they are, body limits as 413, a node cut off from its
+     * cluster's majority (or leaving it) as 503 with Retry-After, anything else as a logged 500.
+     */
     private static void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
         if (failure instanceof ApiError e) {
             Responses.error(ctx, e);
             return;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ClusterMinorityException minority) {
+                ctx.response().putHeader("Retry-After", "5");
+                Responses.error(ctx, new ApiError(503, "cluster_minority", minority.getMessage() + "; retry, or ask a node in the majority"));
+                return;
+            }
+            if (cause instanceof HazelcastInstanceNotActiveException) {
+                ctx.response().putHeader("Retry-After", "5");
+                Responses.error(ctx, new ApiError(503, "cluster_unavailable", "this node has left its cluster; ask another node"));
+                return;
+            }
         }
         int status = ctx.statusCode();
         if (status == 413) {

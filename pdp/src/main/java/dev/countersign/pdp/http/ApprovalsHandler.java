@@ -106,7 +106,9 @@ public final class ApprovalsHandler {
         Duration d;
         Matcher m = SHORT_DURATION.matcher(text.trim());
         try {
-            if (m.matches()) {
+            if (m.matches() && m.group(1).length() > 15) {
+                d = approvals.maxWait();
+            } else if (m.matches()) {
                 long n = Long.parseLong(m.group(1));
                 d = switch (m.group(2)) {
                     case "ms" -> Duration.ofMillis(n);
@@ -116,6 +118,8 @@ public final class ApprovalsHandler {
             } else {
                 d = Duration.parse(text.trim());
             }
+        } catch (ArithmeticException e) {
+            d = approvals.maxWait();
         } catch (NumberFormatException | DateTimeParseException e) {
             throw ApiError.badRequest("invalid_parameter", "wait must be a duration such as 30s, 500ms, 2m or PT30S", "wait");
         }

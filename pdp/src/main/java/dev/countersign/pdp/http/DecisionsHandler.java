@@ -16,6 +16,7 @@ import java.util.Set;
 public final class DecisionsHandler {
     /** Fields of a decision request that are not part of the action context. */
     public static final Set<String> ENVELOPE = Set.of("approval_id", "callback_url");
+    private static final int MAX_CALLBACK_URL = 2048;
 
     private final DecisionService decisions;
     private final ActionContextReader reader;
@@ -44,9 +45,16 @@ public final class DecisionsHandler {
             if (!(callback instanceof String url) || !isHttpUrl(url)) {
                 throw ApiError.badRequest("invalid_input", "/callback_url: expected an absolute http or https URL", "/callback_url");
             }
+            if (url.length() > MAX_CALLBACK_URL) {
+                throw ApiError.badRequest("invalid_input", "/callback_url: longer than " + MAX_CALLBACK_URL + " characters", "/callback_url");
+            }
             if (decisions.approvals() == null || !decisions.approvals().callbacksEnabled()) {
                 throw ApiError.badRequest("callbacks_disabled", "/callback_url: this server sends no callbacks; its operator sets"
                         + " approvals.callback_secret to sign them", "/callback_url");
+            }
+            String refused = decisions.approvals().callbackRefusal(url);
+            if (refused != null) {
+                throw ApiError.badRequest("callback_not_allowed", "/callback_url: " + refused, "/callback_url");
             }
         }
         return approvalId == null && callback == null ? Envelope.NONE : new Envelope((String) approvalId, (String) callback);

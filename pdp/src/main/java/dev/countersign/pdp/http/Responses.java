@@ -17,7 +17,7 @@ public final class Responses {
 
     /** Answers {@code status} with the JSON {@code body} writes; {@code ?pretty=true} indents it. */
     public static void json(RoutingContext ctx, int status, Json.IoConsumer<JsonGenerator> body) {
-        boolean pretty = "true".equals(ctx.request().getParam("pretty"));
+        boolean pretty = wantsPretty(ctx);
         byte[] bytes = Json.write(g -> {
             if (pretty) {
                 g.setPrettyPrinter(new DefaultPrettyPrinter());
@@ -25,6 +25,14 @@ public final class Responses {
             body.accept(g);
         });
         ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
+    }
+
+    private static boolean wantsPretty(RoutingContext ctx) {
+        try {
+            return "true".equals(ctx.request().getParam("pretty"));
+        } catch (RuntimeException malformedQuery) {
+            return false;
+        }
     }
 
     /** Answers {@code status} with a value made of maps, lists and scalars. */

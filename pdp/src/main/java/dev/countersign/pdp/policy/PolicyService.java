@@ -105,6 +105,8 @@ public final class PolicyService implements AutoCloseable {
         Instant at = Instant.now();
         CompiledPolicy current = active();
         ReloadAttempt attempt;
+        CompiledPolicy next = null;
+        boolean activated = false;
         try {
             PolicyBundle bundle = BundleLoader.load(bundleDir);
             if (current != null && current.revision().equals(bundle.revision()) && bundle.problems().isEmpty()) {
@@ -114,10 +116,9 @@ public final class PolicyService implements AutoCloseable {
                 LOG.debug("bundle {} unchanged ({})", bundleDir, trigger);
                 return attempt;
             }
-            CompiledPolicy next = PolicyCompiler.compile(bundle, cacheSize);
+            next = PolicyCompiler.compile(bundle, cacheSize);
             List<PolicyError> failing = failingTests(next);
             if (!failing.isEmpty()) {
-                next.retire();
                 throw new InvalidPolicyException(failing);
             }
             if (engine == null) {
@@ -125,9 +126,14 @@ public final class PolicyService implements AutoCloseable {
             } else {
                 engine.activate(next);
             }
+            activated = true;
             activatedAt = Instant.now();
             metrics.activeBundle(next.revision(), bundle.name(), next.rules().size());
-            onActivated.accept(next);
+            try {
+                onActivated.accept(next);
+            } catch (RuntimeException e) {
+                LOG.error("revision {} is active, but announcing it failed", next.revision(), e);
+            }
             attempt = new ReloadAttempt(at, trigger, ReloadAttempt.Outcome.ACTIVATED, next.revision(), next.rules().size(),
                     List.of(), millisSince(started));
             LOG.info("bundle {} revision {} activated: {} rules, {} rule-test cases passed, in {} ms ({})", bundleDir,
@@ -141,10 +147,16 @@ public final class PolicyService implements AutoCloseable {
             }
             LOG.warn("bundle {} rejected ({}), {} error(s); {}:{}", bundleDir, trigger, e.errors().size(),
                     current == null ? "no revision is active" : "revision " + current.revision() + " keeps deciding", message);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            // A rule nested past the stack, or a class Drools cannot link, rejects this bundle, not the node.
             attempt = new ReloadAttempt(at, trigger, ReloadAttempt.Outcome.REJECTED, null, 0,
                     List.of(new PolicyError(".", 0, 0, "the bundle could not be loaded: " + e)), millisSince(started));
-            LOG.error("bundle {} could not be loaded ({})", bundleDir, trigger, e);
+            LOG.error("bundle {} could not be loaded ({}); {}", bundleDir, trigger,
+                    current == null ? "no revision is active" : "revision " + current.revision() + " keeps deciding", e);
+        } finally {
+            if (next != null && !activated) {
+                next.retire();
+            }
         }
         metrics.reloaded(attempt.outcome() == ReloadAttempt.Outcome.REJECTED);
         lastAttempt = attempt;

@@ -1,6 +1,7 @@
 package dev.countersign.pdp.server;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.countersign.cluster.Majority;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
 import dev.countersign.cluster.member.MemberBundles;
@@ -128,7 +129,9 @@ public final class CountersignServer {
             memberBundles.publish(config.node(), policy.revision(), policies.activatedAt());
             return null;
         }, false));
-        ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast), new CallbackOutbox(hazelcast),
+        Majority majority = new Majority(hazelcast, config.cluster().minMembers());
+        ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast, majority),
+                new CallbackOutbox(hazelcast, majority),
                 config.reviewers(), audit, config.node(), config.approvals());
         DecisionService decisions = new DecisionService(policies,
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
@@ -155,7 +158,7 @@ public final class CountersignServer {
                     return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
                 }),
-                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
+                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast, config.cluster().minMembers()))));
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
                 new DecisionsHandler(decisions, config.maxDepth()),
@@ -179,14 +182,20 @@ public final class CountersignServer {
         });
     }
 
-    private static HealthHandler.Status clusterStatus(HazelcastInstance hazelcast) {
+    /**
+     * The cluster check: up while the member runs in an active cluster. A node in a minority stays
+     * ready, since it still decides allow and deny; {@code approvals} says it refuses approvals.
+     */
+    private static HealthHandler.Status clusterStatus(HazelcastInstance hazelcast, int minMembers) {
         if (!hazelcast.getLifecycleService().isRunning()) {
             return HealthHandler.Status.down(Map.of("error", "this node's cluster member is not running"));
         }
         Map<String, Object> details = new java.util.LinkedHashMap<>();
-        details.put("members", hazelcast.getCluster().getMembers().size());
+        int members = hazelcast.getCluster().getMembers().size();
+        details.put("members", members);
+        details.put("min_members", minMembers);
+        details.put("approvals", members >= minMembers ? "available" : "refused: fewer than min_members members are reachable");
         details.put("state", hazelcast.getCluster().getClusterState().name().toLowerCase());
-        details.put("safe", hazelcast.getPartitionService().isClusterSafe());
         boolean active = hazelcast.getCluster().getClusterState() == com.hazelcast.cluster.ClusterState.ACTIVE;
         return active ? HealthHandler.Status.up(details) : HealthHandler.Status.down(details);
     }

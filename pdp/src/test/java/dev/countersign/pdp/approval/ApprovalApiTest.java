@@ -38,7 +38,8 @@ class ApprovalApiTest {
     static final String SECRET = "callback-secret-0123456789";
     static final Map<String, String> TOKENS = Map.of("gateway", "gateway-token-0123456789", "carol", "carol-token-0123456789",
             "dan", "dan-token-0123456789", "erin", "erin-token-0123456789", "alice", "alice-token-0123456789",
-            "nobody", "nobody-token-0123456789");
+            "nobody", "nobody-token-0123456789", "other-gateway", "other-gateway-token-0123456789",
+            "dan-console", "dan-console-token-0123456789");
 
     @TempDir
     static Path dir;
@@ -68,9 +69,13 @@ class ApprovalApiTest {
         ServerConfig config = TestNode.config(dir, Path.of("src/test/resources/bundles/approvals"), List.of(
                         client("gateway", Scope.DECIDE, null), client("carol", Scope.REVIEW, "carol@example.com"),
                         client("dan", Scope.REVIEW, "dan@example.com"), client("erin", Scope.REVIEW, "erin@example.com"),
-                        client("alice", Scope.REVIEW, "alice@example.com"), client("nobody", Scope.REVIEW, null)), List.of())
+                        client("alice", Scope.REVIEW, "alice@example.com"), client("nobody", Scope.REVIEW, null),
+                        client("other-gateway", Scope.DECIDE, null),
+                        new ClientConfig("dan-console", Authenticator.sha256Hex(TOKENS.get("dan-console")), EnumSet.of(Scope.DECIDE, Scope.REVIEW),
+                                "dan@example.com")), List.of())
                 .withReviewers(reviewers)
-                .withApprovals(new ServerConfig.Approvals(SECRET, Duration.ofSeconds(30), Duration.ofMillis(200)));
+                .withApprovals(new ServerConfig.Approvals(SECRET, Duration.ofSeconds(30), Duration.ofMillis(200),
+                        List.of("127.0.0.1", "*.hooks.example.com")));
         node = TestNode.start(config);
     }
 
@@ -148,6 +153,43 @@ class ApprovalApiTest {
         assertEquals("deny", other.getString("verdict"));
         assertTrue(other.getJsonArray("reasons").getJsonObject(0).getString("message").contains("another action context"), other.encode());
         assertEquals("allow", decide(withApproval(export("grant for one context"), id)).getString("verdict"), "the grant is still unused");
+    }
+
+    @Test
+    void onlyTheClientThatAskedUsesTheGrant() throws Exception {
+        String body = export("asked by the gateway");
+        String id = decide(body).getJsonObject("approval").getString("id");
+        assertEquals(200, vote(id, "carol", "approve").statusCode());
+        HttpResponse<Buffer> byOther = node.post("/v1/decisions", withApproval(body, id), TOKENS.get("other-gateway"));
+        assertEquals(200, byOther.statusCode());
+        assertEquals("deny", byOther.bodyAsJsonObject().getString("verdict"));
+        assertTrue(byOther.bodyAsJsonObject().getJsonArray("reasons").getJsonObject(0).getString("message").contains("another client"),
+                byOther.bodyAsString());
+        assertEquals("gateway", node.get("/v1/approvals/" + id, TOKENS.get("carol")).bodyAsJsonObject()
+                .getJsonObject("requester").getString("client"));
+        assertEquals("allow", decide(withApproval(body, id)).getString("verdict"), "the asking client still has its grant");
+    }
+
+    @Test
+    void aClientThatAskedCannotApproveAsItsReviewer() throws Exception {
+        String body = "{\"actor\": {\"id\": \"frank\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}, \"grantee\": \"hal\"}";
+        HttpResponse<Buffer> held = node.post("/v1/decisions", body, TOKENS.get("dan-console"));
+        String id = held.bodyAsJsonObject().getJsonObject("approval").getString("id");
+        HttpResponse<Buffer> self = vote(id, "dan-console", "approve");
+        assertEquals(403, self.statusCode());
+        assertEquals("self_approval", self.bodyAsJsonObject().getString("code"));
+        assertTrue(self.bodyAsJsonObject().getString("message").contains("through the API client dan-console"), self.bodyAsString());
+        assertEquals(403, vote(id, "dan", "approve").statusCode(), "nor as the same reviewer through another client");
+        assertEquals("pending", vote(id, "carol", "approve").bodyAsJsonObject().getString("status"), "others still count");
+    }
+
+    @Test
+    void aWaitTooLongToCountIsTheLongestWait() throws Exception {
+        String id = decide(export("long wait")).getJsonObject("approval").getString("id");
+        assertEquals(200, vote(id, "carol", "approve").statusCode());
+        HttpResponse<Buffer> r = node.get("/v1/approvals/" + id + "?wait=99999999999999999999s", TOKENS.get("gateway"));
+        assertEquals(200, r.statusCode(), r.bodyAsString());
+        assertEquals("approved", r.bodyAsJsonObject().getString("status"));
     }
 
     @Test
@@ -238,6 +280,23 @@ class ApprovalApiTest {
         assertEquals(expected, received.get("signature"));
         assertTrue(Math.abs(Long.parseLong(received.get("timestamp")) - System.currentTimeMillis() / 1000) < 60);
         assertTrue(received.get("delivery").startsWith(id + "-"));
+    }
+
+    @Test
+    void aCallbackGoesOnlyToAnAllowedHost() throws Exception {
+        String body = export("callback elsewhere");
+        for (String url : List.of("http://10.0.0.1/hook", "https://hooks.example.org/x", "http://127.0.0.1.hooks.example.org/")) {
+            HttpResponse<Buffer> r = node.post("/v1/decisions", body.substring(0, body.length() - 1) + ", \"callback_url\": \"" + url + "\"}",
+                    TOKENS.get("gateway"));
+            assertEquals(400, r.statusCode(), url);
+            assertEquals("callback_not_allowed", r.bodyAsJsonObject().getString("code"));
+            assertEquals("/callback_url", r.bodyAsJsonObject().getString("location"));
+            assertTrue(r.bodyAsJsonObject().getString("message").contains("approvals.callback_hosts"), r.bodyAsString());
+        }
+        HttpResponse<Buffer> credentials = node.post("/v1/decisions", body.substring(0, body.length() - 1)
+                + ", \"callback_url\": \"https://u:p@a.hooks.example.com/\"}", TOKENS.get("gateway"));
+        assertEquals(400, credentials.statusCode());
+        assertTrue(credentials.bodyAsJsonObject().getString("message").contains("no user name or password"));
     }
 
     @Test

@@ -612,6 +612,33 @@ class ClusterTest {
     }
 
     @Test
+    void aNodeCutOffFromTheMajorityRefusesApprovalsButStillDecides() throws Exception {
+        TestNode survivor = nodes[2];
+        String before = hold(survivor, export("held before the split " + UUID.randomUUID()));
+        crash(0);
+        crash(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (survivor.server.hazelcast().getCluster().getMembers().size() > 1) {
+            assertTrue(System.nanoTime() < deadline, "the survivor never noticed it is alone");
+            Thread.sleep(50);
+        }
+        JsonObject ready = survivor.get("/health/ready", null).bodyAsJsonObject();
+        assertEquals("ready", ready.getString("status"), "it still decides allow and deny: " + ready.encode());
+        assertTrue(ready.getJsonObject("checks").getJsonObject("cluster").getString("approvals").startsWith("refused"), ready.encode());
+
+        HttpResponse<Buffer> held = survivor.post("/v1/decisions", export("held in a minority " + UUID.randomUUID()), TOKENS.get("gateway"));
+        assertEquals(503, held.statusCode(), held.bodyAsString());
+        assertEquals("cluster_minority", held.bodyAsJsonObject().getString("code"));
+        assertEquals("5", held.getHeader("Retry-After"));
+        HttpResponse<Buffer> voted = vote(survivor, before, "carol", "approve");
+        assertEquals(503, voted.statusCode(), "a minority approves nothing: " + voted.bodyAsString());
+        assertEquals(503, survivor.get("/v1/approvals/" + before, TOKENS.get("gateway")).statusCode(), "nor reads what may be stale");
+
+        JsonObject read = decide(survivor, "{\"actor\": {\"id\": \"bob\", \"type\": \"human\"}, \"action\": {\"name\": \"data.read\"}}");
+        assertEquals("allow", read.getString("verdict"), "the rules still decide on a minority node");
+    }
+
+    @Test
     void everyNodeSeesTheSameApprovals() throws Exception {
         String id = hold(nodes[2], export("listed everywhere " + UUID.randomUUID()));
         for (TestNode n : nodes) {

@@ -43,6 +43,17 @@ class ConfigLoaderTest {
         assertTrue(c.cluster().members().isEmpty());
         assertNull(c.approvals().callbackSecret());
         assertEquals(10_000, c.decisionCacheSize());
+        assertEquals(List.of(), c.approvals().callbackHosts());
+        assertEquals(1, c.cluster().minMembers());
+    }
+
+    @Test
+    void aClusterOfThreeOrMoreListedMembersNeedsAMajorityForApprovals() throws Exception {
+        assertEquals(2, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"]}", Map.of(), ConfigLoader.Overrides.NONE).cluster().minMembers());
+        assertEquals(3, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\", \"d:1\", \"e:1\"]}", Map.of(), ConfigLoader.Overrides.NONE)
+                .cluster().minMembers());
+        assertEquals(1, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"], min_members: 1}", Map.of(), ConfigLoader.Overrides.NONE)
+                .cluster().minMembers(), "an operator may choose availability over consistency");
     }
 
     @Test
@@ -62,7 +73,7 @@ class ConfigLoaderTest {
                 cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"]}
                 reviewers:
                   security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
-                approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S}
+                approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S, callback_hosts: ["*.example.com", "10.0.0.7:8443"]}
                 """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars"), ConfigLoader.Overrides.NONE);
         assertEquals("0.0.0.0", c.host());
         assertEquals(9000, c.port());
@@ -84,6 +95,8 @@ class ConfigLoaderTest {
         assertEquals(Set.of("security"), c.reviewers().groupsOf("CAROL@example.com"));
         assertEquals("carol@example.com", c.reviewers().byTeams("abc-DEF").id());
         assertEquals("a-secret-of-16-chars", c.approvals().callbackSecret());
+        assertEquals(List.of("*.example.com", "10.0.0.7:8443"), c.approvals().callbackHosts());
+        assertEquals(1, c.cluster().minMembers(), "two members listed: no majority is required");
         assertTrue(!c.approvals().toString().contains("a-secret"), "the secret is never printed");
         assertTrue(!c.clients().get(0).toString().contains(HASH), "nor the token hash");
     }
@@ -124,6 +137,9 @@ class ConfigLoaderTest {
             "`reviewers: {security: [carol]}`                                          | must be a mapping such as",
             "`approvals: {callback_secret: short}`                                     | at least 16 characters",
             "`engine: {decision_cache: -1}`                                            | must be 0 (off) or more",
+            "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
+            "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
+            "`cluster: {min_members: 0}`                                               | cluster.min_members must be 1 or more",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })

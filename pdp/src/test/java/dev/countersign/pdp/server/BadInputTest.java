@@ -90,6 +90,25 @@ class BadInputTest {
     }
 
     @Test
+    void aQueryStringThatDoesNotDecodeIsA400() throws Exception {
+        for (String path : List.of("/v1/decisions?pretty=%zz", "/v1/policies?x=%", "/health?%E0%A4%A")) {
+            HttpResponse<Buffer> r = path.startsWith("/v1/decisions")
+                    ? node.post(path, "{\"action\": {\"name\": \"x\"}}", null) : node.get(path, null);
+            assertEquals(400, r.statusCode(), path + " " + r.bodyAsString());
+            assertEquals("invalid_parameter", r.bodyAsJsonObject().getString("code"), path);
+        }
+    }
+
+    @Test
+    void aForwardedPathThatClimbsOutOfItsPrefixIsA400NotAnotherRoute() throws Exception {
+        for (String path : List.of("/v1/authz/forward/../../../health", "/v1/authz/forward/%2e%2e/%2e%2e/%2e%2e/health/ready")) {
+            HttpResponse<Buffer> r = node.get(path, null);
+            assertEquals(400, r.statusCode(), path + " " + r.bodyAsString());
+            assertEquals("invalid_path", r.bodyAsJsonObject().getString("code"), path);
+        }
+    }
+
+    @Test
     void aRequestWithoutABodyIsA400() throws Exception {
         HttpResponse<Buffer> r = node.client.post("/v1/decisions").send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(400, r.statusCode());

@@ -1,0 +1,37 @@
+package dev.countersign.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+
+/**
+ * Whether this node sees enough of its cluster ({@link ClusterSettings#minMembers()}) to touch shared
+ * approval state. Each side of a network split sees only its own members, so with a majority as the
+ * minimum at most one side goes on approving, and the other refuses instead of deciding alone.
+ */
+public final class Majority {
+    private final HazelcastInstance hazelcast;
+    private final int minMembers;
+
+    public Majority(HazelcastInstance hazelcast, int minMembers) {
+        this.hazelcast = hazelcast;
+        this.minMembers = minMembers;
+    }
+
+    /** No minimum: every node may always act (one member, or an operator's choice). */
+    public static Majority none(HazelcastInstance hazelcast) {
+        return new Majority(hazelcast, 1);
+    }
+
+    public boolean present() {
+        return minMembers <= 1 || hazelcast.getCluster().getMembers().size() >= minMembers;
+    }
+
+    /** Fails with {@link ClusterMinorityException} unless {@link #present()}. */
+    public void require() {
+        if (minMembers > 1) {
+            int members = hazelcast.getCluster().getMembers().size();
+            if (members < minMembers) {
+                throw new ClusterMinorityException(members, minMembers);
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package dev.countersign.pdp.approval;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Where approval callbacks may go. A caller names the callback URL, so a callback is a request the
+ * server makes on a caller's behalf: without care it reaches what only the server can reach (cloud
+ * metadata, admin ports on loopback, the private network).
+ *
+ * <p>With no {@code approvals.callback_hosts} configured, a callback goes to any host whose every
+ * address is public. With a list, it goes only to the hosts listed, which may then be private: the
+ * operator vouches for them. An entry is a host name ({@code hooks.example.com}), a suffix wildcard
+ * ({@code *.example.com}, any depth below it) or an address ({@code 10.0.0.7}, {@code [fd00::7]}),
+ * each optionally with {@code :port} to allow only that port.
+ *
+ * <p>A URL is checked twice: when it arrives, without DNS ({@link #refusal}), so the caller learns
+ * at once; and when the callback is sent ({@link #resolve}), after resolving its host, and the
+ * callback then connects to the very address checked, so a name that re-resolves elsewhere between
+ * check and connect gains nothing.
+ */
+public final class CallbackDestinations {
+    /** Resolves a host name to its addresses (the platform resolver, or a fixed table in tests). */
+    @FunctionalInterface
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    /** A callback destination refused: the message says which rule refused it. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final List<Entry> allowed;
+    private final Resolver resolver;
+
+    public CallbackDestinations(List<String> allowedHosts) {
+        this(allowedHosts, InetAddress::getAllByName);
+    }
+
+    public CallbackDestinations(List<String> allowedHosts, Resolver resolver) {
+        this.allowed = allowedHosts.stream().map(Entry::parse).toList();
+        this.resolver = resolver;
+    }
+
+    /**
+     * Checks an entry of {@code approvals.callback_hosts}; answers why it is malformed, or null.
+     */
+    public static String invalidEntry(String entry) {
+        try {
+            Entry.parse(entry);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Why {@code url} may not be a callback URL, judged without DNS; null when it may. */
+    public String refusal(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            return "expected an absolute http or https URL";
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            return "expected an absolute http or https URL";
+        }
+        if (uri.getRawUserInfo() != null) {
+            return "a callback URL carries no user name or password; the callback is signed instead";
+        }
+        String host = host(uri);
+        int port = port(uri);
+        if (!allowed.isEmpty()) {
+            return permits(host, port) ? null : "callbacks go only to the hosts in approvals.callback_hosts, and "
+                    + display(host, port) + " is not one";
+        }
+        InetAddress literal = literal(host);
+        if (literal != null && !isPublic(literal)) {
+            return display(host, port) + " is a " + kind(literal) + " address; callbacks go to public addresses unless the operator"
+                    + " lists the host in approvals.callback_hosts";
+        }
+        if (host.equals("localhost") || host.endsWith(".localhost")) {
+            return host + " is loopback; callbacks go to public addresses unless the operator lists the host in approvals.callback_hosts";
+        }
+        return null;
+    }
+
+    /**
+     * The address to connect to for {@code url}, resolved now: the first address of an allowed host,
+     * or of a host whose every address is public. Blocks on DNS: call it off the event loop. A host
+     * that does not resolve now fails with {@link UnknownHostException} (it may, later).
+     */
+    public InetAddress resolve(String url) throws Refused, UnknownHostException {
+        String why = refusal(url);
+        if (why != null) {
+            throw new Refused(why);
+        }
+        URI uri = URI.create(url);
+        String host = host(uri);
+        InetAddress literal = literal(host);
+        InetAddress[] addresses = literal != null ? new InetAddress[] {literal} : resolver.resolve(host);
+        if (addresses == null || addresses.length == 0) {
+            throw new UnknownHostException(host + " has no addresses");
+        }
+        if (allowed.isEmpty()) {
+            for (InetAddress a : addresses) {
+                if (!isPublic(a)) {
+                    throw new Refused(host + " resolves to " + a.getHostAddress() + ", a " + kind(a) + " address; callbacks go to"
+                            + " public addresses unless the operator lists the host in approvals.callback_hosts");
+                }
+            }
+        }
+        return addresses[0];
+    }
+
+    /** {@code url} without its path, query and fragment (which may carry a receiver's secret), for logs and audit. */
+    public static String redact(String url) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                return "(an invalid URL)";
+            }
+            String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/") ? "/" : "/…";
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + path;
+        } catch (URISyntaxException e) {
+            return "(an invalid URL)";
+        }
+    }
+
+    private boolean permits(String host, int port) {
+        for (Entry e : allowed) {
+            if (e.matches(host, port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code a} is an address on the public internet (not loopback, private, link-local, shared or reserved). */
+    static boolean isPublic(InetAddress a) {
+        return kind(a) == null;
+    }
+
+    /** What kind of non-public address {@code a} is; null when public. */
+    private static String kind(InetAddress a) {
+        if (a instanceof Inet6Address v6) {
+            byte[] b = v6.getAddress();
+            boolean mapped = true;
+            for (int i = 0; i < 10; i++) {
+                mapped &= b[i] == 0;
+            }
+            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+                try {
+                    return kind(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException impossible) {
+                    throw new IllegalStateException(impossible);
+                }
+            }
+            if ((b[0] & 0xfe) == 0xfc) {
+                return "private (unique local)";
+            }
+            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
+                return "documentation";
+            }
+            if ((b[0] & 0xff) == 0x00 && !a.isLoopbackAddress() && !a.isAnyLocalAddress()) {
+                return "reserved";
+            }
+        }
+        if (a.isLoopbackAddress()) {
+            return "loopback";
+        }
+        if (a.isAnyLocalAddress()) {
+            return "wildcard";
+        }
+        if (a.isLinkLocalAddress()) {
+            return "link-local";
+        }
+        if (a.isSiteLocalAddress()) {
+            return "private";
+        }
+        if (a.isMulticastAddress()) {
+            return "multicast";
+        }
+        if (a instanceof Inet4Address) {
+            byte[] b = a.getAddress();
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            if (first == 0) {
+                return "reserved";
+            }
+            if (first == 100 && second >= 64 && second < 128) {
+                return "shared (carrier-grade NAT)";
+            }
+            if (first == 192 && second == 0 && (b[2] & 0xff) == 0) {
+                return "reserved";
+            }
+            if (first == 198 && (second == 18 || second == 19)) {
+                return "benchmarking";
+            }
+            if (first >= 240) {
+                return "reserved";
+            }
+        }
+        return null;
+    }
+
+    /** {@code host} as an address when it is an address literal, else null (never a DNS lookup). */
+    private static InetAddress literal(String host) {
+        boolean v6 = host.indexOf(':') >= 0;
+        boolean v4 = !v6 && host.matches("[0-9.]+");
+        if (!v6 && !v4) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static String host(URI uri) {
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.endsWith(".")) {
+            host = host.substring(0, host.length() - 1);
+        }
+        return host;
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() >= 0) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    private static String display(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** One allowed host: a name, a {@code *.} suffix or an address, with an optional port. */
+    private record Entry(String host, boolean suffix, InetAddress address, int port) {
+        static Entry parse(String text) {
+            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+            if (t.contains("/") || t.contains("@")) {
+                throw new IllegalArgumentException("'" + text + "' is not a host, *.domain or address, with an optional :port");
+            }
+            int port = -1;
+            String host = t;
+            if (t.startsWith("[")) {
+                int close = t.indexOf(']');
+                if (close < 0) {
+                    throw new IllegalArgumentException("'" + text + "' opens an IPv6 address with [ but never closes it");
+                }
+                host = t.substring(1, close);
+                String rest = t.substring(close + 1);
+                if (!rest.isEmpty()) {
+                    port = parsePort(text, rest);
+                }
+            } else if (t.indexOf(':') >= 0 && t.indexOf(':') == t.lastIndexOf(':')) {
+                host = t.substring(0, t.indexOf(':'));
+                port = parsePort(text, t.substring(t.indexOf(':')));
+            }
+            boolean suffix = host.startsWith("*.");
+            String name = suffix ? host.substring(2) : host;
+            if (name.isEmpty() || name.contains("*")) {
+                throw new IllegalArgumentException("'" + text + "' is not a host, *.domain or address, with an optional :port");
+            }
+            InetAddress address = suffix ? null : literal(name);
+            if (!suffix && address == null && name.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv6 address, such as fd00::7 or [fd00::7]:8443");
+            }
+            return new Entry(name.endsWith(".") ? name.substring(0, name.length() - 1) : name, suffix, address, port);
+        }
+
+        private static int parsePort(String text, String rest) {
+            if (!rest.matches(":[0-9]{1,5}")) {
+                throw new IllegalArgumentException("'" + text + "' has no valid port after ':'");
+            }
+            int port = Integer.parseInt(rest.substring(1));
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("'" + text + "' has a port outside 1-65535");
+            }
+            return port;
+        }
+
+        boolean matches(String candidate, int candidatePort) {
+            if (port >= 0 && port != candidatePort) {
+                return false;
+            }
+            if (suffix) {
+                return candidate.endsWith("." + host);
+            }
+            if (address != null) {
+                InetAddress other = literal(candidate);
+                return address.equals(other);
+            }
+            return candidate.equals(host);
+        }
+    }
+}
