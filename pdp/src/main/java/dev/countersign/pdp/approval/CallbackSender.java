@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -40,7 +41,16 @@ final class CallbackSender {
     private final String secret;
 
     CallbackSender(Vertx vertx, String secret) {
-        this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000).setIdleTimeout(30).setForceSni(true));
+        this(vertx, secret, null);
+    }
+
+    /** Trusts {@code trust} instead of the platform's certificate authorities when it is not null. */
+    CallbackSender(Vertx vertx, String secret, TrustOptions trust) {
+        HttpClientOptions options = new HttpClientOptions().setConnectTimeout(5_000).setIdleTimeout(30).setForceSni(true).setVerifyHost(true);
+        if (trust != null) {
+            options.setTrustOptions(trust);
+        }
+        this.client = vertx.createHttpClient(options);
         this.secret = secret;
     }
 

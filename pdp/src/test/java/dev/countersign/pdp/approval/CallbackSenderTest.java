@@ -1,0 +1,116 @@
+package dev.countersign.pdp.approval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.countersign.cluster.callback.CallbackDelivery;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sender connects to the address it is given, never to a fresh lookup of the URL's host, and
+ * still speaks to that host: its name goes in the Host header, in TLS SNI, and is what the
+ * receiver's certificate is verified against.
+ */
+class CallbackSenderTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private Vertx vertx;
+    private final ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIsStillSentToThePinnedAddressWithItsHostHeader() throws Exception {
+        int port = listen(new HttpServerOptions(), 204);
+        CallbackSender sender = new CallbackSender(vertx, "s3cret");
+
+        await(sender.send(delivery("http://hooks.invalid:" + port + "/hook?x=1"), LOOPBACK));
+
+        assertEquals("POST hooks.invalid:" + port + " /hook?x=1 sni=null", seen.poll());
+    }
+
+    @Test
+    void overTlsTheUrlsHostIsTheServerNameAndTheCertificateIsCheckedAgainstIt() throws Exception {
+        SelfSignedCertificate localhost = SelfSignedCertificate.create("localhost");
+        int port = listen(new HttpServerOptions().setSsl(true).setSni(true).setKeyCertOptions(localhost.keyCertOptions()), 200);
+        CallbackSender sender = new CallbackSender(vertx, "s3cret", localhost.trustOptions());
+
+        await(sender.send(delivery("https://localhost:" + port + "/hook"), LOOPBACK));
+
+        assertEquals("POST localhost:" + port + " /hook sni=localhost", seen.poll());
+    }
+
+    @Test
+    void aCertificateForAnotherHostIsRefused() throws Exception {
+        SelfSignedCertificate other = SelfSignedCertificate.create("other.example.com");
+        int port = listen(new HttpServerOptions().setSsl(true).setKeyCertOptions(other.keyCertOptions()), 200);
+        CallbackSender sender = new CallbackSender(vertx, "s3cret", other.trustOptions());
+
+        ExecutionException failure = assertFailed(sender.send(delivery("https://localhost:" + port + "/hook"), LOOPBACK));
+
+        assertTrue(seen.isEmpty(), "the request reached a server whose certificate names another host: " + seen);
+        assertTrue(failure.getCause() instanceof SSLHandshakeException, "not a handshake failure: " + failure.getCause());
+    }
+
+    @Test
+    void aRedirectIsAFailureAndIsNotFollowed() throws Exception {
+        int target = listen(new HttpServerOptions(), 204);
+        HttpServer redirecting = vertx.createHttpServer()
+                .requestHandler(request -> request.response().setStatusCode(307)
+                        .putHeader("Location", "http://127.0.0.1:" + target + "/elsewhere").end());
+        int port = redirecting.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        CallbackSender sender = new CallbackSender(vertx, "s3cret");
+
+        ExecutionException failure = assertFailed(sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK));
+
+        assertTrue(String.valueOf(failure.getCause()).contains("the receiver answered 307"), String.valueOf(failure.getCause()));
+        assertTrue(seen.isEmpty(), "the redirect was followed: " + seen);
+    }
+
+    /** A receiver on 127.0.0.1 that notes "METHOD host path sni=name" of each request and answers {@code status}. */
+    private int listen(HttpServerOptions options, int status) throws Exception {
+        HttpServer server = vertx.createHttpServer(options).requestHandler(request -> request.body().onSuccess(body -> {
+            seen.add(request.method() + " " + request.authority() + " " + request.uri() + " sni=" + request.connection().indicatedServerName());
+            request.response().setStatusCode(status).end();
+        }));
+        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    }
+
+    private static CallbackDelivery delivery(String url) {
+        return CallbackDelivery.first("dlv_test", "apr_test", url, "{\"status\":\"approved\"}", Instant.now());
+    }
+
+    private static void await(Future<Void> sent) throws Exception {
+        sent.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+    }
+
+    private static ExecutionException assertFailed(Future<Void> sent) throws Exception {
+        try {
+            sent.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return e;
+        }
+        throw new AssertionError("the callback was delivered");
+    }
+}
