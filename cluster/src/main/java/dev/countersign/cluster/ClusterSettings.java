@@ -23,6 +23,9 @@ import java.util.List;
  * (one member, two members, or Kubernetes, where the count is not known in advance).
  */
 public record ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes, int minMembers) {
+    /** A member that hears nothing from another for this long counts it gone, so a silent split is noticed by then. */
+    public static final int SPLIT_NOTICED_WITHIN_SECONDS = 15;
+
     public ClusterSettings {
         members = List.copyOf(members);
         if (minMembers < 1) {
@@ -55,6 +58,9 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // A silent split (no connection closed, no heartbeat) is noticed within this window; see Majority.
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(SPLIT_NOTICED_WITHIN_SECONDS));
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(port).setPortAutoIncrement(false);
         network.setPublicAddress(null);

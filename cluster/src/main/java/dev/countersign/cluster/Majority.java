@@ -21,6 +21,11 @@ public final class Majority {
         return new Majority(hazelcast, 1);
     }
 
+    /** The members a node must see; 1 when there is no minimum. */
+    public int minMembers() {
+        return minMembers;
+    }
+
     public boolean present() {
         return minMembers <= 1 || hazelcast.getCluster().getMembers().size() >= minMembers;
     }

@@ -1,6 +1,9 @@
 package dev.countersign.cluster.approval;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
+import dev.countersign.cluster.ClusterMinorityException;
 import com.hazelcast.map.ExtendedMapEntry;
 import java.time.Instant;
 import java.util.Map;
@@ -21,20 +24,75 @@ final class ApprovalProcessors {
         ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(value);
     }
 
-    static final class CastVote implements EntryProcessor<String, PendingApproval, VoteResult> {
+    /**
+     * A transition of one approval, checked on the member that runs it: that member, as it runs it,
+     * must see {@code minMembers} members, else {@link ClusterMinorityException}. The calling node's
+     * own check is not enough: an operation sent just before a split is noticed is retried, once it is,
+     * on whichever member then owns the entry, which may be a minority member's promoted backup.
+     * Backups apply the primary's transition unchecked.
+     */
+    abstract static class Transition<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
+        private static final long serialVersionUID = 1L;
+        private final int minMembers;
+        private transient HazelcastInstance member;
+
+        Transition(int minMembers) {
+            this.minMembers = minMembers;
+        }
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+            this.member = hazelcastInstance;
+        }
+
+        @Override
+        public final R process(Map.Entry<String, PendingApproval> entry) {
+            if (minMembers > 1 && member != null) {
+                int members = member.getCluster().getMembers().size();
+                if (members < minMembers) {
+                    throw new ClusterMinorityException(members, minMembers);
+                }
+            }
+            PendingApproval current = entry.getValue();
+            return current == null ? null : apply(entry, current);
+        }
+
+        @Override
+        public EntryProcessor<String, PendingApproval, R> getBackupProcessor() {
+            return new Backup<>(this);
+        }
+
+        /** The transition of {@code current}, the entry's approval; updates the entry when it changes. */
+        abstract R apply(Map.Entry<String, PendingApproval> entry, PendingApproval current);
+    }
+
+    /** A transition as a backup replica applies it: what the primary applied, without checking the membership again. */
+    static final class Backup<R> implements EntryProcessor<String, PendingApproval, R> {
+        private static final long serialVersionUID = 1L;
+        private final Transition<R> primary;
+
+        Backup(Transition<R> primary) {
+            this.primary = primary;
+        }
+
+        @Override
+        public R process(Map.Entry<String, PendingApproval> entry) {
+            PendingApproval current = entry.getValue();
+            return current == null ? null : primary.apply(entry, current);
+        }
+    }
+
+    static final class CastVote extends Transition<VoteResult> {
         private static final long serialVersionUID = 1L;
         private final ReviewerVote vote;
 
-        CastVote(ReviewerVote vote) {
+        CastVote(ReviewerVote vote, int minMembers) {
+            super(minMembers);
             this.vote = vote;
         }
 
         @Override
-        public VoteResult process(Map.Entry<String, PendingApproval> entry) {
-            PendingApproval current = entry.getValue();
-            if (current == null) {
-                return null;
-            }
+        VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             VoteResult result = current.vote(vote);
             if (result.approval() != current) {
                 update(entry, result.approval());
@@ -44,20 +102,17 @@ final class ApprovalProcessors {
     }
 
     /** Expires a pending approval past its expiry; answers the approval when this call expired it, else null. */
-    static final class Expire implements EntryProcessor<String, PendingApproval, PendingApproval> {
+    static final class Expire extends Transition<PendingApproval> {
         private static final long serialVersionUID = 1L;
         private final Instant now;
 
-        Expire(Instant now) {
+        Expire(Instant now, int minMembers) {
+            super(minMembers);
             this.now = now;
         }
 
         @Override
-        public PendingApproval process(Map.Entry<String, PendingApproval> entry) {
-            PendingApproval current = entry.getValue();
-            if (current == null) {
-                return null;
-            }
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             if (current.status() == ApprovalStatus.EXPIRED && now.equals(current.decidedAt())) {
                 return current;
             }
@@ -70,7 +125,7 @@ final class ApprovalProcessors {
         }
     }
 
-    static final class Redeem implements EntryProcessor<String, PendingApproval, RedeemResult> {
+    static final class Redeem extends Transition<RedeemResult> {
         private static final long serialVersionUID = 1L;
         private final String contextHash;
         private final String decisionId;
@@ -78,7 +133,8 @@ final class ApprovalProcessors {
         private final Requirement required;
         private final String client;
 
-        Redeem(String contextHash, String decisionId, Instant now, Requirement required, String client) {
+        Redeem(String contextHash, String decisionId, Instant now, Requirement required, String client, int minMembers) {
+            super(minMembers);
             this.contextHash = contextHash;
             this.decisionId = decisionId;
             this.now = now;
@@ -87,11 +143,7 @@ final class ApprovalProcessors {
         }
 
         @Override
-        public RedeemResult process(Map.Entry<String, PendingApproval> entry) {
-            PendingApproval current = entry.getValue();
-            if (current == null) {
-                return null;
-            }
+        RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
             if (result.approval() != current) {
                 update(entry, result.approval());
@@ -101,22 +153,19 @@ final class ApprovalProcessors {
     }
 
     /** Adds a callback URL to a pending approval (not to a decided one); answers the approval as it now stands. */
-    static final class AddCallback implements EntryProcessor<String, PendingApproval, PendingApproval> {
+    static final class AddCallback extends Transition<PendingApproval> {
         private static final long serialVersionUID = 1L;
         private final String url;
         private final Instant now;
 
-        AddCallback(String url, Instant now) {
+        AddCallback(String url, Instant now, int minMembers) {
+            super(minMembers);
             this.url = url;
             this.now = now;
         }
 
         @Override
-        public PendingApproval process(Map.Entry<String, PendingApproval> entry) {
-            PendingApproval current = entry.getValue();
-            if (current == null) {
-                return null;
-            }
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             PendingApproval now = current.at(this.now);
             if (now.status().isFinal()) {
                 if (now != current) {

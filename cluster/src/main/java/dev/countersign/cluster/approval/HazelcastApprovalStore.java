@@ -76,7 +76,7 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                 if (other != null && other.at(now).status() == ApprovalStatus.PENDING) {
                     CompletionStage<PendingApproval> withCallbacks = CompletableFuture.completedFuture(other);
                     for (String url : proposed.callbacks()) {
-                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url, now)));
+                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url, now, majority.minMembers())));
                     }
                     return withCallbacks.thenCompose(updated -> approvals.removeAsync(proposed.id())
                             .thenApply(removed -> new Created(updated == null ? other : updated, true)));
@@ -100,13 +100,13 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote)));
+        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote, majority.minMembers())));
     }
 
     @Override
     public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now, Requirement required,
                                                 String client) {
-        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now, required, client)));
+        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now, required, client, majority.minMembers())));
     }
 
     @Override
@@ -159,7 +159,7 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         if (own.isEmpty()) {
             return List.of();
         }
-        Map<String, PendingApproval> expired = approvals.executeOnKeys(own, new ApprovalProcessors.Expire(now));
+        Map<String, PendingApproval> expired = approvals.executeOnKeys(own, new ApprovalProcessors.Expire(now, majority.minMembers()));
         List<PendingApproval> result = new ArrayList<>();
         for (PendingApproval a : expired.values()) {
             if (a != null) {

@@ -180,6 +180,30 @@ class HazelcastApprovalStoreTest {
     }
 
     @Test
+    void theMemberThatRunsATransitionRefusesItInAMinorityEvenWhenTheCallerDidNotCheck() throws Exception {
+        PendingApproval remote;
+        do {
+            remote = approval(1);
+        } while (members[0].getPartitionService().getPartition(remote.id()).getOwner().localMember());
+        await(stores[0].create(remote, remote.contextHash()));
+        await(stores[0].vote(remote.id(), new ReviewerVote("carol@example.com", Set.of("security"), Choice.APPROVE, "", Instant.now(), "n", "api")));
+        com.hazelcast.map.IMap<String, PendingApproval> map = members[0].getMap(HazelcastApprovalStore.APPROVALS);
+        int tooMany = MEMBERS + 1;
+
+        CompletionStage<RedeemResult> redeem = map.submitToKey(remote.id(),
+                new ApprovalProcessors.Redeem(remote.contextHash(), "dec_x", Instant.now(), remote.requirement(), remote.requester().client(), tooMany));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> redeem.toCompletableFuture().get(10, TimeUnit.SECONDS));
+
+        ClusterMinorityException minority = assertInstanceOf(ClusterMinorityException.class, e.getCause());
+        assertEquals(MEMBERS, minority.members());
+        assertNull(map.get(remote.id()).redeemedBy(), "the grant is not used");
+        RedeemResult used = await(map.submitToKey(remote.id(),
+                new ApprovalProcessors.Redeem(remote.contextHash(), "dec_y", Instant.now(), remote.requirement(), remote.requester().client(), MEMBERS)));
+        assertTrue(used.granted(), "with the members it needs, it is: " + used.reason());
+        assertEquals("dec_y", map.get(remote.id()).redeemedBy());
+    }
+
+    @Test
     void theSameAskIsOneApprovalUntilItIsDecided() throws Exception {
         String ask = "ctx-" + UUID.randomUUID();
         PendingApproval first = approval(Instant.now(), Duration.ofHours(1), 1, ask, List.of("https://hooks.example.com/a"));

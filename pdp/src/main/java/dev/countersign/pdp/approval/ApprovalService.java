@@ -119,8 +119,8 @@ public final class ApprovalService implements AutoCloseable {
 
     /**
      * Holds the action {@code decision} needs approval for: a new pending approval, or the one already
-     * pending for the same ask (the same action context, asked within the same package scope, needing
-     * the same approval). Answers the approval fields of the decision ({@code id}, {@code status},
+     * pending for the same ask (the same action context, asked by the same client within the same
+     * package scope, needing the same approval). Answers the approval fields of the decision ({@code id}, {@code status},
      * {@code expires_at}). The client that asked is recorded: it may not approve, and only it redeems.
      */
     public Future<Map<String, Object>> hold(Decision decision, ActionContext context, String contextHash, String scope,
@@ -129,7 +129,7 @@ public final class ApprovalService implements AutoCloseable {
         String actor = context.actor() == null ? null : context.actor().id();
         String onBehalfOf = context.actor() == null ? null : context.actor().onBehalfOf();
         Requirement requirement = requirement(decision);
-        String askKey = askKey(contextHash, scope, requirement);
+        String askKey = askKey(contextHash, scope, requirement, caller.name());
         Map<String, Object> decided = new LinkedHashMap<>();
         decided.put("verdict", decision.verdict().wireName());
         decided.put("reasons", DecisionService.reasons(decision.reasons()));
@@ -268,7 +268,7 @@ public final class ApprovalService implements AutoCloseable {
     private Future<PendingApproval> awaitUntil(String approvalId, long deadline) {
         Waiter waiter = new Waiter(vertx.getOrCreateContext(), Promise.promise());
         waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(waiter);
-        return get(approvalId).compose(current -> {
+        return get(approvalId).onFailure(e -> unregister(approvalId, waiter)).compose(current -> {
             long now = System.currentTimeMillis();
             if (current == null || current.status().isFinal() || now >= deadline) {
                 unregister(approvalId, waiter);
@@ -287,6 +287,11 @@ public final class ApprovalService implements AutoCloseable {
     /** Approvals in {@code status} (all when null) that need {@code group} (any when null), newest first. */
     public Future<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
         return fromCluster(store.list(status, group, limit));
+    }
+
+    /** The callers waiting on this node for an approval to be decided. */
+    public int waiting() {
+        return waiters.values().stream().mapToInt(List::size).sum();
     }
 
     /** The number of pending approvals in the cluster (blocks: for metrics, off the event loop). */
@@ -436,9 +441,9 @@ public final class ApprovalService implements AutoCloseable {
         return new Requirement(d.approval().groups(), d.approval().quorum(), d.approval().ttl());
     }
 
-    /** One ask: the action context, the package scope it was decided in, and the approval it needs. */
-    private static String askKey(String contextHash, String scope, Requirement requirement) {
-        return contextHash + '|' + scope + '|' + new java.util.TreeMap<>(requirement.quorum()) + '|' + requirement.ttl();
+    /** One ask: the action context, the package scope it was decided in, the approval it needs and the client that asked. */
+    private static String askKey(String contextHash, String scope, Requirement requirement, String client) {
+        return contextHash + '|' + scope + '|' + new java.util.TreeMap<>(requirement.quorum()) + '|' + requirement.ttl() + '|' + client;
     }
 
     private static Decision deny(Decision byRules, String why) {

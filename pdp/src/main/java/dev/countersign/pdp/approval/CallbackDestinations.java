@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Where approval callbacks may go. A caller names the callback URL, so a callback is a request the
@@ -40,6 +41,9 @@ public final class CallbackDestinations {
             super(message, null, false, false);
         }
     }
+
+    private static final Pattern NUMERIC = Pattern.compile("[0-9.]+");
+    private static final Pattern DOTTED_QUAD = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
 
     private final List<Entry> allowed;
     private final Resolver resolver;
@@ -82,6 +86,15 @@ public final class CallbackDestinations {
         }
         String host = host(uri);
         int port = port(uri);
+        if (host.indexOf('%') >= 0) {
+            return uri.getHost() + " names a network interface of this server (an IPv6 zone id); write the address without it";
+        }
+        if (host.endsWith(".")) {
+            return uri.getHost() + " ends with a dot; write the host without it";
+        }
+        if (NUMERIC.matcher(host).matches() && literal(host) == null) {
+            return host + " is not an IPv4 address in dotted-decimal form (four numbers 0-255 without leading zeros)";
+        }
         if (!allowed.isEmpty()) {
             return permits(host, port) ? null : "callbacks go only to the hosts in approvals.callback_hosts, and "
                     + display(host, port) + " is not one";
@@ -216,15 +229,25 @@ public final class CallbackDestinations {
         return null;
     }
 
-    /** {@code host} as an address when it is an address literal, else null (never a DNS lookup). */
+    /** {@code host} as an address when it is an address literal, else null; never a DNS lookup. */
     private static InetAddress literal(String host) {
-        boolean v6 = host.indexOf(':') >= 0;
-        boolean v4 = !v6 && host.matches("[0-9.]+");
-        if (!v6 && !v4) {
-            return null;
-        }
         try {
-            return InetAddress.getByName(host);
+            if (host.indexOf(':') >= 0) {
+                return host.indexOf('%') >= 0 ? null : InetAddress.getByName("[" + host + "]");   // bracketed: an IPv6 literal or an error
+            }
+            if (DOTTED_QUAD.matcher(host).matches()) {
+                String[] parts = host.split("\\.");
+                byte[] bytes = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int part = Integer.parseInt(parts[i]);
+                    if (part > 255) {
+                        return null;
+                    }
+                    bytes[i] = (byte) part;
+                }
+                return InetAddress.getByAddress(bytes);
+            }
+            return null;
         } catch (UnknownHostException e) {
             return null;
         }
@@ -232,13 +255,7 @@ public final class CallbackDestinations {
 
     private static String host(URI uri) {
         String host = uri.getHost().toLowerCase(Locale.ROOT);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
-        return host;
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static int port(URI uri) {
@@ -281,6 +298,9 @@ public final class CallbackDestinations {
                 throw new IllegalArgumentException("'" + text + "' is not a host, *.domain or address, with an optional :port");
             }
             InetAddress address = suffix ? null : literal(name);
+            if (!suffix && address == null && NUMERIC.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address in dotted-decimal form, such as 10.0.0.7");
+            }
             if (!suffix && address == null && name.indexOf(':') >= 0) {
                 throw new IllegalArgumentException("'" + text + "' is not an IPv6 address, such as fd00::7 or [fd00::7]:8443");
             }

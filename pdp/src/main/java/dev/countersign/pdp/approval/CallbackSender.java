@@ -2,9 +2,11 @@ package dev.countersign.pdp.approval;
 
 import dev.countersign.cluster.callback.CallbackDelivery;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -15,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
+import java.time.Duration;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -37,6 +40,12 @@ final class CallbackSender {
     static final String SIGNATURE = "X-Countersign-Signature";
     static final String DELIVERY = "X-Countersign-Delivery";
 
+    /** The longest a send may take, connecting included; shorter than the outbox's claim lease. */
+    static final Duration DEADLINE = Duration.ofSeconds(10);
+    /** The most of a receiver's response body read; the rest is not waited for. */
+    static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
+    private final Vertx vertx;
     private final HttpClient client;
     private final String secret;
 
@@ -50,11 +59,16 @@ final class CallbackSender {
         if (trust != null) {
             options.setTrustOptions(trust);
         }
+        this.vertx = vertx;
         this.client = vertx.createHttpClient(options);
         this.secret = secret;
     }
 
-    /** Sends {@code d} to {@code address}, the checked address of its URL's host. */
+    /**
+     * Sends {@code d} to {@code address}, the checked address of its URL's host. The whole exchange,
+     * connecting included, ends within {@link #DEADLINE}; the response body is read up to
+     * {@link #MAX_RESPONSE_BYTES} and dropped. A 2xx status is success even when the body is cut off.
+     */
     Future<Void> send(CallbackDelivery d, InetAddress address) {
         byte[] body = d.body().getBytes(StandardCharsets.UTF_8);
         String timestamp = Long.toString(System.currentTimeMillis() / 1000);
@@ -65,17 +79,55 @@ final class CallbackSender {
                 .setAbsoluteURI(d.url())
                 .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, port)))
                 .setFollowRedirects(false)
-                .setTimeout(10_000)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("User-Agent", "countersign-callback")
                 .putHeader(TIMESTAMP, timestamp)
                 .putHeader(SIGNATURE, "v1=" + sign(secret, timestamp, body))
                 .putHeader(DELIVERY, d.id())
                 .putHeader("X-Countersign-Approval", d.approvalId());
-        return client.request(options)
-                .compose(request -> request.send(Buffer.buffer(body)))
-                .compose(response -> response.body().compose(ignored -> response.statusCode() / 100 == 2 ? Future.succeededFuture()
-                        : Future.failedFuture("the receiver answered " + response.statusCode())));
+        Exchange exchange = new Exchange();
+        long deadline = vertx.setTimer(DEADLINE.toMillis(), t -> exchange.end("the receiver did not answer within " + DEADLINE.toSeconds() + " s"));
+        exchange.outcome.future().onComplete(done -> vertx.cancelTimer(deadline));
+        client.request(options).onFailure(exchange.outcome::tryFail).onSuccess(request -> {
+            exchange.request = request;
+            if (exchange.outcome.future().isComplete()) {
+                request.reset();
+                return;
+            }
+            request.send(Buffer.buffer(body)).onFailure(exchange.outcome::tryFail).onSuccess(response -> {
+                exchange.status = response.statusCode();
+                long[] received = {0};
+                response.handler(chunk -> {
+                    received[0] += chunk.length();
+                    if (received[0] > MAX_RESPONSE_BYTES) {
+                        exchange.end(null);
+                    }
+                });
+                response.exceptionHandler(e -> exchange.end(e.toString()));
+                response.endHandler(v -> exchange.settle());
+            });
+        });
+        return exchange.outcome.future();
+    }
+
+    /** One send in flight: it ends once, by its status when the status arrived, else as a failure. */
+    private static final class Exchange {
+        final Promise<Void> outcome = Promise.promise();
+        volatile HttpClientRequest request;
+        volatile int status;
+
+        /** Ends a complete exchange by its status. */
+        boolean settle() {
+            return status / 100 == 2 ? outcome.tryComplete() : outcome.tryFail("the receiver answered " + status);
+        }
+
+        /** Ends an exchange cut short (deadline, oversized body, broken connection) and drops its connection. */
+        void end(String failure) {
+            boolean ended = status == 0 ? outcome.tryFail(failure == null ? "the receiver closed without answering" : failure) : settle();
+            if (ended && request != null) {
+                request.reset();
+            }
+        }
     }
 
     Future<Void> close() {

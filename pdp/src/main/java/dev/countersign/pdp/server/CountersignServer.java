@@ -147,6 +147,7 @@ public final class CountersignServer {
                 () -> hazelcast.getLifecycleService().isRunning() ? hazelcast.getCluster().getMembers().size() : 0);
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
+        metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
         HealthHandler health = new HealthHandler(List.of(
                 new HealthHandler.Check("bundle", () -> {
                     CompiledPolicy p = policies.active();

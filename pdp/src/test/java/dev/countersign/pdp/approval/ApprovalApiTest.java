@@ -159,6 +159,8 @@ class ApprovalApiTest {
     void onlyTheClientThatAskedUsesTheGrant() throws Exception {
         String body = export("asked by the gateway");
         String id = decide(body).getJsonObject("approval").getString("id");
+        JsonObject askedByOther = node.post("/v1/decisions", body, TOKENS.get("other-gateway")).bodyAsJsonObject();
+        assertNotEquals(id, askedByOther.getJsonObject("approval").getString("id"), "another client's ask is its own");
         assertEquals(200, vote(id, "carol", "approve").statusCode());
         HttpResponse<Buffer> byOther = node.post("/v1/decisions", withApproval(body, id), TOKENS.get("other-gateway"));
         assertEquals(200, byOther.statusCode());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.countersign.cluster.callback.CallbackDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.SelfSignedCertificate;
@@ -86,6 +87,49 @@ class CallbackSenderTest {
 
         assertTrue(String.valueOf(failure.getCause()).contains("the receiver answered 307"), String.valueOf(failure.getCause()));
         assertTrue(seen.isEmpty(), "the redirect was followed: " + seen);
+    }
+
+    @Test
+    void aReceiverThatTricklesIsCutOffAtTheDeadline() throws Exception {
+        HttpServer slow = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(b -> {
+            seen.add("received");
+            request.response().setChunked(true).write("{");   // a 200 whose body never ends
+            long trickle = vertx.setPeriodic(500, t -> request.response().write(" "));
+            request.connection().closeHandler(v -> vertx.cancelTimer(trickle));
+        }));
+        int port = slow.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        HttpServer silent = vertx.createHttpServer().requestHandler(request -> seen.add("silent"));
+        int silentPort = silent.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        CallbackSender sender = new CallbackSender(vertx, "s3cret");
+
+        Future<Void> trickled = sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK);
+        ExecutionException never = assertFailed(sender.send(delivery("http://127.0.0.1:" + silentPort + "/hook"), LOOPBACK));
+        await(trickled);   // a 2xx status is success, and the endless body is cut off at the deadline
+
+        assertTrue(String.valueOf(never.getCause()).contains("did not answer within 10 s"), String.valueOf(never.getCause()));
+    }
+
+    @Test
+    void aHugeResponseBodyIsNotRead() throws Exception {
+        Buffer megabyte = Buffer.buffer(new byte[1024 * 1024]);
+        long[] written = {0};
+        HttpServer flooding = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(b -> {
+            request.response().setStatusCode(200).putHeader("Content-Length", Long.toString(512L * 1024 * 1024));
+            long flood = vertx.setPeriodic(1, t -> {
+                if (!request.response().writeQueueFull() && !request.response().closed()) {
+                    written[0] += megabyte.length();
+                    request.response().write(megabyte);
+                }
+            });
+            request.connection().closeHandler(v -> vertx.cancelTimer(flood));
+        }));
+        int port = flooding.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        CallbackSender sender = new CallbackSender(vertx, "s3cret");
+
+        await(sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK));
+
+        Thread.sleep(200);
+        assertTrue(written[0] < 64L * 1024 * 1024, "the sender kept reading: " + written[0] + " bytes were sent to it");
     }
 
     /** A receiver on 127.0.0.1 that notes "METHOD host path sni=name" of each request and answers {@code status}. */

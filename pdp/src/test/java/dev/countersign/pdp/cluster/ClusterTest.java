@@ -633,6 +633,10 @@ class ClusterTest {
         HttpResponse<Buffer> voted = vote(survivor, before, "carol", "approve");
         assertEquals(503, voted.statusCode(), "a minority approves nothing: " + voted.bodyAsString());
         assertEquals(503, survivor.get("/v1/approvals/" + before, TOKENS.get("gateway")).statusCode(), "nor reads what may be stale");
+        assertEquals(503, survivor.get("/v1/approvals/" + before + "?wait=30s", TOKENS.get("gateway")).statusCode(), "nor waits");
+        HttpResponse<Buffer> metrics = survivor.get("/metrics", null);
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.bodyAsString().contains("countersign_approval_waiters 0.0"), "a refused wait leaves no waiter behind");
 
         JsonObject read = decide(survivor, "{\"actor\": {\"id\": \"bob\", \"type\": \"human\"}, \"action\": {\"name\": \"data.read\"}}");
         assertEquals("allow", read.getString("verdict"), "the rules still decide on a minority node");
