@@ -32,8 +32,13 @@ public final class Majority {
 
     /** Fails with {@link ClusterMinorityException} unless {@link #present()}. */
     public void require() {
+        require(hazelcast, minMembers);
+    }
+
+    /** Fails with {@link ClusterMinorityException} when {@code member} sees fewer than {@code minMembers} members. */
+    public static void require(HazelcastInstance member, int minMembers) {
         if (minMembers > 1) {
-            int members = hazelcast.getCluster().getMembers().size();
+            int members = member.getCluster().getMembers().size();
             if (members < minMembers) {
                 throw new ClusterMinorityException(members, minMembers);
             }

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import dev.countersign.cluster.ClusterMinorityException;
+import dev.countersign.cluster.Majority;
 import com.hazelcast.map.ExtendedMapEntry;
 import java.time.Instant;
 import java.util.Map;
@@ -47,11 +48,8 @@ final class ApprovalProcessors {
 
         @Override
         public final R process(Map.Entry<String, PendingApproval> entry) {
-            if (minMembers > 1 && member != null) {
-                int members = member.getCluster().getMembers().size();
-                if (members < minMembers) {
-                    throw new ClusterMinorityException(members, minMembers);
-                }
+            if (member != null) {
+                Majority.require(member, minMembers);
             }
             PendingApproval current = entry.getValue();
             return current == null ? null : apply(entry, current);
