@@ -32,16 +32,22 @@ public final class Majority {
 
     /** Fails with {@link ClusterMinorityException} unless {@link #present()}. */
     public void require() {
-        require(hazelcast, minMembers);
+        require(hazelcast, minMembers, false);
     }
 
-    /** Fails with {@link ClusterMinorityException} when {@code member} sees fewer than {@code minMembers} members. */
-    public static void require(HazelcastInstance member, int minMembers) {
-        if (minMembers > 1) {
-            int members = member.getCluster().getMembers().size();
-            if (members < minMembers) {
-                throw new ClusterMinorityException(members, minMembers);
-            }
+    /**
+     * Fails with {@link ClusterMinorityException} when {@code member}, which holds the entry an
+     * operation applies to, sees fewer than {@code minMembers} members.
+     */
+    public static void requireAt(HazelcastInstance member, int minMembers) {
+        require(member, minMembers, true);
+    }
+
+    private static void require(HazelcastInstance member, int minMembers, boolean holder) {
+        int members = member.getCluster().getMembers().size();
+        if (minMembers > 1 && members < minMembers) {
+            throw new ClusterMinorityException(holder ? "the member holding this approval (" + member.getCluster().getLocalMember().getAddress() + ")"
+                    : "this node", members, minMembers);
         }
     }
 }

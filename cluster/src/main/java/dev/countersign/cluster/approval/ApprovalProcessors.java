@@ -49,7 +49,7 @@ final class ApprovalProcessors {
         @Override
         public final R process(Map.Entry<String, PendingApproval> entry) {
             if (member != null) {
-                Majority.require(member, minMembers);
+                Majority.requireAt(member, minMembers);
             }
             PendingApproval current = entry.getValue();
             return current == null ? null : apply(entry, current);

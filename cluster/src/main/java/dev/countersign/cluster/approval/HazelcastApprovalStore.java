@@ -58,7 +58,11 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     public CompletionStage<Created> create(PendingApproval proposed, String askKey) {
         long keep = Duration.between(Instant.now(), proposed.expiresAt()).plus(KEEP_DECIDED).toSeconds();
         return withMajority(() -> approvals.setAsync(proposed.id(), proposed, Math.max(keep, 1), TimeUnit.SECONDS)
-                .thenCompose(stored -> claimAsk(proposed, askKey, 0)));
+                .thenCompose(stored -> claimAsk(proposed, askKey, 0).whenComplete((created, failure) -> {
+                    if (failure != null) {
+                        approvals.removeAsync(proposed.id());   // nobody was told of it: leave nothing pending
+                    }
+                })));
     }
 
     /**

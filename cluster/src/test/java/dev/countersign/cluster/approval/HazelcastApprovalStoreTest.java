@@ -196,6 +196,7 @@ class HazelcastApprovalStoreTest {
 
         ClusterMinorityException minority = assertInstanceOf(ClusterMinorityException.class, e.getCause());
         assertEquals(MEMBERS, minority.members());
+        assertTrue(minority.getMessage().startsWith("the member holding this approval ("), minority.getMessage());
         assertNull(map.get(remote.id()).redeemedBy(), "the grant is not used");
         RedeemResult used = await(map.submitToKey(remote.id(),
                 new ApprovalProcessors.Redeem(remote.contextHash(), "dec_y", Instant.now(), remote.requirement(), remote.requester().client(), MEMBERS)));

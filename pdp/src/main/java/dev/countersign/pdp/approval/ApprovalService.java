@@ -267,7 +267,11 @@ public final class ApprovalService implements AutoCloseable {
     /** Waits for a decision; an event that does not decide (a vote short of quorum, a creation) waits on. */
     private Future<PendingApproval> awaitUntil(String approvalId, long deadline) {
         Waiter waiter = new Waiter(vertx.getOrCreateContext(), Promise.promise());
-        waiters.computeIfAbsent(approvalId, id -> new CopyOnWriteArrayList<>()).add(waiter);
+        waiters.compute(approvalId, (id, list) -> {   // atomic with unregister, which drops an emptied list
+            List<Waiter> waiting = list == null ? new CopyOnWriteArrayList<>() : list;
+            waiting.add(waiter);
+            return waiting;
+        });
         return get(approvalId).onFailure(e -> unregister(approvalId, waiter)).compose(current -> {
             long now = System.currentTimeMillis();
             if (current == null || current.status().isFinal() || now >= deadline) {

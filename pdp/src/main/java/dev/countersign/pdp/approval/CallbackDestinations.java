@@ -42,7 +42,8 @@ public final class CallbackDestinations {
         }
     }
 
-    private static final Pattern NUMERIC = Pattern.compile("[0-9.]+");
+    /** A last label that makes a host an IPv4 address to URL parsers (decimal, or hexadecimal with 0x). */
+    private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0x[0-9a-f]*");
     private static final Pattern DOTTED_QUAD = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
 
     private final List<Entry> allowed;
@@ -92,7 +93,7 @@ public final class CallbackDestinations {
         if (host.endsWith(".")) {
             return uri.getHost() + " ends with a dot; write the host without it";
         }
-        if (NUMERIC.matcher(host).matches() && literal(host) == null) {
+        if (endsInANumber(host) && literal(host) == null) {
             return host + " is not an IPv4 address in dotted-decimal form (four numbers 0-255 without leading zeros)";
         }
         if (!allowed.isEmpty()) {
@@ -229,6 +230,16 @@ public final class CallbackDestinations {
         return null;
     }
 
+    /**
+     * Whether {@code host} reads as an IPv4 address, in some form, to URL parsers: its last label is a
+     * number ({@code 2130706433}, {@code 127.1}, {@code 0x7f000001}). No top-level domain is numeric,
+     * so such a host is never a name; only the dotted-decimal form is accepted.
+     */
+    private static boolean endsInANumber(String host) {
+        String trimmed = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        return host.indexOf(':') < 0 && NUMERIC_LABEL.matcher(trimmed.substring(trimmed.lastIndexOf('.') + 1)).matches();
+    }
+
     /** {@code host} as an address when it is an address literal, else null; never a DNS lookup. */
     private static InetAddress literal(String host) {
         try {
@@ -298,7 +309,7 @@ public final class CallbackDestinations {
                 throw new IllegalArgumentException("'" + text + "' is not a host, *.domain or address, with an optional :port");
             }
             InetAddress address = suffix ? null : literal(name);
-            if (!suffix && address == null && NUMERIC.matcher(name).matches()) {
+            if (!suffix && address == null && endsInANumber(name)) {
                 throw new IllegalArgumentException("'" + text + "' is not an IPv4 address in dotted-decimal form, such as 10.0.0.7");
             }
             if (!suffix && address == null && name.indexOf(':') >= 0) {

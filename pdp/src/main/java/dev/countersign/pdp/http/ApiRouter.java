@@ -167,7 +167,7 @@ public final class ApiRouter {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ClusterMinorityException minority) {
                 ctx.response().putHeader("Retry-After", "5");
-                Responses.error(ctx, new ApiError(503, "cluster_minority", minority.getMessage() + "; retry, or ask a node in the majority"));
+                Responses.error(ctx, new ApiError(503, "cluster_minority", minority.getMessage() + "; retry in a few seconds, or ask another node"));
                 return;
             }
             if (cause instanceof HazelcastInstanceNotActiveException) {
