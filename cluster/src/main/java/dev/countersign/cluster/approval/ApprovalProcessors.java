@@ -25,6 +25,14 @@ final class ApprovalProcessors {
         ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(value);
     }
 
+    /** Stores {@code next} when it differs from {@code current}; answers {@code answer}. */
+    private static <R> R store(Map.Entry<String, PendingApproval> entry, PendingApproval current, PendingApproval next, R answer) {
+        if (next != current) {
+            update(entry, next);
+        }
+        return answer;
+    }
+
     /**
      * A transition of one approval, checked on the member that runs it: that member, as it runs it,
      * must see {@code minMembers} members, else {@link ClusterMinorityException}. The calling node's
@@ -92,10 +100,7 @@ final class ApprovalProcessors {
         @Override
         VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             VoteResult result = current.vote(vote);
-            if (result.approval() != current) {
-                update(entry, result.approval());
-            }
-            return result;
+            return store(entry, current, result.approval(), result);
         }
     }
 
@@ -143,10 +148,7 @@ final class ApprovalProcessors {
         @Override
         RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
-            if (result.approval() != current) {
-                update(entry, result.approval());
-            }
-            return result;
+            return store(entry, current, result.approval(), result);
         }
     }
 
@@ -165,17 +167,8 @@ final class ApprovalProcessors {
         @Override
         PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
             PendingApproval now = current.at(this.now);
-            if (now.status().isFinal()) {
-                if (now != current) {
-                    update(entry, now);
-                }
-                return now;
-            }
-            PendingApproval next = now.withCallback(url);
-            if (next != current) {
-                update(entry, next);
-            }
-            return next;
+            PendingApproval next = now.status().isFinal() ? now : now.withCallback(url);
+            return store(entry, current, next, next);
         }
     }
 

@@ -2,43 +2,29 @@ package dev.countersign.pdp.audit;
 
 import static dev.countersign.pdp.audit.TestLogs.file;
 import static dev.countersign.pdp.audit.TestLogs.options;
+import static dev.countersign.pdp.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.countersign.pdp.cli.CountersignCommand;
+import dev.countersign.pdp.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code countersign audit verify PATH} as an auditor runs it: one summary line, the exit code. */
 class AuditCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int status, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CountersignCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @Test
     void anIntactDirectoryExitsZeroWithASummary() throws IOException {
         Path dir = tmp.resolve("audit");
         TestLogs.write(dir, options(1), 1, 3);
-        Run r = run("audit", "verify", dir.toString());
+        CliRun r = run("audit", "verify", dir.toString());
         assertEquals(0, r.status(), r.err());
         assertEquals("OK: 3 records in 3 files, chain intact (seq 1..3)\n", r.out());
         assertEquals("", r.err());
@@ -54,7 +40,7 @@ class AuditCommandTest {
             l.set(0, l.get(0).replace("\"verdict\":\"allow\"", "\"verdict\":\"deny\""));
             return l;
         });
-        Run r = run("audit", "verify", dir.toString());
+        CliRun r = run("audit", "verify", dir.toString());
         assertEquals(1, r.status(), r.out() + r.err());
         assertEquals("BROKEN: " + second + ":1 (seq 5): hash mismatch (the record was edited)\n"
                 + "  intact before it: 4 records (seq 1..4)\n", r.out());
@@ -64,7 +50,7 @@ class AuditCommandTest {
     void oneFileAloneIsCheckedWithAWarningThatItStartsMidChain() throws IOException {
         Path dir = tmp.resolve("audit");
         TestLogs.write(dir, options(1), 1, 3);
-        Run r = run("audit", "verify", file(dir, 2).toString());
+        CliRun r = run("audit", "verify", file(dir, 2).toString());
         assertEquals(0, r.status(), r.err());
         assertEquals(List.of("OK: 1 record in 1 file, chain intact (seq 2..2)",
                 "WARNING: " + file(dir, 2) + ":1: the chain starts mid-way, at seq 2 (earlier files removed by retention, or one file checked alone)"),
@@ -74,7 +60,7 @@ class AuditCommandTest {
     @Test
     void aMissingPathExitsTwo() {
         Path missing = tmp.resolve("nope");
-        Run r = run("audit", "verify", missing.toString());
+        CliRun r = run("audit", "verify", missing.toString());
         assertEquals(2, r.status());
         assertEquals(missing + ": no such file or directory\n", r.err());
         assertEquals("", r.out());
@@ -83,14 +69,14 @@ class AuditCommandTest {
     @Test
     void aDirectoryWithoutAuditFilesExitsTwo() throws IOException {
         Files.writeString(tmp.resolve("notes.txt"), "hello");
-        Run r = run("audit", "verify", tmp.toString());
+        CliRun r = run("audit", "verify", tmp.toString());
         assertEquals(2, r.status());
         assertEquals(tmp + ": no audit files (audit-NNNNNN.jsonl) in this directory\n", r.err());
     }
 
     @Test
     void auditWithoutASubcommandIsAUsageError() {
-        Run r = run("audit");
+        CliRun r = run("audit");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("Missing required subcommand"), r.err());
         assertTrue(r.err().contains("verify"), r.err());

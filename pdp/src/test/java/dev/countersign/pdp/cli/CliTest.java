@@ -1,18 +1,16 @@
 package dev.countersign.pdp.cli;
 
+import static dev.countersign.pdp.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.countersign.rules.json.Json;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI as a security engineer uses it: exit codes, summaries, errors with file:line, the decision JSON. */
 class CliTest {
@@ -32,18 +30,6 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int status, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = CountersignCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int status = cli.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     private Path bundle(String rules, String tests) throws IOException {
         Path b = dir.resolve("bundle");
@@ -66,7 +52,7 @@ class CliTest {
                       reasons: ["agents need approval for production exports"]
                       approval: {groups: [data-governance], quorum: {data-governance: 1}, ttl: PT1H}
                 """);
-        Run r = run("test", b.toString());
+        CliRun r = run("test", b.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("PASS  " + b.resolve("export/export_test.yaml") + ":2  agent export of production data needs approval"), r.out());
         assertTrue(r.out().contains("PASS: 1 case in 1 file, 1 passed, 0 failed, 0 errors"), r.out());
@@ -80,7 +66,7 @@ class CliTest {
                     input: {actor: {id: alice, type: human}, action: {name: data.export}, resource: {environment: production}}
                     expect: {verdict: allow}
                 """);
-        Run r = run("test", "--quiet", b.toString());
+        CliRun r = run("test", "--quiet", b.toString());
         assertEquals(1, r.status());
         assertTrue(r.out().contains("FAIL  " + b.resolve("export/export_test.yaml") + ":2  humans export freely"), r.out());
         assertTrue(r.out().contains("verdict: expected allow, got deny"), r.out());
@@ -91,7 +77,7 @@ class CliTest {
 
     @Test
     void aBundleWithoutTestsIsRefused() throws IOException {
-        Run r = run("test", bundle(RULES, null).toString());
+        CliRun r = run("test", bundle(RULES, null).toString());
         assertEquals(3, r.status());
         assertTrue(r.err().contains("the bundle has no rule tests"), r.err());
     }
@@ -99,7 +85,7 @@ class CliTest {
     @Test
     void aBrokenRuleFileGivesErrorsWithFileAndLine() throws IOException {
         Path b = bundle(RULES.replace("Actor( type == \"agent\" )", "Actor( kind == \"agent\" )"), "cases: []\n");
-        Run r = run("test", b.toString());
+        CliRun r = run("test", b.toString());
         assertEquals(3, r.status());
         assertTrue(r.err().contains(b.resolve("export/export.drl") + ":6:12: Actor has no property 'kind'"), r.err());
         assertTrue(r.err().contains("1 error; the bundle was not loaded"), r.err());
@@ -111,7 +97,7 @@ class CliTest {
         Path input = dir.resolve("input.json");
         Files.writeString(input, "{\"actor\": {\"id\": \"agent:etl\", \"type\": \"agent\"}, \"action\": {\"name\": \"data.export\"},"
                 + " \"resource\": {\"environment\": \"production\"}}");
-        Run r = run("eval", "--bundle", b.toString(), "--input", input.toString());
+        CliRun r = run("eval", "--bundle", b.toString(), "--input", input.toString());
         assertEquals(0, r.status(), r.err());
         JsonNode d = Json.MAPPER.readTree(r.out());
         assertEquals("needs_approval", d.get("verdict").asText());
@@ -126,7 +112,7 @@ class CliTest {
     void evalRejectsBadInputNamingThePath() throws IOException {
         Path input = dir.resolve("bad.json");
         Files.writeString(input, "{\"action\": {\"name\": \"x\"}, \"actor\": {\"roles\": \"admin\"}}");
-        Run r = run("eval", "--bundle", bundle(RULES, null).toString(), "--input", input.toString());
+        CliRun r = run("eval", "--bundle", bundle(RULES, null).toString(), "--input", input.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("/actor/roles: expected an array of strings, got a string"), r.err());
         assertEquals(2, run("eval", "--bundle", dir.toString(), "--input", dir.resolve("missing.json").toString()).status());
@@ -134,7 +120,7 @@ class CliTest {
 
     @Test
     void theStarterPoliciesPass() {
-        Run r = run("test", "--quiet", "../policies");
+        CliRun r = run("test", "--quiet", "../policies");
         assertEquals(0, r.status(), r.out() + r.err());
     }
 }

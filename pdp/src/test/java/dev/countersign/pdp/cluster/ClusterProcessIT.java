@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.countersign.pdp.http.Authenticator;
+import dev.countersign.pdp.server.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -123,7 +124,7 @@ class ClusterProcessIT {
 
     static Node start(int index, int port, int clusterPort, List<String> members, String cluster) throws Exception {
         Path home = dir.resolve("node-" + index);
-        copy(Path.of("src/test/resources/bundles/approvals"), home.resolve("bundle"));
+        TestNode.copy(Path.of("src/test/resources/bundles/approvals"), home.resolve("bundle"));
         Path config = home.resolve("countersign.yaml");
         Files.writeString(config, config(index, port, clusterPort, members, cluster, home));
         List<String> command = new ArrayList<>();
@@ -314,18 +315,5 @@ class ClusterProcessIT {
             }
         }
         return found;
-    }
-
-    static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
     }
 }

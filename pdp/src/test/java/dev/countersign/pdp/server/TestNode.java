@@ -125,7 +125,8 @@ public final class TestNode implements AutoCloseable {
         server.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    static void copy(Path from, Path to) throws IOException {
+    /** Copies the tree at {@code from} to {@code to}. */
+    public static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Path target = to.resolve(from.relativize(f).toString());
