@@ -1,30 +1,45 @@
 package dev.countersign.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.IndexConfig;
 import com.hazelcast.config.IndexType;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
+import dev.countersign.cluster.approval.ApprovalSeal;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * How a node's embedded Hazelcast member finds the others. The default is a single member on
- * 127.0.0.1:5701 that joins nobody: multicast and auto-detection are always off, and phoning home is
- * off. Several members list each other ({@code members}, as {@code host:port}); on Kubernetes they
- * find each other through the service's endpoints instead.
+ * How a node's embedded Hazelcast member finds the others, and whom it lets in. The default is a
+ * single member on 127.0.0.1:5701 that joins nobody: multicast and auto-detection are always off,
+ * and phoning home is off. Several members list each other ({@code members}, as {@code host:port});
+ * on Kubernetes they find each other through the service's endpoints instead.
  *
- * <p>{@code minMembers} is how many members a node must see to read or change approvals (see
- * {@link dev.countersign.cluster.approval.HazelcastApprovalStore}): a node cut off in a minority
- * refuses them rather than let each side of a split approve on its own. It
- * defaults to a majority of the listed members when three or more are listed, and to 1 otherwise
- * (one member, two members, or Kubernetes, where the count is not known in advance).
+ * <p>What the member exposes ({@link #applyTo}): one listening socket, bound to {@code host} only (no
+ * wildcard bind), that speaks the member protocol only — Hazelcast clients are refused at the
+ * handshake. Members join under a name derived from the cluster {@code secret}
+ * ({@link ClusterSecret#joinName}), so a member without it is refused at the join; Java
+ * deserialisation admits the product's own types only ({@link SerializationFilter}); approval state
+ * is sealed with the secret ({@link ApprovalSeal}). The open-source edition has no TLS or member
+ * authentication beyond that: the cluster network must be private, or wrapped in mTLS by the platform.
+ *
+ * <p>{@code minMembers} is how many members a node must see to read or change approvals, defaulting
+ * to a majority of the listed members when three or more are listed and to 1 otherwise (Kubernetes
+ * requires it to be set); {@code maxClockSkew} is how far a member's clock may be from the cluster's
+ * before it refuses approval transitions ({@link Standing}).
+ *
+ * @param secret the shared cluster secret; null for a single member, which keeps its own
  */
-public record ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes, int minMembers) {
+public record ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes, int minMembers,
+                              Duration maxClockSkew, ClusterSecret secret) {
     /** A member that hears nothing from another for this long counts it gone, so a silent split is noticed by then. */
     public static final int SPLIT_NOTICED_WITHIN_SECONDS = 15;
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(2);
 
     public ClusterSettings {
         members = List.copyOf(members);
@@ -33,9 +48,14 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
     }
 
-    /** Settings with the default {@code minMembers}. */
+    /** Settings with the default {@code minMembers}, clock skew, and no secret. */
     public ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes) {
         this(name, host, port, members, kubernetes, defaultMinMembers(members));
+    }
+
+    /** Settings with the default clock skew and no secret. */
+    public ClusterSettings(String name, String host, int port, List<String> members, Kubernetes kubernetes, int minMembers) {
+        this(name, host, port, members, kubernetes, minMembers, DEFAULT_MAX_CLOCK_SKEW, null);
     }
 
     /** A majority of {@code members} when three or more are listed, else 1. */
@@ -51,21 +71,52 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return new ClusterSettings("countersign", "127.0.0.1", 5701, List.of(), null, 1);
     }
 
-    /** Applies these settings to {@code config} (which may already hold what the Vert.x cluster manager needs). */
-    public Config applyTo(Config config) {
-        config.setClusterName(name);
+    /** Whether this member is meant to be alone (no list, no discovery): it may keep a secret of its own. */
+    public boolean alone() {
+        return members.isEmpty() && kubernetes == null;
+    }
+
+    public ClusterSettings withSecret(ClusterSecret value) {
+        return new ClusterSettings(name, host, port, members, kubernetes, minMembers, maxClockSkew, value);
+    }
+
+    public ClusterSettings withMaxClockSkew(Duration value) {
+        return new ClusterSettings(name, host, port, members, kubernetes, minMembers, value, secret);
+    }
+
+    /** The standing a member with these settings keeps, by {@code clock}. */
+    public Standing standing(Clock clock) {
+        return new Standing(minMembers, maxClockSkew, clock, kubernetes == null ? (members.isEmpty() ? List.of(host + ":" + port) : members)
+                : List.of());
+    }
+
+    /**
+     * Applies these settings to {@code config} (which may already hold what the Vert.x cluster manager
+     * needs), with {@code secret} (this member's, when {@link #secret()} is null) and the member's
+     * {@code clock}, which decides expiry and grant windows for the approvals it holds.
+     */
+    public Config applyTo(Config config, ClusterSecret secret, Clock clock) {
+        if (secret == null) {
+            throw new IllegalArgumentException("a cluster member needs the cluster secret");
+        }
+        config.setClusterName(secret.joinName(name));
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
-        // A silent split (no connection closed, no heartbeat) is noticed within this window; see Majority.
+        // One socket on the configured address only, never the wildcard address.
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        config.setProperty("hazelcast.socket.server.bind.any", "false");
+        config.setProperty("hazelcast.socket.client.bind.any", "false");
+        // A silent split (no connection closed, no heartbeat) is noticed within this window; see Standing.
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(SPLIT_NOTICED_WITHIN_SECONDS));
-        NetworkConfig network = config.getNetworkConfig();
-        network.setPort(port).setPortAutoIncrement(false);
-        network.setPublicAddress(null);
-        network.getInterfaces().clear();
-        network.getInterfaces().setEnabled(true).addInterface(host);
+        // Members only: an advanced network with a member endpoint and no client endpoint refuses clients.
+        AdvancedNetworkConfig network = config.getAdvancedNetworkConfig().setEnabled(true);
+        ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
+        member.setPort(port).setPortAutoIncrement(false);
+        member.setPublicAddress(null);
+        member.getInterfaces().clear();
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
@@ -75,10 +126,14 @@ public record ClusterSettings(String name, String host, int port, List<String> m
             if (kubernetes.namespace() != null) {
                 join.getKubernetesConfig().setProperty("namespace", kubernetes.namespace());
             }
-            network.getInterfaces().setEnabled(false);
+            member.getInterfaces().setEnabled(false);
         } else {
+            member.getInterfaces().setEnabled(true).addInterface(host);
             join.getTcpIpConfig().setEnabled(true).setMembers(members.isEmpty() ? List.of(host + ":" + port) : members);
         }
+        network.setMemberEndpointConfig(member);
+        config.getSerializationConfig().setJavaSerializationFilterConfig(SerializationFilter.config());
+        config.getUserContext().put(MemberContext.KEY, new MemberContext(new ApprovalSeal(secret), clock, standing(clock)));
         // Approval state survives the loss of any one member.
         MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false);
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));

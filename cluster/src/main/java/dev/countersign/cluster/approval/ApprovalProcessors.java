@@ -2,52 +2,48 @@ package dev.countersign.cluster.approval;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
-import dev.countersign.cluster.ClusterMinorityException;
-import dev.countersign.cluster.Majority;
 import com.hazelcast.map.ExtendedMapEntry;
+import dev.countersign.cluster.MemberContext;
+import dev.countersign.cluster.TamperedStateException;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The transitions of {@link PendingApproval}, applied by the member that owns the entry, one at a
  * time per entry: this is what makes concurrent votes, expiry and redemption atomic cluster-wide.
- * Each answers null for an unknown approval. Updates keep the entry's expiry (a plain
- * {@code setValue} would reset it to the map's default, which is never). Hazelcast may run an
- * operation twice when a member dies while answering, so each transition answers a replay of itself
- * as it answered the first time ({@link PendingApproval}).
+ *
+ * <p>The member applying a transition checks, before anything else, that it stands well in its
+ * cluster ({@link dev.countersign.cluster.Standing}: enough members, its clock agreeing, no unknown
+ * member), and that the entry carries its seal ({@link ApprovalSeal}); it then applies the transition
+ * at its own clock's time and seals what it stores. Its backup replica applies the very same
+ * transition at that same time, so both reach the same sealed value. A member not started by
+ * Countersign (no {@link MemberContext}) refuses every transition. Each answers null for an unknown
+ * approval. Updates keep the entry's expiry. Hazelcast may run an operation twice when a member dies
+ * while answering, so each transition answers a retry of itself as it answered the first time.
  */
 final class ApprovalProcessors {
     private ApprovalProcessors() {
     }
 
-    private static void update(Map.Entry<String, PendingApproval> entry, PendingApproval value) {
-        ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(value);
-    }
-
-    /** Stores {@code next} when it differs from {@code current}; answers {@code answer}. */
-    private static <R> R store(Map.Entry<String, PendingApproval> entry, PendingApproval current, PendingApproval next, R answer) {
+    /** Stores {@code next}, sealed, when it differs from {@code current}; answers {@code answer}. */
+    private static <R> R store(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, PendingApproval current,
+                               PendingApproval next, R answer) {
         if (next != current) {
-            update(entry, next);
+            ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(seal.seal(next));
         }
         return answer;
     }
 
-    /**
-     * A transition of one approval, checked on the member that runs it: that member, as it runs it,
-     * must see {@code minMembers} members, else {@link ClusterMinorityException}. The calling node's
-     * own check is not enough: an operation sent just before a split is noticed is retried, once it is,
-     * on whichever member then owns the entry, which may be a minority member's promoted backup.
-     * Backups apply the primary's transition unchecked.
-     */
+    /** One transition of one approval (or of each of several, at one time). */
     abstract static class Transition<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
-        private final int minMembers;
         private transient HazelcastInstance member;
-
-        Transition(int minMembers) {
-            this.minMembers = minMembers;
-        }
+        /** The time of the holding member's clock this transition is applied at, fixed at its first entry. */
+        private transient Instant appliedAt;
 
         @Override
         public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
@@ -56,35 +52,94 @@ final class ApprovalProcessors {
 
         @Override
         public final R process(Map.Entry<String, PendingApproval> entry) {
-            if (member != null) {
-                Majority.requireAt(member, minMembers);
+            MemberContext context = MemberContext.of(member);
+            context.standing().require(member, true);
+            if (appliedAt == null) {
+                appliedAt = context.clock().instant();
             }
             PendingApproval current = entry.getValue();
-            return current == null ? null : apply(entry, current);
+            if (current == null) {
+                return absent(entry, context.seal(), appliedAt);
+            }
+            if (!context.seal().holds(current)) {
+                throw new TamperedStateException("approval", entry.getKey());
+            }
+            return apply(entry, current, appliedAt, context.seal());
         }
 
         @Override
         public EntryProcessor<String, PendingApproval, R> getBackupProcessor() {
-            return new Backup<>(this);
+            return new Backup<>(this, appliedAt);
         }
 
-        /** The transition of {@code current}, the entry's approval; updates the entry when it changes. */
-        abstract R apply(Map.Entry<String, PendingApproval> entry, PendingApproval current);
+        /** The transition of {@code current}, the entry's approval, at {@code now}; updates the entry when it changes. */
+        abstract R apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal);
+
+        /** What the transition does to an entry that holds no approval: nothing, by default. */
+        R absent(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, Instant now) {
+            return null;
+        }
     }
 
-    /** A transition as a backup replica applies it: what the primary applied, without checking the membership again. */
-    static final class Backup<R> implements EntryProcessor<String, PendingApproval, R> {
+    /**
+     * A transition as a backup replica applies it: what the primary applied, at the primary's time,
+     * without checking the standing again. A replica whose value fails its seal is left as it is.
+     */
+    static final class Backup<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
         private final Transition<R> primary;
+        private final Instant at;
+        private transient HazelcastInstance member;
 
-        Backup(Transition<R> primary) {
+        Backup(Transition<R> primary, Instant at) {
             this.primary = primary;
+            this.at = at;
+        }
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+            this.member = hazelcastInstance;
         }
 
         @Override
         public R process(Map.Entry<String, PendingApproval> entry) {
+            if (at == null) {
+                throw new IllegalStateException("a backup transition without the time its primary applied it at");
+            }
+            ApprovalSeal seal = MemberContext.of(member).seal();
             PendingApproval current = entry.getValue();
-            return current == null ? null : primary.apply(entry, current);
+            if (current == null) {
+                return primary.absent(entry, seal, at);
+            }
+            return seal.holds(current) ? primary.apply(entry, current, at, seal) : null;
+        }
+    }
+
+    /**
+     * Stores a new approval, created at the holding member's time and expiring a ttl later, kept
+     * {@code keepSeconds} past that; answers it as stored. An id already in use is answered as is.
+     */
+    static final class Create extends Transition<PendingApproval> {
+        private static final long serialVersionUID = 1L;
+        private final PendingApproval proposed;
+        private final long keepSeconds;
+
+        Create(PendingApproval proposed, long keepSeconds) {
+            this.proposed = proposed;
+            this.keepSeconds = keepSeconds;
+        }
+
+        @Override
+        PendingApproval absent(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, Instant now) {
+            PendingApproval created = seal.seal(proposed.createdAt(now));
+            long ttl = Math.max(1, proposed.requirement().ttl().getSeconds() + keepSeconds);
+            ((ExtendedMapEntry<String, PendingApproval>) entry).setValue(created, ttl, TimeUnit.SECONDS);
+            return created;
+        }
+
+        @Override
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+            return current;   // a retry of this very creation, or (never in practice) an id taken: the stored one stands
         }
     }
 
@@ -92,39 +147,25 @@ final class ApprovalProcessors {
         private static final long serialVersionUID = 1L;
         private final ReviewerVote vote;
 
-        CastVote(ReviewerVote vote, int minMembers) {
-            super(minMembers);
+        CastVote(ReviewerVote vote) {
             this.vote = vote;
         }
 
         @Override
-        VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
-            VoteResult result = current.vote(vote);
-            return store(entry, current, result.approval(), result);
+        VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+            VoteResult result = current.vote(vote.at(now));
+            return store(entry, seal, current, result.approval(), result);
         }
     }
 
     /** Expires a pending approval past its expiry; answers the approval when this call expired it, else null. */
     static final class Expire extends Transition<PendingApproval> {
         private static final long serialVersionUID = 1L;
-        private final Instant now;
-
-        Expire(Instant now, int minMembers) {
-            super(minMembers);
-            this.now = now;
-        }
 
         @Override
-        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
-            if (current.status() == ApprovalStatus.EXPIRED && now.equals(current.decidedAt())) {
-                return current;
-            }
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
             PendingApproval next = current.at(now);
-            if (next == current) {
-                return null;
-            }
-            update(entry, next);
-            return next;
+            return next == current ? null : store(entry, seal, current, next, next);
         }
     }
 
@@ -132,23 +173,20 @@ final class ApprovalProcessors {
         private static final long serialVersionUID = 1L;
         private final String contextHash;
         private final String decisionId;
-        private final Instant now;
         private final Requirement required;
         private final String client;
 
-        Redeem(String contextHash, String decisionId, Instant now, Requirement required, String client, int minMembers) {
-            super(minMembers);
+        Redeem(String contextHash, String decisionId, Requirement required, String client) {
             this.contextHash = contextHash;
             this.decisionId = decisionId;
-            this.now = now;
             this.required = required;
             this.client = client;
         }
 
         @Override
-        RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
+        RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
-            return store(entry, current, result.approval(), result);
+            return store(entry, seal, current, result.approval(), result);
         }
     }
 
@@ -156,19 +194,44 @@ final class ApprovalProcessors {
     static final class AddCallback extends Transition<PendingApproval> {
         private static final long serialVersionUID = 1L;
         private final String url;
-        private final Instant now;
 
-        AddCallback(String url, Instant now, int minMembers) {
-            super(minMembers);
+        AddCallback(String url) {
             this.url = url;
-            this.now = now;
         }
 
         @Override
-        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current) {
-            PendingApproval now = current.at(this.now);
-            PendingApproval next = now.status().isFinal() ? now : now.withCallback(url);
-            return store(entry, current, next, next);
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+            PendingApproval atNow = current.at(now);
+            PendingApproval next = atNow.status().isFinal() ? atNow : atNow.withCallback(url);
+            return store(entry, seal, current, next, next);
+        }
+    }
+
+    /** An approval as stored, and the time of the holding member's clock when it was read. */
+    record Observation(PendingApproval approval, Instant at) implements Serializable {
+    }
+
+    /** Reads an approval where it is held, with that member's time; checks nothing (the reader checks the seal). */
+    static final class Inspect implements EntryProcessor<String, PendingApproval, Observation>, ReadOnly, HazelcastInstanceAware {
+        private static final long serialVersionUID = 1L;
+        private transient HazelcastInstance member;
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+            this.member = hazelcastInstance;
+        }
+
+        @Override
+        public Observation process(Map.Entry<String, PendingApproval> entry) {
+            MemberContext context = MemberContext.of(member);
+            context.standing().require(member, true);
+            PendingApproval a = entry.getValue();
+            return a == null ? null : new Observation(a, context.clock().instant());
+        }
+
+        @Override
+        public EntryProcessor<String, PendingApproval, Observation> getBackupProcessor() {
+            return null;
         }
     }
 

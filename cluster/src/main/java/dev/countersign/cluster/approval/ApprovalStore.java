@@ -1,12 +1,12 @@
 package dev.countersign.cluster.approval;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Pending approvals shared by every node. Calls never block: each answers a stage completed by the
- * cluster. Transitions are atomic cluster-wide; a stage answering a transition ({@code created},
+ * cluster. Transitions are atomic cluster-wide and timed by the clock of the member holding the
+ * approval (creation, votes, expiry and grant windows alike); a stage answering a transition ({@code created},
  * a vote's {@code transition}, an expiry) completes on exactly one caller per transition, so that
  * caller alone announces it.
  */
@@ -29,16 +29,16 @@ public interface ApprovalStore {
     CompletionStage<VoteResult> vote(String id, ReviewerVote vote);
 
     /** Uses an approved approval as a grant for the action context hashing to {@code contextHash}; null when unknown. */
-    default CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now) {
-        return redeem(id, contextHash, decisionId, now, null, null);
+    default CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId) {
+        return redeem(id, contextHash, decisionId, null, null);
     }
 
     /**
-     * As {@link #redeem(String, String, String, Instant)}, refusing a grant that does not meet
-     * {@code required} (the rules' requirement now) or that another client than {@code client} asked for.
+     * As {@link #redeem(String, String, String)}, refusing a grant that does not meet {@code required}
+     * (the rules' requirement now) or that another client than {@code client} asked for. The grant's
+     * window is judged by the clock of the member holding the approval.
      */
-    CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now, Requirement required,
-                                         String client);
+    CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Requirement required, String client);
 
     /** Approvals in {@code status} (every status when null), newest first, at most {@code limit}. */
     default CompletionStage<List<PendingApproval>> list(ApprovalStatus status, int limit) {
@@ -52,11 +52,12 @@ public interface ApprovalStore {
     CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit);
 
     /**
-     * Expires the pending approvals past their expiry that this member owns, and answers those this
-     * call expired. Every member sweeping its own entries covers every entry, including those whose
-     * creating node is gone; blocks briefly on local data, so call it off an event loop.
+     * Expires the pending approvals past their expiry (by this member's clock) that this member owns,
+     * and answers those this call expired. Every member sweeping its own entries covers every entry,
+     * including those whose creating node is gone; blocks briefly on local data, so call it off an
+     * event loop.
      */
-    List<PendingApproval> expireOwnDue(Instant now);
+    List<PendingApproval> expireOwnDue();
 
     /** The number of pending approvals in the cluster (blocks: call it off an event loop). */
     long pendingCount();

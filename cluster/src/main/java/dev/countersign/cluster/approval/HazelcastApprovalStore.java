@@ -1,12 +1,13 @@
 package dev.countersign.cluster.approval;
 
 import com.hazelcast.core.HazelcastInstance;
-import dev.countersign.cluster.ClusterMinorityException;
-import dev.countersign.cluster.Majority;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.PagingPredicate;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
+import dev.countersign.cluster.MemberContext;
+import dev.countersign.cluster.StandingException;
+import dev.countersign.cluster.TamperedStateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,49 +17,69 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ApprovalStore} on two Hazelcast maps: {@value #APPROVALS} (id to approval, with a backup on
  * another member, kept a week past expiry) and {@value #ASKS} (an ask's key to the id of its latest
- * approval; a stale entry is simply re-pointed). Every transition is an entry processor on the entry.
+ * approval; a stale entry is simply re-pointed). Every transition, creation included, is an entry
+ * processor on the entry, applied at the clock of the member that holds it ({@link ApprovalProcessors}).
+ * Every approval read is checked against its seal; one that fails is refused
+ * ({@link TamperedStateException}), left out of listings, logged and counted ({@link #tampered()}).
+ * Every call fails with a {@link StandingException} while this node does not stand well in its cluster.
  */
 public final class HazelcastApprovalStore implements ApprovalStore {
     public static final String APPROVALS = "countersign.approvals";
     public static final String ASKS = "countersign.approval-asks";
     /** Decided approvals are kept this long past their expiry, for reading and auditing. */
     static final Duration KEEP_DECIDED = Duration.ofDays(7);
+    private static final Logger LOG = LoggerFactory.getLogger(HazelcastApprovalStore.class);
 
+    private final HazelcastInstance hazelcast;
     private final IMap<String, PendingApproval> approvals;
     private final IMap<String, String> asks;
-    private final Majority majority;
+    private final AtomicLong tampered = new AtomicLong();
 
+    /** A store over the maps of {@code hazelcast}, a member started with {@link dev.countersign.cluster.ClusterSettings#applyTo}. */
     public HazelcastApprovalStore(HazelcastInstance hazelcast) {
-        this(hazelcast, Majority.none(hazelcast));
-    }
-
-    /** A store that refuses every call, with {@link ClusterMinorityException}, while {@code majority} is absent. */
-    public HazelcastApprovalStore(HazelcastInstance hazelcast, Majority majority) {
+        this.hazelcast = hazelcast;
+        MemberContext.of(hazelcast);   // fails now, not at the first call, on a member not started by Countersign
         this.approvals = hazelcast.getMap(APPROVALS);
         this.asks = hazelcast.getMap(ASKS);
-        this.majority = majority;
     }
 
-    /** {@code call}, or a failed stage when this node is in a minority. */
-    private <T> CompletionStage<T> withMajority(java.util.function.Supplier<CompletionStage<T>> call) {
-        try {
-            majority.require();
-        } catch (ClusterMinorityException e) {
-            return CompletableFuture.failedFuture(e);
+    private MemberContext member() {
+        return MemberContext.of(hazelcast);
+    }
+
+    /** {@code call}, or a failed stage when this node does not stand well in its cluster. */
+    private <T> CompletionStage<T> standing(Supplier<CompletionStage<T>> call) {
+        StandingException problem = member().standing().problem(hazelcast, false);
+        return problem != null ? CompletableFuture.failedFuture(problem) : call.get();
+    }
+
+    /** How many approvals failed their seal on this node since it started. */
+    public long tampered() {
+        return tampered.get();
+    }
+
+    private PendingApproval checked(PendingApproval a, String id) {
+        if (a != null && !member().seal().holds(a)) {
+            tampered.incrementAndGet();
+            LOG.error("approval {} failed its integrity check: its entry was put or changed outside Countersign; it is refused", id);
+            throw new TamperedStateException("approval", id);
         }
-        return call.get();
+        return a;
     }
 
     @Override
     public CompletionStage<Created> create(PendingApproval proposed, String askKey) {
-        long keep = Duration.between(Instant.now(), proposed.expiresAt()).plus(KEEP_DECIDED).toSeconds();
-        return withMajority(() -> approvals.setAsync(proposed.id(), proposed, Math.max(keep, 1), TimeUnit.SECONDS)
-                .thenCompose(stored -> claimAsk(proposed, askKey, 0).whenComplete((created, failure) -> {
+        long keep = KEEP_DECIDED.getSeconds();
+        return standing(() -> approvals.submitToKey(proposed.id(), new ApprovalProcessors.Create(proposed, keep))
+                .thenCompose(stored -> claimAsk(checked(stored, proposed.id()), askKey, 0).whenComplete((created, failure) -> {
                     if (failure != null) {
                         approvals.removeAsync(proposed.id());   // nobody was told of it: leave nothing pending
                     }
@@ -66,21 +87,20 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     /**
-     * Points the ask at {@code proposed} unless a pending approval already answers it. The proposed
-     * approval is stored first, so a racing ask never finds an index entry without its approval;
-     * the loser of a race removes its own and answers the winner's.
+     * Points the ask at {@code proposed} unless a pending approval of the same ask already answers it.
+     * The proposed approval is stored first, so a racing ask never finds an index entry without its
+     * approval; the loser of a race removes its own and answers the winner's.
      */
     private CompletionStage<Created> claimAsk(PendingApproval proposed, String askKey, int attempt) {
         return asks.submitToKey(askKey, new ApprovalProcessors.ClaimAsk(proposed.id())).thenCompose(existing -> {
             if (existing == null || existing.equals(proposed.id())) {
                 return CompletableFuture.completedFuture(new Created(proposed, false));
             }
-            Instant now = Instant.now();
-            return approvals.getAsync(existing).thenCompose(other -> {
-                if (other != null && other.at(now).status() == ApprovalStatus.PENDING) {
+            return observe(existing).thenCompose(other -> {
+                if (other != null && other.status() == ApprovalStatus.PENDING && other.sameAskAs(proposed)) {
                     CompletionStage<PendingApproval> withCallbacks = CompletableFuture.completedFuture(other);
                     for (String url : proposed.callbacks()) {
-                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url, now, majority.minMembers())));
+                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url)));
                     }
                     return withCallbacks.thenCompose(updated -> approvals.removeAsync(proposed.id())
                             .thenApply(removed -> new Created(updated == null ? other : updated, true)));
@@ -92,30 +112,39 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                         .thenCompose(replaced -> Boolean.TRUE.equals(replaced)
                                 ? CompletableFuture.completedFuture(new Created(proposed, false))
                                 : claimAsk(proposed, askKey, attempt + 1));
-            });
+            }).exceptionallyCompose(failure -> failure instanceof TamperedStateException
+                    || failure.getCause() instanceof TamperedStateException
+                    // an ask pointing at a forged approval is re-pointed at this one
+                    ? asks.submitToKey(askKey, new ApprovalProcessors.ReplaceAsk(existing, proposed.id()))
+                            .thenApply(replaced -> new Created(proposed, false))
+                    : CompletableFuture.failedFuture(failure));
         });
+    }
+
+    /** The approval as its holder sees it now, its seal checked; null when unknown. */
+    private CompletionStage<PendingApproval> observe(String id) {
+        return approvals.submitToKey(id, new ApprovalProcessors.Inspect())
+                .thenApply(seen -> seen == null ? null : checked(seen.approval(), id).at(seen.at()));
     }
 
     @Override
     public CompletionStage<PendingApproval> get(String id) {
-        Instant now = Instant.now();
-        return withMajority(() -> approvals.getAsync(id).thenApply(a -> a == null ? null : a.at(now)));
+        return standing(() -> observe(id));
     }
 
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote, majority.minMembers())));
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote)));
     }
 
     @Override
-    public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Instant now, Requirement required,
-                                                String client) {
-        return withMajority(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, now, required, client, majority.minMembers())));
+    public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Requirement required, String client) {
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, required, client)));
     }
 
     @Override
     public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
-        Instant now = Instant.now();
+        Instant now = member().clock().instant();
         List<Predicate<String, PendingApproval>> all = new ArrayList<>();
         if (status == ApprovalStatus.PENDING) {
             all.add(Predicates.equal("status", ApprovalStatus.PENDING));
@@ -132,11 +161,15 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         @SuppressWarnings("unchecked")
         Predicate<String, PendingApproval> filter = all.isEmpty() ? Predicates.alwaysTrue()
                 : Predicates.and(all.toArray(new Predicate[0]));
-        return withMajority(() -> CompletableFuture.supplyAsync(() -> {
+        return standing(() -> CompletableFuture.supplyAsync(() -> {
             PagingPredicate<String, PendingApproval> newestFirst = Predicates.pagingPredicate(filter, new NewestFirst(), limit);
             List<PendingApproval> found = new ArrayList<>();
             for (PendingApproval a : approvals.values(newestFirst)) {
-                found.add(a.at(now));
+                try {
+                    found.add(checked(a, a.id()).at(now));
+                } catch (TamperedStateException refused) {
+                    // left out: logged and counted by checked()
+                }
             }
             return List.copyOf(found);
         }));
@@ -154,16 +187,16 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     @Override
-    public List<PendingApproval> expireOwnDue(Instant now) {
-        if (!majority.present()) {
-            return List.of(); // a minority decides nothing, not even expiry
+    public List<PendingApproval> expireOwnDue() {
+        if (member().standing().problem(hazelcast, false) != null) {
+            return List.of(); // a member that does not stand well decides nothing, not even expiry
         }
         Set<String> own = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
-                Predicates.lessEqual("expiresAt", now)));
+                Predicates.lessEqual("expiresAt", member().clock().instant())));
         if (own.isEmpty()) {
             return List.of();
         }
-        Map<String, PendingApproval> expired = approvals.executeOnKeys(own, new ApprovalProcessors.Expire(now, majority.minMembers()));
+        Map<String, PendingApproval> expired = approvals.executeOnKeys(own, new ApprovalProcessors.Expire());
         List<PendingApproval> result = new ArrayList<>();
         for (PendingApproval a : expired.values()) {
             if (a != null) {

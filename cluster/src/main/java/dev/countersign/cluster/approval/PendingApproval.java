@@ -1,27 +1,30 @@
 package dev.countersign.cluster.approval;
 
+import dev.countersign.rules.Identities;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * An action held for human approval, and everything that happened to it. Immutable: each transition
  * returns a new value, and the store applies transitions atomically where the entry lives, so votes
- * arriving at several nodes at once are neither lost nor double-counted.
+ * arriving at several nodes at once are neither lost nor double-counted. Transitions are functions of
+ * their inputs (the time included: the member that holds the entry passes its own clock), so a
+ * backup replica applying the same transition reaches the same value.
  *
  * <p>Rules: a vote counts only from a reviewer in a required group who is neither the requester nor
- * whom the requester acts for, once per reviewer (an identical repeat changes nothing). Any counted
- * deny denies. The approval is approved once every required group has its quorum of distinct
- * approvers (a reviewer counts in each required group they belong to). Past {@code expiresAt} a
- * pending approval is expired. A decided approval is final. An approved approval is a grant for the
- * exact action context it was asked for ({@code contextHash}), usable once, until
- * {@code decidedAt + ttl}. A transition replayed exactly (the same vote cast at the same instant on the
- * same node; the same redemption by the same decision at the same instant) answers as it did the
- * first time: Hazelcast retries an operation whose member died before answering.
+ * whom the requester acts for (identities compared as identities), once per reviewer (an identical
+ * repeat changes nothing). Any counted deny denies. The approval is approved once every required
+ * group has its quorum of distinct approvers ({@link Tally}: with {@code distinctReviewers}, one person
+ * fills one group's place). Past {@code expiresAt} a pending approval is expired. A decided approval is
+ * final. An approved approval is a grant for the exact action context it was asked for
+ * ({@code contextHash}), usable once, until {@code decidedAt + ttl}. A transition retried after a
+ * failover (the same cast id; the same redeeming decision) answers as it did the first time.
+ *
+ * <p>{@code seal} is the {@link ApprovalSeal} of every other field, set by the member that stores the
+ * value; a value whose seal does not match was changed outside Countersign and is refused.
  *
  * @param context the action context, masked as in the audit log, as JSON
  * @param decision the decision that held the action, as JSON
@@ -30,9 +33,10 @@ import java.util.Set;
  * @param redeemedBy the id of the decision that used the grant
  */
 public record PendingApproval(String id, String decisionId, String createdBy, Instant createdAt, Instant expiresAt,
-                              Requester requester, Requirement requirement, String contextHash, String context,
-                              String decision, String bundleRevision, List<String> callbacks, ApprovalStatus status,
-                              List<Vote> votes, Instant decidedAt, String decidedBy, Instant redeemedAt, String redeemedBy)
+                              Requester requester, Requirement requirement, boolean distinctReviewers, String contextHash,
+                              String context, String decision, String bundleRevision, List<String> callbacks,
+                              ApprovalStatus status, List<Vote> votes, Instant decidedAt, String decidedBy, Instant redeemedAt,
+                              String redeemedBy, String seal)
         implements Serializable {
 
     public static final String EXPIRY = "expiry";
@@ -44,12 +48,26 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         votes = List.copyOf(votes);
     }
 
-    /** A new pending approval without votes. */
+    /** A new pending approval without votes, in which one person counts for one group. */
     public static PendingApproval pending(String id, String decisionId, String node, Instant now, Requester requester,
                                           Requirement requirement, String contextHash, String context, String decision,
                                           String bundleRevision, List<String> callbacks) {
-        return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, contextHash,
-                context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null);
+        return pending(id, decisionId, node, now, requester, requirement, true, contextHash, context, decision, bundleRevision, callbacks);
+    }
+
+    /** A new pending approval without votes. */
+    public static PendingApproval pending(String id, String decisionId, String node, Instant now, Requester requester,
+                                          Requirement requirement, boolean distinctReviewers, String contextHash, String context,
+                                          String decision, String bundleRevision, List<String> callbacks) {
+        return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null,
+                null);
+    }
+
+    /** The same approval created at {@code now} (the clock of the member that stores it), expiring a ttl later. */
+    public PendingApproval createdAt(Instant now) {
+        return new PendingApproval(id, decisionId, createdBy, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, null);
     }
 
     /** This approval as it stands at {@code now}: expired if it was pending past its expiry. */
@@ -60,14 +78,21 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         return this;
     }
 
+    /** This value carrying {@code seal} (the seal of its other fields). */
+    public PendingApproval sealedWith(String seal) {
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, seal);
+    }
+
+    /** Applies {@code v}, cast at {@code v.at()}. */
     public VoteResult vote(ReviewerVote v) {
         PendingApproval current = at(v.at());
         ApprovalStatus expiredNow = current.status != status ? current.status : null;
         Vote earlier = current.voteOf(v.reviewer());
-        if (earlier != null && isReplay(earlier, v)) {
+        if (earlier != null && v.castId() != null && v.castId().equals(earlier.castId())) {
             // The same cast, run again after a failover: answered as the first time.
-            boolean decidedIt = current.status.isFinal() && v.reviewer().equalsIgnoreCase(String.valueOf(current.decidedBy))
-                    && v.at().equals(current.decidedAt);
+            boolean decidedIt = current.status.isFinal() && Identities.same(v.reviewer(), current.decidedBy)
+                    && earlier.at().equals(current.decidedAt);
             return new VoteResult(VoteResult.Outcome.ACCEPTED, null, current, decidedIt ? current.status : null);
         }
         if (earlier != null && earlier.choice() == v.choice()) {
@@ -96,11 +121,11 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
                     + " at " + earlier.at() + "; one vote per reviewer", current, null);
         }
         List<Vote> votes = new ArrayList<>(current.votes);
-        votes.add(new Vote(v.reviewer(), v.choice(), v.comment(), v.at(), v.node(), v.channel(), countsFor));
+        votes.add(new Vote(v.reviewer(), v.choice(), v.comment(), v.at(), v.node(), v.channel(), countsFor, v.castId()));
         PendingApproval next;
         if (v.choice() == Choice.DENY) {
             next = current.with(ApprovalStatus.DENIED, votes, v.at(), v.reviewer());
-        } else if (quorumReached(votes)) {
+        } else if (Tally.met(requirement, votes, distinctReviewers)) {
             next = current.with(ApprovalStatus.APPROVED, votes, v.at(), v.reviewer());
         } else {
             next = current.with(ApprovalStatus.PENDING, votes, null, null);
@@ -119,7 +144,7 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
      * ({@code client}, when given and recorded).
      */
     public RedeemResult redeem(String hash, String byDecision, Instant now, Requirement required, String client) {
-        if (redeemedAt != null && redeemedAt.equals(now) && byDecision.equals(redeemedBy)) {
+        if (redeemedAt != null && byDecision.equals(redeemedBy)) {
             // The same redemption, run again after a failover: answered as the first time.
             return new RedeemResult(true, null, this, null);
         }
@@ -146,8 +171,9 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         if (client != null && requester.client() != null && !requester.client().equals(client)) {
             return new RedeemResult(false, "approval " + id + " was asked for by another client", current, null);
         }
-        PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash,
-                context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now, byDecision);
+        PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement,
+                distinctReviewers, contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now,
+                byDecision, null);
         return new RedeemResult(true, null, used, null);
     }
 
@@ -161,52 +187,32 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         }
         List<String> more = new ArrayList<>(callbacks);
         more.add(url);
-        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash, context,
-                decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy);
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, null);
     }
 
-    private static boolean isReplay(Vote earlier, ReviewerVote v) {
-        return earlier.choice() == v.choice() && earlier.at().equals(v.at()) && String.valueOf(earlier.node()).equals(String.valueOf(v.node()))
-                && String.valueOf(earlier.channel()).equals(String.valueOf(v.channel()));
+    /** Whether {@code other} answers the same ask: the same action context, asking client and requirement. */
+    public boolean sameAskAs(PendingApproval other) {
+        return contextHash.equals(other.contextHash) && java.util.Objects.equals(requester.client(), other.requester.client())
+                && requirement.equals(other.requirement);
     }
 
     public Vote voteOf(String reviewer) {
         for (Vote v : votes) {
-            if (v.reviewer().equalsIgnoreCase(reviewer)) {
+            if (Identities.same(v.reviewer(), reviewer)) {
                 return v;
             }
         }
         return null;
     }
 
-    /** Distinct approvers so far, per required group. */
+    /** Distinct approvers so far, per required group ({@link Tally}). */
     public Map<String, Integer> approvals() {
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-        for (String group : requirement.groups()) {
-            Set<String> approvers = new HashSet<>();
-            for (Vote v : votes) {
-                if (v.choice() == Choice.APPROVE && v.countsFor().contains(group)) {
-                    approvers.add(v.reviewer().toLowerCase());
-                }
-            }
-            counts.put(group, approvers.size());
-        }
-        return counts;
-    }
-
-    private boolean quorumReached(List<Vote> withVotes) {
-        PendingApproval probe = with(status, withVotes, decidedAt, decidedBy);
-        Map<String, Integer> counts = probe.approvals();
-        for (String group : requirement.groups()) {
-            if (counts.getOrDefault(group, 0) < requirement.quorum().getOrDefault(group, 1)) {
-                return false;
-            }
-        }
-        return true;
+        return Tally.approvers(requirement, votes, distinctReviewers);
     }
 
     private PendingApproval with(ApprovalStatus newStatus, List<Vote> newVotes, Instant at, String by) {
-        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, contextHash, context,
-                decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy);
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy, null);
     }
 }

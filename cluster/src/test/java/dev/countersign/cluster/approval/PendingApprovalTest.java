@@ -42,7 +42,7 @@ import org.junit.jupiter.api.TestFactory;
  * <pre>
  * description: what the file shows
  * approval: {actor: a, on_behalf_of: b, client: gw, client_reviewer: c, groups: [g], quorum: {g: 1}, ttl: PT1H,
- *            context_sha256: ctx-1, callbacks: [url]}
+ *            context_sha256: ctx-1, callbacks: [url], distinct_reviewers: true}
  * reviewers: {carol@example.com: [g, h]}        # the directory: identity (any case) to groups
  * cases:
  *   - name: ...
@@ -105,7 +105,7 @@ class PendingApprovalTest {
                 Duration.parse((String) a.get("ttl")));
         return PendingApproval.pending("apr_test", "dec_held", "node-a", T0,
                 new Requester((String) a.get("actor"), (String) a.get("on_behalf_of"), (String) a.get("client"),
-                        (String) a.get("client_reviewer")), requirement,
+                        (String) a.get("client_reviewer")), requirement, (Boolean) a.getOrDefault("distinct_reviewers", true),
                 (String) a.getOrDefault("context_sha256", "ctx-1"), "{}", "{}", "rev-1",
                 (List<String>) a.getOrDefault("callbacks", List.of()));
     }
@@ -321,14 +321,15 @@ class PendingApprovalTest {
     void everyStateSurvivesJavaSerializationAsTheClusterStoresIt() throws Exception {
         PendingApproval a = securityApproval();
         PendingApproval voted = a.vote(vote("carol@example.com", Choice.APPROVE, Duration.ofMinutes(1))).approval();
-        VoteResult approved = voted.vote(vote("dan@example.com", Choice.APPROVE, Duration.ofMinutes(2)));
+        ReviewerVote dan = vote("dan@example.com", Choice.APPROVE, Duration.ofMinutes(2));
+        VoteResult approved = voted.vote(dan);
         RedeemResult used = approved.approval().redeem("ctx-1", "dec_2", T0.plus(Duration.ofMinutes(3)));
         for (Object value : List.of(a, voted, approved, used, a.at(T0.plus(Duration.ofHours(2))))) {
             Object copy = roundTrip(value);
             assertEquals(value, copy);
         }
         PendingApproval copy = (PendingApproval) roundTrip(voted);
-        VoteResult again = copy.vote(vote("dan@example.com", Choice.APPROVE, Duration.ofMinutes(2)));
+        VoteResult again = copy.vote(dan);
         assertEquals(approved, again, "a deserialized approval goes on exactly as the original");
     }
 

@@ -1,0 +1,26 @@
+package dev.countersign.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.countersign.cluster.approval.ApprovalSeal;
+import java.time.Clock;
+
+/**
+ * What a Countersign member brings to the code that runs on it — entry processors included, which
+ * Hazelcast ships to whichever member holds an entry: the seal of approval state (from the cluster
+ * secret, which itself never travels), the member's clock, and its {@link Standing}. Kept in the
+ * member's user context; a member without it (not started by Countersign) makes every transition
+ * fail closed.
+ */
+public record MemberContext(ApprovalSeal seal, Clock clock, Standing standing) {
+    static final String KEY = "countersign.member";
+
+    /** The context of {@code member}; fails when it has none, or when no member was injected. */
+    public static MemberContext of(HazelcastInstance member) {
+        Object found = member == null ? null : member.getUserContext().get(KEY);
+        if (!(found instanceof MemberContext context)) {
+            throw new IllegalStateException("this Hazelcast member was not started by Countersign (it holds no cluster secret);"
+                    + " it cannot apply approval transitions");
+        }
+        return context;
+    }
+}

@@ -1,0 +1,112 @@
+package dev.countersign.cluster;
+
+import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Whether a member stands well enough in its cluster to touch shared approval state:
+ * <ul>
+ *   <li>it sees at least {@code minMembers} members, so at most one side of a network split approves
+ *       ({@link ClusterMinorityException});</li>
+ *   <li>its clock agrees with the cluster's — the oldest member's, as Hazelcast keeps it — within
+ *       {@code maxClockSkew}, since expiry, grant windows and vote order are read from the clock of the
+ *       member holding each approval ({@code clock_skew});</li>
+ *   <li>every member it sees is one it was told of ({@code cluster.members}), when it was told of a
+ *       list: Hazelcast's open-source edition admits any member that knows the join name, so a member
+ *       that is not listed makes the others refuse approvals until it is gone ({@code unexpected_member}).</li>
+ * </ul>
+ * Checked by the node taking a request and again by the member applying each transition.
+ */
+public final class Standing {
+    private final int minMembers;
+    private final Duration maxClockSkew;
+    private final Clock clock;
+    private final Set<InetSocketAddress> expected = new HashSet<>();
+
+    /** {@code members}: the configured {@code host:port} list (empty: any member the join admits). */
+    public Standing(int minMembers, Duration maxClockSkew, Clock clock, List<String> members) {
+        this.minMembers = minMembers;
+        this.maxClockSkew = maxClockSkew;
+        this.clock = clock;
+        for (String m : members) {
+            int colon = m.lastIndexOf(':');
+            String host = m.substring(0, colon);
+            int port = Integer.parseInt(m.substring(colon + 1));
+            try {
+                for (InetAddress a : InetAddress.getAllByName(host)) {
+                    expected.add(new InetSocketAddress(a, port));
+                }
+            } catch (UnknownHostException e) {
+                expected.add(InetSocketAddress.createUnresolved(host, port));
+            }
+        }
+    }
+
+    /** No minimum, no list, a generous clock: for a member alone. */
+    public static Standing alone(Clock clock) {
+        return new Standing(1, Duration.ofDays(3650), clock, List.of());
+    }
+
+    public int minMembers() {
+        return minMembers;
+    }
+
+    public Duration maxClockSkew() {
+        return maxClockSkew;
+    }
+
+    /** This member's clock minus the cluster's, in milliseconds. */
+    public long clockSkewMillis(HazelcastInstance member) {
+        return clock.millis() - member.getCluster().getClusterTime();
+    }
+
+    /** What keeps {@code member} from touching approvals, or null when nothing does; {@code holder} names it as the entry's holder. */
+    public StandingException problem(HazelcastInstance member, boolean holder) {
+        String who = holder ? "the member holding this approval (" + member.getCluster().getLocalMember().getAddress() + ")" : "this node";
+        Set<Member> members = member.getCluster().getMembers();
+        if (minMembers > 1 && members.size() < minMembers) {
+            return new ClusterMinorityException(who, members.size(), minMembers);
+        }
+        long skew = clockSkewMillis(member);
+        if (Math.abs(skew) > maxClockSkew.toMillis()) {
+            return new StandingException("clock_skew", who + "'s clock is " + Math.abs(skew) + " ms " + (skew > 0 ? "ahead of" : "behind")
+                    + " the cluster's, more than cluster.max_clock_skew (" + maxClockSkew + ") allows; it changes no approval until"
+                    + " its clock is corrected (NTP)");
+        }
+        if (!expected.isEmpty()) {
+            for (Member m : members) {
+                if (!isExpected(m.getAddress())) {
+                    return new StandingException("unexpected_member", who + " sees the member " + m.getAddress()
+                            + ", which is not in cluster.members; approvals are refused until it leaves or is listed");
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Fails with the {@link #problem} of {@code member}, if any. */
+    public void require(HazelcastInstance member, boolean holder) {
+        StandingException problem = problem(member, holder);
+        if (problem != null) {
+            throw problem;
+        }
+    }
+
+    private boolean isExpected(Address address) {
+        try {
+            InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByName(address.getHost()), address.getPort());
+            return expected.contains(resolved) || expected.contains(InetSocketAddress.createUnresolved(address.getHost(), address.getPort()));
+        } catch (UnknownHostException e) {
+            return expected.contains(InetSocketAddress.createUnresolved(address.getHost(), address.getPort()));
+        }
+    }
+}

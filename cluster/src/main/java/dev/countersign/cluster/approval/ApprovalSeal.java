@@ -1,0 +1,140 @@
+package dev.countersign.cluster.approval;
+
+import dev.countersign.cluster.ClusterSecret;
+import dev.countersign.cluster.callback.CallbackDelivery;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The seal of shared approval state: an HMAC-SHA256, under a key derived from the cluster secret, of
+ * every field of a value in one canonical encoding (each field length-prefixed, in declaration order,
+ * null distinct from empty). The member that stores a value seals it; every reader and every entry
+ * processor checks the seal before using it, so an entry put or edited by anything that does not hold
+ * the secret — a Hazelcast client, a rogue member, a hand edit — is refused rather than honoured.
+ */
+public final class ApprovalSeal {
+    private final byte[] key;
+
+    public ApprovalSeal(ClusterSecret secret) {
+        this.key = secret.key("approval-seal");
+    }
+
+    /** {@code a}, sealed. */
+    public PendingApproval seal(PendingApproval a) {
+        return a.sealedWith(of(a));
+    }
+
+    /** Whether {@code a} carries the seal of its content. */
+    public boolean holds(PendingApproval a) {
+        return matches(a.seal(), of(a));
+    }
+
+    /** {@code d}, sealed. */
+    public CallbackDelivery seal(CallbackDelivery d) {
+        return d.sealedWith(of(d));
+    }
+
+    /** Whether {@code d} carries the seal of its content. */
+    public boolean holds(CallbackDelivery d) {
+        return matches(d.seal(), of(d));
+    }
+
+    private static boolean matches(String seal, String expected) {
+        return seal != null && MessageDigest.isEqual(seal.getBytes(StandardCharsets.US_ASCII), expected.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    String of(PendingApproval a) {
+        Encoder e = new Encoder("approval/1");
+        e.text(a.id()).text(a.decisionId()).text(a.createdBy()).instant(a.createdAt()).instant(a.expiresAt());
+        Requester r = a.requester();
+        e.text(r.actorId()).text(r.onBehalfOf()).text(r.client()).text(r.clientReviewer());
+        e.texts(a.requirement().groups());
+        e.number(a.requirement().quorum().size());
+        for (Map.Entry<String, Integer> q : a.requirement().quorum().entrySet()) {
+            e.text(q.getKey()).number(q.getValue());
+        }
+        e.duration(a.requirement().ttl()).flag(a.distinctReviewers());
+        e.text(a.contextHash()).text(a.context()).text(a.decision()).text(a.bundleRevision()).texts(a.callbacks());
+        e.text(a.status().name());
+        e.number(a.votes().size());
+        for (Vote v : a.votes()) {
+            e.text(v.reviewer()).text(v.choice().name()).text(v.comment()).instant(v.at()).text(v.node()).text(v.channel())
+                    .texts(v.countsFor()).text(v.castId());
+        }
+        e.instant(a.decidedAt()).text(a.decidedBy()).instant(a.redeemedAt()).text(a.redeemedBy());
+        return e.mac(key);
+    }
+
+    String of(CallbackDelivery d) {
+        Encoder e = new Encoder("callback/1");
+        e.text(d.id()).text(d.approvalId()).text(d.url()).text(d.body()).number(d.attempts()).instant(d.nextAttempt())
+                .text(d.lastError()).text(d.claimedBy()).instant(d.claimedUntil());
+        return e.mac(key);
+    }
+
+    /** The canonical encoding: a kind tag, then each field with a presence byte and a length where it has one. */
+    private static final class Encoder {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        private final DataOutputStream out = new DataOutputStream(bytes);
+
+        Encoder(String kind) {
+            text(kind);
+        }
+
+        Encoder text(String s) {
+            try {
+                if (s == null) {
+                    out.writeByte(0);
+                } else {
+                    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+                    out.writeByte(1);
+                    out.writeInt(b.length);
+                    out.write(b);
+                }
+                return this;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        Encoder texts(List<String> list) {
+            number(list.size());
+            list.forEach(this::text);
+            return this;
+        }
+
+        Encoder number(long n) {
+            try {
+                out.writeLong(n);
+                return this;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        Encoder flag(boolean b) {
+            return number(b ? 1 : 0);
+        }
+
+        Encoder instant(Instant t) {
+            return text(t == null ? null : t.toString());
+        }
+
+        Encoder duration(Duration d) {
+            return text(d == null ? null : d.toString());
+        }
+
+        String mac(byte[] key) {
+            return HexFormat.of().formatHex(ClusterSecret.mac(key, bytes.toByteArray()));
+        }
+    }
+}
