@@ -71,9 +71,9 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return new ClusterSettings("countersign", "127.0.0.1", 5701, List.of(), null, 1);
     }
 
-    /** Whether this member is meant to be alone (no list, no discovery): it may keep a secret of its own. */
+    /** Whether this member is meant to be alone (no other member listed, no discovery): it may keep a secret of its own. */
     public boolean alone() {
-        return members.isEmpty() && kubernetes == null;
+        return members.size() <= 1 && kubernetes == null;
     }
 
     public ClusterSettings withSecret(ClusterSecret value) {

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.approval;
 
+import dev.countersign.cluster.TamperedStateException;
 import dev.countersign.cluster.approval.ApprovalStatus;
 import dev.countersign.cluster.approval.ApprovalStore;
 import dev.countersign.cluster.approval.Choice;
@@ -180,10 +181,11 @@ public final class ApprovalService implements AutoCloseable {
         if (!ApprovalIds.looksValid(approvalId)) {
             return Future.succeededFuture(deny(byRules, "approval " + approvalId + " is unknown"));
         }
-        Instant now = Instant.now();
-        CompletionStage<RedeemResult> redeemed = store.redeem(approvalId, contextHash, byRules.decisionId(), now,
-                requirement(byRules), caller.name());
-        return fromCluster(redeemed).map(result -> {
+        CompletionStage<RedeemResult> redeemed = store.redeem(approvalId, contextHash, byRules.decisionId(), requirement(byRules),
+                caller.name());
+        return fromCluster(redeemed).recover(failure -> unwrap(failure) instanceof TamperedStateException tampered
+                ? Future.succeededFuture(new RedeemResult(false, tampered.getMessage(), null, null))
+                : Future.failedFuture(failure)).map(result -> {
             if (result == null) {
                 return deny(byRules, "approval " + approvalId + " is unknown");
             }
@@ -374,9 +376,8 @@ public final class ApprovalService implements AutoCloseable {
      * sweep still running when the next is due is not overlapped: the next tick skips it.
      */
     private void sweep() {
-        Instant now = Instant.now();
         if (expiring.compareAndSet(false, true)) {
-            vertx.executeBlocking(() -> store.expireOwnDue(now), false).onSuccess(expired -> {
+            vertx.executeBlocking(store::expireOwnDue, false).onSuccess(expired -> {
                 for (PendingApproval a : expired) {
                     announceOutcome(a, "expired", Map.of("decided_by", PendingApproval.EXPIRY));
                 }
@@ -384,7 +385,7 @@ public final class ApprovalService implements AutoCloseable {
                     .onComplete(done -> expiring.set(false));
         }
         if (settings.callbackSecret() != null && delivering.compareAndSet(false, true)) {
-            vertx.executeBlocking(() -> outbox.claimOwnDue(node, now, CLAIM_LEASE), false)
+            vertx.executeBlocking(() -> outbox.claimOwnDue(node, CLAIM_LEASE), false)
                     .onSuccess(due -> due.forEach(this::deliver))
                     .onFailure(failure -> LOG.warn("sweeping callback deliveries failed: {}", failure.toString()))
                     .onComplete(done -> delivering.set(false));
@@ -437,8 +438,24 @@ public final class ApprovalService implements AutoCloseable {
         outbox.delivered(d.id());
     }
 
+    /** The stage as a future on the caller's context; a seal failure found on the way is audited. */
     private <T> Future<T> fromCluster(CompletionStage<T> stage) {
-        return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+        return Future.fromCompletionStage(stage, vertx.getOrCreateContext()).onFailure(failure -> {
+            if (unwrap(failure) instanceof TamperedStateException tampered) {
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("type", "approval");
+                record.put("event", "tampered");
+                record.put("approval_id", tampered.id());
+                record.put("time", Instant.now().toString());
+                record.put("node", node);
+                record.put("error", tampered.getMessage());
+                audit.append(record);
+            }
+        });
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private static Requirement requirement(Decision d) {

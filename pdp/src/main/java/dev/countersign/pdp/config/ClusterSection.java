@@ -1,22 +1,27 @@
 package dev.countersign.pdp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.countersign.cluster.ClusterSecret;
 import dev.countersign.cluster.ClusterSettings;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code cluster}: how this node's member finds the others. {@code COUNTERSIGN_CLUSTER_MEMBERS}
- * (comma-separated) and {@code COUNTERSIGN_CLUSTER_PORT} override the file; {@code --cluster-port} both.
+ * {@code cluster}: how this node's member finds the others, and the secret they share.
+ * {@code COUNTERSIGN_CLUSTER_MEMBERS} (comma-separated), {@code COUNTERSIGN_CLUSTER_PORT} and
+ * {@code COUNTERSIGN_CLUSTER_SECRET} override the file; {@code --cluster-port} both. A node with other
+ * members (listed or discovered) needs the secret; a node alone makes its own (kept in its data
+ * directory). Kubernetes discovery needs {@code min_members}: the number of replicas is not known here.
  */
 final class ClusterSection {
     private ClusterSection() {
     }
 
     static ClusterSettings read(Settings r, JsonNode c, Map<String, String> env, Integer flagPort) throws ConfigException {
-        r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes", "min_members"));
+        r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes", "min_members", "secret", "max_clock_skew"));
         String name = r.text(c, "cluster.name", "countersign");
         String host = r.text(c, "cluster.host", "127.0.0.1");
         int port = flagPort != null ? flagPort
@@ -48,6 +53,10 @@ final class ClusterSection {
                 throw r.error("cluster.members and cluster.kubernetes exclude each other");
             }
         }
+        if (kubernetes != null && (c.get("min_members") == null || c.get("min_members").isNull())) {
+            throw r.error("cluster.kubernetes needs cluster.min_members: set it to a majority of the replicas (2 of 3, 3 of 5), so"
+                    + " that a pod cut off from the others refuses approvals instead of deciding them alone");
+        }
         int minMembers = r.integer(c, "cluster.min_members", ClusterSettings.defaultMinMembers(members));
         if (minMembers < 1) {
             throw r.error("cluster.min_members must be 1 or more");
@@ -56,6 +65,28 @@ final class ClusterSection {
             throw r.error("cluster.min_members is " + minMembers + ", more than the " + members.size()
                     + " cluster.members listed; approvals would never be possible");
         }
-        return new ClusterSettings(name, host, port, members, kubernetes, minMembers);
+        Duration maxSkew = r.duration(c, "cluster.max_clock_skew", ClusterSettings.DEFAULT_MAX_CLOCK_SKEW);
+        if (maxSkew.isZero()) {
+            throw r.error("cluster.max_clock_skew must be longer than zero (default PT2S)");
+        }
+        String secretText = env.get("COUNTERSIGN_CLUSTER_SECRET");
+        if (secretText == null || secretText.isBlank()) {
+            secretText = r.text(c, "cluster.secret", null);
+        }
+        ClusterSecret secret = null;
+        if (secretText != null) {
+            try {
+                secret = ClusterSecret.of(secretText);
+            } catch (IllegalArgumentException e) {
+                throw r.error("cluster.secret: " + e.getMessage());
+            }
+        }
+        boolean alone = members.size() <= 1 && kubernetes == null;
+        if (secret == null && !alone) {
+            throw r.error("a node with other cluster members needs the secret they share: set cluster.secret: \"${COUNTERSIGN_CLUSTER_SECRET}\""
+                    + " (at least " + ClusterSecret.MIN_LENGTH + " characters, the same on every node), or the environment variable"
+                    + " COUNTERSIGN_CLUSTER_SECRET");
+        }
+        return new ClusterSettings(name, host, port, members, kubernetes, minMembers, maxSkew, secret);
     }
 }

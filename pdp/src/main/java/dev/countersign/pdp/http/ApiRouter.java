@@ -5,7 +5,8 @@ import static dev.countersign.pdp.config.Scope.DECIDE;
 import static dev.countersign.pdp.config.Scope.REVIEW;
 
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
-import dev.countersign.cluster.ClusterMinorityException;
+import dev.countersign.cluster.StandingException;
+import dev.countersign.cluster.TamperedStateException;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import io.vertx.core.Handler;
@@ -155,8 +156,9 @@ public final class ApiRouter {
     }
 
     /**
-     * The one failure handler: API errors as they are, body limits as 413, a node cut off from its
-     * cluster's majority (or leaving it) as 503 with Retry-After, anything else as a logged 500.
+     * The one failure handler: API errors as they are, body limits as 413, a node that does not stand
+     * well in its cluster (a minority, its clock off, an unknown member; or leaving it) as 503 with
+     * Retry-After, approval state that failed its seal as 409, anything else as a logged 500.
      */
     private static void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
@@ -165,9 +167,13 @@ public final class ApiRouter {
             return;
         }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ClusterMinorityException minority) {
+            if (cause instanceof StandingException standing) {
                 ctx.response().putHeader("Retry-After", "5");
-                Responses.error(ctx, new ApiError(503, "cluster_minority", minority.getMessage() + "; retry in a few seconds, or ask another node"));
+                Responses.error(ctx, new ApiError(503, standing.code(), standing.getMessage() + "; retry in a few seconds, or ask another node"));
+                return;
+            }
+            if (cause instanceof TamperedStateException tampered) {
+                Responses.error(ctx, new ApiError(409, "approval_tampered", tampered.getMessage()));
                 return;
             }
             if (cause instanceof HazelcastInstanceNotActiveException) {

@@ -1,7 +1,10 @@
 package dev.countersign.pdp.server;
 
 import com.hazelcast.core.HazelcastInstance;
-import dev.countersign.cluster.Majority;
+import dev.countersign.cluster.ClusterSecret;
+import dev.countersign.cluster.MemberContext;
+import dev.countersign.cluster.Standing;
+import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.callback.CallbackOutbox;
 import dev.countersign.cluster.member.MemberBundles;
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CountersignServer {
     private static final Logger LOG = LoggerFactory.getLogger(CountersignServer.class);
+    /** Where a node alone keeps the cluster secret it made, in its data directory. */
+    public static final String CLUSTER_SECRET_FILE = "cluster.secret";
 
     private final ServerConfig config;
     private final Vertx vertx;
@@ -82,6 +87,14 @@ public final class CountersignServer {
      * {@code base} lets tests tighten, e.g., the blocked-event-loop warning.
      */
     public static Future<CountersignServer> start(ServerConfig config, VertxOptions base) {
+        return start(config, base, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(ServerConfig, VertxOptions)}, with the clock this node's member times the
+     * approvals it holds by (tests give one that is off, to see the node refuse).
+     */
+    public static Future<CountersignServer> start(ServerConfig config, VertxOptions base, Clock clock) {
         if (!config.authenticates() && !config.bindsLoopbackOnly()) {
             return Future.failedFuture(new IllegalStateException("refusing to listen on " + config.host()
                     + " without clients: anyone who can reach it could ask for decisions and read them. Configure clients"
@@ -93,7 +106,13 @@ public final class CountersignServer {
                     + " its own with --cluster-port N (or COUNTERSIGN_CLUSTER_PORT), or list the other node in cluster.members"
                     + " to join its cluster"));
         }
-        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig()));
+        ClusterSecret secret;
+        try {
+            secret = clusterSecret(config);
+        } catch (IOException | IllegalArgumentException e) {
+            return Future.failedFuture(new IllegalStateException("cannot keep this node's cluster secret: " + e.getMessage(), e));
+        }
+        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig(), secret, clock));
         VertxOptions options = new VertxOptions(base).setEventLoopPoolSize(config.eventLoops());
         if (config.cluster().kubernetes() == null) {
             options.getEventBusOptions().setHost(config.cluster().host());
@@ -101,10 +120,25 @@ public final class CountersignServer {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
                         + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
-                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance()));
+                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance(), secret));
     }
 
-    private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast) {
+    /**
+     * The secret this node's cluster shares: the configured one, or, for a node alone, the one it
+     * keeps in its data directory (made on its first start). Reads and writes a file: call it before
+     * any event loop runs.
+     */
+    private static ClusterSecret clusterSecret(ServerConfig config) throws IOException {
+        if (config.cluster().secret() != null) {
+            return config.cluster().secret();
+        }
+        if (!config.cluster().alone()) {
+            throw new IllegalArgumentException("a node with other cluster members needs cluster.secret (or COUNTERSIGN_CLUSTER_SECRET)");
+        }
+        return ClusterSecret.loadOrCreate(config.dataDir().resolve(CLUSTER_SECRET_FILE));
+    }
+
+    private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize());
         return policies.start()
@@ -114,24 +148,24 @@ public final class CountersignServer {
                     return AuditLog.open(config.dataDir().resolve("audit"),
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued()));
                 }, false))
-                .compose(audit -> deploy(config, vertx, hazelcast, policies, audit, metrics))
+                .compose(audit -> deploy(config, vertx, hazelcast, secret, policies, audit, metrics))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
                 });
     }
 
-    private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
-                                                    AuditLog audit, ServerMetrics metrics) {
+    private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
+                                                    PolicyService policies, AuditLog audit, ServerMetrics metrics) {
         Authenticator authenticator = new Authenticator(config.clients());
         MemberBundles memberBundles = new MemberBundles(hazelcast);
         policies.onActivated(policy -> vertx.executeBlocking(() -> {
             memberBundles.publish(config.node(), policy.revision(), policies.activatedAt());
             return null;
         }, false));
-        Majority majority = new Majority(hazelcast, config.cluster().minMembers());
-        ApprovalService approvals = new ApprovalService(vertx, new HazelcastApprovalStore(hazelcast, majority),
-                new CallbackOutbox(hazelcast, majority),
+        HazelcastApprovalStore store = new HazelcastApprovalStore(hazelcast);
+        CallbackOutbox outbox = new CallbackOutbox(hazelcast);
+        ApprovalService approvals = new ApprovalService(vertx, store, outbox,
                 config.reviewers(), audit, config.node(), config.approvals());
         DecisionService decisions = new DecisionService(policies,
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
@@ -148,6 +182,10 @@ public final class CountersignServer {
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
+        metrics.functionCounter("countersign_state_tampered", "Approvals and callback deliveries refused on this node for failing their seal",
+                store, s -> s.tampered() + outbox.tampered());
+        metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
+                () -> hazelcast.getLifecycleService().isRunning() ? MemberContext.of(hazelcast).standing().clockSkewMillis(hazelcast) / 1000.0 : 0);
         HealthHandler health = new HealthHandler(List.of(
                 new HealthHandler.Check("bundle", () -> {
                     CompiledPolicy p = policies.active();
@@ -159,7 +197,7 @@ public final class CountersignServer {
                     return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
                 }),
-                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast, config.cluster().minMembers()))));
+                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
                 new DecisionsHandler(decisions, config.maxDepth()),
@@ -184,18 +222,21 @@ public final class CountersignServer {
     }
 
     /**
-     * The cluster check: up while the member runs in an active cluster. A node in a minority stays
-     * ready, since it still decides allow and deny; {@code approvals} says it refuses approvals.
+     * The cluster check: up while the member runs in an active cluster. A node that does not stand
+     * well enough to touch approvals (a minority, its clock off, a member it was not told of) stays
+     * ready, since it still decides allow and deny; {@code approvals} says why it refuses approvals.
      */
-    private static HealthHandler.Status clusterStatus(HazelcastInstance hazelcast, int minMembers) {
+    private static HealthHandler.Status clusterStatus(HazelcastInstance hazelcast) {
         if (!hazelcast.getLifecycleService().isRunning()) {
             return HealthHandler.Status.down(Map.of("error", "this node's cluster member is not running"));
         }
+        Standing standing = MemberContext.of(hazelcast).standing();
         Map<String, Object> details = new java.util.LinkedHashMap<>();
-        int members = hazelcast.getCluster().getMembers().size();
-        details.put("members", members);
-        details.put("min_members", minMembers);
-        details.put("approvals", members >= minMembers ? "available" : "refused: fewer than min_members members are reachable");
+        details.put("members", hazelcast.getCluster().getMembers().size());
+        details.put("min_members", standing.minMembers());
+        details.put("clock_skew_ms", standing.clockSkewMillis(hazelcast));
+        StandingException problem = standing.problem(hazelcast, false);
+        details.put("approvals", problem == null ? "available" : "refused (" + problem.code() + "): " + problem.getMessage());
         details.put("state", hazelcast.getCluster().getClusterState().name().toLowerCase());
         boolean active = hazelcast.getCluster().getClusterState() == com.hazelcast.cluster.ClusterState.ACTIVE;
         return active ? HealthHandler.Status.up(details) : HealthHandler.Status.down(details);

@@ -100,6 +100,7 @@ class ClusterProcessIT {
                 + "  host: 127.0.0.1\n"
                 + "  port: " + clusterPort + "\n"
                 + "  members: [" + String.join(", ", members.stream().map(m -> "\"" + m + "\"").toList()) + "]\n"
+                + "  secret: \"${COUNTERSIGN_TEST_CLUSTER_SECRET}\"\n"
                 + "reviewers:\n"
                 + "  data-governance: [{id: carol@example.com}, {id: alice@example.com}]\n"
                 + "  security: [{id: carol@example.com}, {id: dan@example.com}]\n"
@@ -122,6 +123,9 @@ class ClusterProcessIT {
         return given.stream().anyMatch(a -> a.startsWith("--add-modules")) ? given : HAZELCAST_FLAGS;
     }
 
+    /** The secret the three processes share, given to each through the environment as an operator would. */
+    static final String CLUSTER_SECRET = "it-secret-" + UUID.randomUUID();
+
     static Node start(int index, int port, int clusterPort, List<String> members, String cluster) throws Exception {
         Path home = dir.resolve("node-" + index);
         TestNode.copy(Path.of("src/test/resources/bundles/approvals"), home.resolve("bundle"));
@@ -135,6 +139,7 @@ class ClusterProcessIT {
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(home.resolve("node.log").toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("COUNTERSIGN_"));
+        builder.environment().put("COUNTERSIGN_TEST_CLUSTER_SECRET", CLUSTER_SECRET);
         Process process = builder.start();
         processes.add(process);
         return new Node(index, port, home, process);

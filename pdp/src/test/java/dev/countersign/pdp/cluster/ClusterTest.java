@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.countersign.cluster.ClusterSecret;
 import dev.countersign.cluster.ClusterSettings;
 import dev.countersign.pdp.config.ClientConfig;
 import dev.countersign.pdp.config.ReviewerDirectory;
@@ -59,7 +60,11 @@ class ClusterTest {
     @TempDir
     static Path dir;
     static final TestNode[] nodes = new TestNode[3];
-    static final String[] members = new String[3];
+    /** Every address a node may have: three, and spares for nodes restarted after a crash (all listed to every node). */
+    static final List<String> addresses = new ArrayList<>();
+    static final int[] current = new int[3];
+    static int nextAddress;
+    static final ClusterSecret SECRET = ClusterSecret.generate();
     static final boolean[] crashed = new boolean[3];
     /** Every data directory any node of this class used, crashed ones included: their audit logs count too. */
     static final List<Path> dataDirs = new ArrayList<>();
@@ -71,8 +76,11 @@ class ClusterTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
+        for (int i = 0; i < 9; i++) {
+            addresses.add("127.0.0.1:" + TestNode.freePort());
+        }
         for (int i = 0; i < 3; i++) {
-            members[i] = "127.0.0.1:" + TestNode.freePort();
+            current[i] = nextAddress++;
         }
         long started = System.nanoTime();
         for (int i = 0; i < 3; i++) {
@@ -95,7 +103,7 @@ class ClusterTest {
         for (int i = 0; i < 3; i++) {
             if (crashed[i]) {
                 close(i);
-                members[i] = "127.0.0.1:" + TestNode.freePort();
+                current[i] = nextAddress++;
                 start(i);
             }
         }
@@ -104,14 +112,15 @@ class ClusterTest {
 
     static void start(int i) throws Exception {
         Path home = dir.resolve(NAMES[i] + "-" + generation++);
-        int port = Integer.parseInt(members[i].substring(members[i].indexOf(':') + 1));
+        String address = addresses.get(current[i]);
+        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
         ServerConfig config = TestNode.config(home, Path.of("src/test/resources/bundles/approvals"), List.of(
                         client("gateway", Scope.DECIDE, null), client("carol", Scope.REVIEW, "carol@example.com"),
                         client("dan", Scope.REVIEW, "dan@example.com"), client("erin", Scope.REVIEW, "erin@example.com"),
                         client("alice", Scope.REVIEW, "alice@example.com"), client("gina", Scope.REVIEW, "gina@example.com")), List.of())
                 .withReviewers(REVIEWERS)
                 .withNode(NAMES[i])
-                .withCluster(new ClusterSettings(CLUSTER, "127.0.0.1", port, Arrays.asList(members), null))
+                .withCluster(new ClusterSettings(CLUSTER, "127.0.0.1", port, addresses, null, 2).withSecret(SECRET))
                 .withApprovals(new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)));
         nodes[i] = TestNode.start(config);
         crashed[i] = false;

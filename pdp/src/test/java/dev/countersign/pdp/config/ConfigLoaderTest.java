@@ -1,6 +1,7 @@
 package dev.countersign.pdp.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,13 +48,32 @@ class ConfigLoaderTest {
         assertEquals(1, c.cluster().minMembers());
     }
 
+    static final String CLUSTER_SECRET = "a-cluster-secret-of-at-least-32-characters";
+    static final Map<String, String> WITH_SECRET = Map.of("COUNTERSIGN_CLUSTER_SECRET", CLUSTER_SECRET);
+
     @Test
     void aClusterOfThreeOrMoreListedMembersNeedsAMajorityForApprovals() throws Exception {
-        assertEquals(2, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"]}", Map.of(), ConfigLoader.Overrides.NONE).cluster().minMembers());
-        assertEquals(3, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\", \"d:1\", \"e:1\"]}", Map.of(), ConfigLoader.Overrides.NONE)
+        assertEquals(2, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"]}", WITH_SECRET, ConfigLoader.Overrides.NONE).cluster().minMembers());
+        assertEquals(3, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\", \"d:1\", \"e:1\"]}", WITH_SECRET, ConfigLoader.Overrides.NONE)
                 .cluster().minMembers());
-        assertEquals(1, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"], min_members: 1}", Map.of(), ConfigLoader.Overrides.NONE)
+        assertEquals(1, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"], min_members: 1}", WITH_SECRET, ConfigLoader.Overrides.NONE)
                 .cluster().minMembers(), "an operator may choose availability over consistency");
+    }
+
+    @Test
+    void theClusterSecretComesFromTheFileOrTheEnvironmentAndIsNeverPrinted() throws Exception {
+        ServerConfig alone = load("", Map.of(), ConfigLoader.Overrides.NONE);
+        assertNull(alone.cluster().secret(), "a node alone keeps a secret of its own");
+        ServerConfig fromFile = load("cluster: {members: [\"a:1\", \"b:1\"], secret: \"${S}\", max_clock_skew: PT5S}",
+                Map.of("S", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
+        assertTrue(fromFile.cluster().secret().sameAs(dev.countersign.cluster.ClusterSecret.of(CLUSTER_SECRET)));
+        assertEquals(Duration.ofSeconds(5), fromFile.cluster().maxClockSkew());
+        assertEquals(Duration.ofSeconds(2), alone.cluster().maxClockSkew(), "the default clock skew");
+        ServerConfig fromEnv = load("cluster: {members: [\"a:1\", \"b:1\"], secret: ignored-when-the-environment-has-one-0123456789}",
+                WITH_SECRET, ConfigLoader.Overrides.NONE);
+        assertTrue(fromEnv.cluster().secret().sameAs(dev.countersign.cluster.ClusterSecret.of(CLUSTER_SECRET)));
+        assertFalse(fromEnv.toString().contains(CLUSTER_SECRET), "the configuration never prints the secret");
+        assertFalse(fromEnv.cluster().toString().contains(CLUSTER_SECRET));
     }
 
     @Test
@@ -70,11 +90,11 @@ class ConfigLoaderTest {
                 forward_auth: {identity_header: X-User, actor_type: service, package: http, trusted_sources: ["10.0.0.0/8"], trusted_hops: 2}
                 decisions: {retention: PT1H, max_records: 5}
                 engine: {decision_cache: 0}
-                cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"]}
+                cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"], secret: "${CS}"}
                 reviewers:
                   security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
                 approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S, callback_hosts: ["*.example.com", "10.0.0.7:8443"]}
-                """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars"), ConfigLoader.Overrides.NONE);
+                """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars", "CS", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
         assertEquals("0.0.0.0", c.host());
         assertEquals(9000, c.port());
         assertEquals(3, c.eventLoops());
@@ -105,7 +125,8 @@ class ConfigLoaderTest {
     void flagsWinOverTheEnvironmentWhichWinsOverTheFile() throws Exception {
         String yaml = "server: {host: 127.0.0.1, port: 9000}\nbundle: from-file\n";
         ServerConfig fromEnv = load(yaml, Map.of("COUNTERSIGN_PORT", "9100", "COUNTERSIGN_BUNDLE", "from-env",
-                "COUNTERSIGN_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702", "COUNTERSIGN_CLUSTER_PORT", "5702"), ConfigLoader.Overrides.NONE);
+                "COUNTERSIGN_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702", "COUNTERSIGN_CLUSTER_PORT", "5702",
+                "COUNTERSIGN_CLUSTER_SECRET", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
         assertEquals(9100, fromEnv.port());
         assertEquals(Path.of("from-env"), fromEnv.bundle());
         assertEquals(List.of("127.0.0.1:5701", "127.0.0.1:5702"), fromEnv.cluster().members());
@@ -140,6 +161,10 @@ class ConfigLoaderTest {
             "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
             "`cluster: {min_members: 0}`                                               | cluster.min_members must be 1 or more",
+            "`cluster: {members: [\"a:1\", \"b:1\"]}`                                   | needs the secret they share",
+            "`cluster: {kubernetes: {service_name: s}, secret: a-cluster-secret-of-at-least-32-chars}` | cluster.kubernetes needs cluster.min_members",
+            "`cluster: {secret: too-short}`                                            | cluster.secret: the cluster secret must be at least 32 characters",
+            "`cluster: {max_clock_skew: PT0S}`                                         | cluster.max_clock_skew must be longer than zero",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })
