@@ -120,7 +120,7 @@ public final class CountersignServer {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
                         + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
-                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance(), secret));
+                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock)));
     }
 
     /**
@@ -138,7 +138,8 @@ public final class CountersignServer {
         return ClusterSecret.loadOrCreate(config.dataDir().resolve(CLUSTER_SECRET_FILE));
     }
 
-    private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret) {
+    private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
+                                                  EventBusSeal seal) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize());
         return policies.start()
@@ -148,7 +149,7 @@ public final class CountersignServer {
                     return AuditLog.open(config.dataDir().resolve("audit"),
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued()));
                 }, false))
-                .compose(audit -> deploy(config, vertx, hazelcast, secret, policies, audit, metrics))
+                .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
@@ -156,7 +157,7 @@ public final class CountersignServer {
     }
 
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    PolicyService policies, AuditLog audit, ServerMetrics metrics) {
+                                                    EventBusSeal seal, PolicyService policies, AuditLog audit, ServerMetrics metrics) {
         Authenticator authenticator = new Authenticator(config.clients());
         MemberBundles memberBundles = new MemberBundles(hazelcast);
         policies.onActivated(policy -> vertx.executeBlocking(() -> {
@@ -184,6 +185,8 @@ public final class CountersignServer {
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
         metrics.functionCounter("countersign_state_tampered", "Approvals and callback deliveries refused on this node for failing their seal",
                 store, s -> s.tampered() + outbox.tampered());
+        metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing or wrong cluster MAC",
+                seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
                 () -> hazelcast.getLifecycleService().isRunning() ? MemberContext.of(hazelcast).standing().clockSkewMillis(hazelcast) / 1000.0 : 0);
         HealthHandler health = new HealthHandler(List.of(

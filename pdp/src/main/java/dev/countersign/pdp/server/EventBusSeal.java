@@ -1,0 +1,135 @@
+package dev.countersign.pdp.server;
+
+import dev.countersign.cluster.ClusterSecret;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Event-bus messages between nodes carry a MAC under a key derived from the cluster secret, and
+ * nothing without a valid one is delivered: the clustered event bus listens on its own port and
+ * delivers whatever reaches it, so without this anyone on the cluster network could wake waiters or
+ * ask a node for the decision records it keeps. Every message this node sends, publishes or replies
+ * gets the header {@value #MAC}: the time it was sent and the HMAC-SHA256 of the address, that time and
+ * the body (one header, set once, so a message published to several nodes is never seen half-marked);
+ * a message received without them, with a wrong one, or more than {@link #WINDOW_MILLIS} old or ahead,
+ * is dropped and counted. Generic Java and cluster-serialisable bodies are refused outright: the
+ * product sends JSON, strings and buffers only.
+ */
+final class EventBusSeal {
+    static final String MAC = "countersign-mac";
+    static final long WINDOW_MILLIS = 60_000;
+    private static final Logger LOG = LoggerFactory.getLogger(EventBusSeal.class);
+
+    private final byte[] key;
+    private final Clock clock;
+    private final AtomicLong refused = new AtomicLong();
+
+    private EventBusSeal(ClusterSecret secret, Clock clock) {
+        this.key = secret.key("event-bus");
+        this.clock = clock;
+    }
+
+    /** Seals {@code vertx}'s event bus with {@code secret}: every message out is marked, every message in is checked. */
+    static EventBusSeal install(Vertx vertx, ClusterSecret secret, Clock clock) {
+        EventBusSeal seal = new EventBusSeal(secret, clock);
+        EventBus bus = vertx.eventBus();
+        bus.serializableChecker(className -> false);
+        bus.clusterSerializableChecker(className -> false);
+        bus.addOutboundInterceptor(seal::mark);
+        bus.addInboundInterceptor(seal::check);
+        return seal;
+    }
+
+    /** Messages dropped for a missing, wrong or stale MAC since this node started. */
+    long refused() {
+        return refused.get();
+    }
+
+    private <T> void mark(DeliveryContext<T> ctx) {
+        MultiMap headers = ctx.message().headers();
+        if (headers.get(MAC) == null) {
+            String time = Long.toString(clock.millis());
+            // Outbound, the message holds the body as sent in the context; a clustered message's own body() is its decoded form.
+            headers.set(MAC, time + ":" + mac(ctx.message().address(), time, ctx.body()));
+        }
+        ctx.next();
+    }
+
+    private <T> void check(DeliveryContext<T> ctx) {
+        MultiMap headers = ctx.message().headers();
+        String marked = headers == null ? null : headers.get(MAC);
+        int colon = marked == null ? -1 : marked.indexOf(':');
+        String time = colon < 0 ? null : marked.substring(0, colon);
+        String mac = colon < 0 ? null : marked.substring(colon + 1);
+        String why = null;
+        if (time == null) {
+            why = "it carries no cluster MAC";
+        } else {
+            long sent;
+            try {
+                sent = Long.parseLong(time);
+            } catch (NumberFormatException e) {
+                sent = Long.MIN_VALUE;
+            }
+            if (Math.abs(clock.millis() - sent) > WINDOW_MILLIS) {
+                why = "its time is not within a minute of this node's";
+            } else if (!MessageDigest.isEqual(mac.getBytes(StandardCharsets.US_ASCII),
+                    mac(ctx.message().address(), time, ctx.message().body()).getBytes(StandardCharsets.US_ASCII))) {
+                why = "its cluster MAC is wrong";
+            }
+        }
+        if (why == null) {
+            ctx.next();
+            return;
+        }
+        long n = refused.incrementAndGet();
+        if (n <= 10 || n % 1000 == 0) {
+            LOG.warn("dropped an event-bus message to {}: {} (it did not come from a member holding the cluster secret); {} dropped so far",
+                    ctx.message().address(), why, n);
+        }
+    }
+
+    private String mac(String address, String time, Object body) {
+        byte[] content = (address + '\n' + time + '\n' + canonical(body)).getBytes(StandardCharsets.UTF_8);
+        return HexFormat.of().formatHex(ClusterSecret.mac(key, content));
+    }
+
+    /** The body as the MAC covers it; a kind tag keeps a string apart from the JSON it may spell. */
+    private static String canonical(Object body) {
+        if (body == null) {
+            return "null";
+        }
+        if (body instanceof String s) {
+            return "string:" + s;
+        }
+        if (body instanceof JsonObject o) {
+            return "object:" + o.encode();
+        }
+        if (body instanceof JsonArray a) {
+            return "array:" + a.encode();
+        }
+        if (body instanceof Buffer b) {
+            return "buffer:" + HexFormat.of().formatHex(b.getBytes());
+        }
+        if (body instanceof ReplyException r) {
+            return "failure:" + r.failureType() + ":" + r.failureCode() + ":" + r.getMessage();
+        }
+        if (body instanceof Number || body instanceof Boolean) {
+            return body.getClass().getSimpleName() + ":" + body;
+        }
+        return "other:" + body.getClass().getName() + ":" + body;
+    }
+}
