@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** {@code clients}: the API's callers, each with the SHA-256 of its bearer token, its scopes and the reviewer it votes as. */
+/**
+ * {@code clients}: the API's callers, each with the SHA-256 of its bearer token, its scopes, the
+ * reviewer it votes as, and the rate it may call at on each node.
+ */
 final class ClientsSection {
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
@@ -31,7 +34,7 @@ final class ClientsSection {
             if (!c.isObject()) {
                 throw r.error(at + " must be a mapping with name, token_sha256 and scopes");
             }
-            r.keys(c, at, Set.of("name", "token_sha256", "scopes", "reviewer"));
+            r.keys(c, at, Set.of("name", "token_sha256", "scopes", "reviewer", "rate"));
             String name = r.required(c, at + ".name");
             String hash = r.required(c, at + ".token_sha256").toLowerCase();
             if (!SHA256_HEX.matcher(hash).matches()) {
@@ -56,7 +59,7 @@ final class ClientsSection {
                 throw r.error(at + " (" + name + ") has the same token as another client");
             }
             String reviewer = r.text(c, at + ".reviewer", null);
-            clients.add(new ClientConfig(name, hash, scopes, reviewer));
+            clients.add(new ClientConfig(name, hash, scopes, reviewer, RateSection.read(r, c, at + ".rate", "client " + name)));
         }
         return clients;
     }

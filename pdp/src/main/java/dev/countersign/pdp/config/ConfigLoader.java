@@ -113,7 +113,7 @@ public final class ConfigLoader {
         boolean watch = r.bool(reload, "reload.watch", true);
         Duration debounce = r.duration(reload, "reload.debounce", Duration.ofMillis(300));
 
-        ServerConfig.ForwardAuth forwardAuth = ForwardAuthSection.read(r, r.object(root, "forward_auth"));
+        ServerConfig.ForwardAuth forwardAuth = ForwardAuthSection.read(r, r.object(root, "forward_auth"), clients);
 
         JsonNode decisions = r.object(root, "decisions");
         r.keys(decisions, "decisions", Set.of("retention", "max_records"));

@@ -39,11 +39,12 @@ public record ServerConfig(
     }
 
     /**
-     * How {@code /v1/authz/forward} turns a gateway's request into an action context.
+     * How {@code /v1/authz/forward} turns a gateway's request into an action context, and which
+     * gateways it trusts by address: each {@link TrustedSource} is one principal.
      * {@code trustedHops} is the number of proxies (the gateway included) whose {@code X-Forwarded-For}
      * entries are trusted: the client address is the entry that many places from the right.
      */
-    public record ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources,
+    public record ForwardAuth(String identityHeader, String actorType, String packageScope, List<TrustedSource> trustedSources,
                               int trustedHops) {
         public ForwardAuth {
             trustedSources = List.copyOf(trustedSources);
@@ -53,7 +54,7 @@ public record ServerConfig(
         }
 
         /** One trusted hop: the gateway itself. */
-        public ForwardAuth(String identityHeader, String actorType, String packageScope, List<String> trustedSources) {
+        public ForwardAuth(String identityHeader, String actorType, String packageScope, List<TrustedSource> trustedSources) {
             this(identityHeader, actorType, packageScope, trustedSources, 1);
         }
     }

@@ -3,19 +3,26 @@ package dev.countersign.pdp.http;
 /**
  * A request the API refuses, as it goes on the wire: an HTTP status, a stable code, a message that
  * says what is wrong, and where when that is known (a JSON pointer into the body, a parameter, a
- * {@code file:line}). Handlers fail the routing context with one; the router's failure handler writes
- * it as {@code {"code": ..., "message": ..., "location": ...}}.
+ * header, a {@code file:line}). Handlers fail the routing context with one; the router's failure
+ * handler writes it as {@code {"code": ..., "message": ..., "location": ...}}, with
+ * {@code Retry-After} when the refusal says when to try again.
  */
 public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
     private final String location;
+    private final long retryAfterSeconds;
 
-    public ApiError(int status, String code, String message, String location) {
+    private ApiError(int status, String code, String message, String location, long retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.location = location;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public ApiError(int status, String code, String message, String location) {
+        this(status, code, message, location, 0);
     }
 
     public ApiError(int status, String code, String message) {
@@ -38,6 +45,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(403, "forbidden", message);
     }
 
+    /** 429 {@code rate_limited}, to be tried again after {@code retryAfterSeconds} (at least 1). */
+    public static ApiError rateLimited(String message, long retryAfterSeconds) {
+        return new ApiError(429, "rate_limited", message, null, Math.max(1, retryAfterSeconds));
+    }
+
     public int status() {
         return status;
     }
@@ -48,5 +60,10 @@ public final class ApiError extends RuntimeException {
 
     public String location() {
         return location;
+    }
+
+    /** When to try again, in whole seconds; 0 when the refusal does not say. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

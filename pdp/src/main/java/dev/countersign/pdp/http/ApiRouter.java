@@ -17,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -24,14 +25,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The route table: every route of the API on one line, each wrapped alike (named for metrics, its
- * body bounded, authenticated with the scopes it needs), and one failure handler that turns any
- * failure into a JSON error. Health and metrics need no credentials.
+ * The route table: every route of the API on one line, each wrapped alike (named for metrics; its
+ * caller admitted from the headers alone, before its body is read: authenticated with the scopes it
+ * needs and held to its rate, see {@link Admission}; then its body bounded), and one failure handler
+ * that turns any failure into a JSON error. Health and metrics need no credentials.
  */
 public final class ApiRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
     private static final Set<Scope> ANY_SCOPE = EnumSet.allOf(Scope.class);
-    private static final Set<Scope> PUBLIC = Set.of();
+    /** A route anyone may call, without a body: health and metrics. */
+    private static final Admission.Check PUBLIC = null;
 
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
@@ -40,11 +43,13 @@ public final class ApiRouter {
 
     private final Router router;
     private final Authenticator authenticator;
+    private final long maxBodyBytes;
     private final BodyHandler body;
 
     private ApiRouter(Vertx vertx, Authenticator authenticator, long maxBodyBytes) {
         this.router = Router.router(vertx);
         this.authenticator = authenticator;
+        this.maxBodyBytes = maxBodyBytes;
         this.body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
     }
 
@@ -56,20 +61,20 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/health", "health.live", PUBLIC, h.health()::getLive);
         api.route(HttpMethod.GET, "/health/ready", "health.ready", PUBLIC, h.health()::getReady);
         api.route(HttpMethod.GET, "/metrics", "metrics", PUBLIC, h.metrics()::getMetrics);
-        api.route(HttpMethod.POST, "/v1/decisions", "decisions.create", Set.of(DECIDE), h.decisions()::createDecision);
-        api.route(HttpMethod.GET, "/v1/decisions/:id", "decisions.get", Set.of(DECIDE, ADMIN), h.decisions()::getDecision);
-        api.route(HttpMethod.POST, "/v1/data", "data.v1", Set.of(DECIDE), h.data()::postDataV1);
-        api.route(HttpMethod.POST, "/v1/data/*", "data.v1", Set.of(DECIDE), h.data()::postDataV1);
-        api.route(HttpMethod.GET, "/v1/data", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
-        api.route(HttpMethod.GET, "/v1/data/*", "data.v1", Set.of(DECIDE), h.data()::getDataV1);
-        api.route(HttpMethod.POST, "/v0/data/*", "data.v0", Set.of(DECIDE), h.data()::postDataV0);
-        api.route(null, "/v1/authz/forward", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
-        api.route(null, "/v1/authz/forward/*", "authz.forward", PUBLIC, h.forwardAuth()::checkRequest);
-        api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", Set.of(REVIEW, ADMIN), h.approvals()::listApprovals);
-        api.route(HttpMethod.GET, "/v1/approvals/:id", "approvals.get", ANY_SCOPE, h.approvals()::getApproval);
-        api.route(HttpMethod.POST, "/v1/approvals/:id/votes", "approvals.vote", Set.of(REVIEW), h.approvals()::castVote);
-        api.route(HttpMethod.GET, "/v1/policies", "policies.get", ANY_SCOPE, h.policies()::getPolicies);
-        api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", Set.of(ADMIN), h.policies()::reloadPolicies);
+        api.route(HttpMethod.POST, "/v1/decisions", "decisions.create", api.client(DECIDE), h.decisions()::createDecision);
+        api.route(HttpMethod.GET, "/v1/decisions/:id", "decisions.get", api.client(DECIDE, ADMIN), h.decisions()::getDecision);
+        api.route(HttpMethod.POST, "/v1/data", "data.v1", api.client(DECIDE), h.data()::postDataV1);
+        api.route(HttpMethod.POST, "/v1/data/*", "data.v1", api.client(DECIDE), h.data()::postDataV1);
+        api.route(HttpMethod.GET, "/v1/data", "data.v1", api.client(DECIDE), h.data()::getDataV1);
+        api.route(HttpMethod.GET, "/v1/data/*", "data.v1", api.client(DECIDE), h.data()::getDataV1);
+        api.route(HttpMethod.POST, "/v0/data/*", "data.v0", api.client(DECIDE), h.data()::postDataV0);
+        api.route(null, "/v1/authz/forward", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
+        api.route(null, "/v1/authz/forward/*", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
+        api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", api.client(REVIEW, ADMIN), h.approvals()::listApprovals);
+        api.route(HttpMethod.GET, "/v1/approvals/:id", "approvals.get", api.client(ANY_SCOPE), h.approvals()::getApproval);
+        api.route(HttpMethod.POST, "/v1/approvals/:id/votes", "approvals.vote", api.client(REVIEW), h.approvals()::castVote);
+        api.route(HttpMethod.GET, "/v1/policies", "policies.get", api.client(ANY_SCOPE), h.policies()::getPolicies);
+        api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", api.client(ADMIN), h.policies()::reloadPolicies);
 
         api.router.route().failureHandler(ApiRouter::failed);
         api.router.errorHandler(404, ctx -> Responses.error(ctx, new ApiError(404, "not_found",
@@ -80,21 +85,21 @@ public final class ApiRouter {
     }
 
     /**
-     * Adds one route: {@code method} null matches every method; {@code scopes} empty means no
-     * credentials are needed; otherwise the caller needs one of {@code scopes}. Routes whose handler
-     * authenticates by itself (forward-auth) pass {@link #PUBLIC}.
+     * Adds one route: {@code method} null matches every method; {@code admit} says who may call it
+     * ({@link #PUBLIC}: anyone), and is applied before the body of a POST or PUT is read.
      */
-    private void route(HttpMethod method, String path, String name, Set<Scope> scopes, Handler<RoutingContext> handler) {
+    private void route(HttpMethod method, String path, String name, Admission.Check admit, Handler<RoutingContext> handler) {
         Route route = method == null ? router.route(path) : router.route(method, path);
         route.handler((PlatformHandler) ctx -> {
             ctx.put(RouteNames.KEY, name);
             ctx.next();
         });
-        if (method == HttpMethod.POST || method == HttpMethod.PUT) {
-            route.handler(body);
+        boolean readsBody = method == HttpMethod.POST || method == HttpMethod.PUT;
+        if (admit != null) {
+            route.handler(new Admission(admit, readsBody ? maxBodyBytes : -1));
         }
-        if (!scopes.isEmpty()) {
-            route.handler(ctx -> authorize(ctx, scopes));
+        if (readsBody) {
+            route.handler(body);
         }
         route.handler(ctx -> {
             try {
@@ -105,23 +110,28 @@ public final class ApiRouter {
         });
     }
 
-    private void authorize(RoutingContext ctx, Set<Scope> scopes) {
-        Caller caller = authenticator.authenticate(Authenticator.bearer(ctx.request().getHeader("Authorization")));
-        if (caller == null) {
-            ctx.fail(ApiError.unauthorized(ctx.request().getHeader("Authorization") == null
-                    ? "send a client token as Authorization: Bearer <token>"
-                    : "the bearer token is not one of a configured client"));
-            return;
-        }
-        for (Scope scope : scopes) {
-            if (caller.has(scope)) {
-                ctx.put(Caller.CONTEXT_KEY, caller);
-                ctx.next();
-                return;
+    private Admission.Check client(Scope... scopes) {
+        return client(EnumSet.copyOf(Arrays.asList(scopes)));
+    }
+
+    /** A client with a bearer token and one of {@code scopes}: 401 without a known token, 403 without the scope. */
+    private Admission.Check client(Set<Scope> scopes) {
+        String needs = scopes.stream().map(Scope::wireName).sorted().collect(Collectors.joining(" or "));
+        return request -> {
+            String header = request.getHeader("Authorization");
+            Caller caller = authenticator.authenticate(Authenticator.bearer(header));
+            if (caller == null) {
+                throw ApiError.unauthorized(header == null ? "send a client token as Authorization: Bearer <token>"
+                        : "the bearer token is not one of a configured client");
             }
-        }
-        ctx.fail(ApiError.forbidden("client " + caller.name() + " may not " + ctx.request().method() + " " + ctx.request().path()
-                + "; it needs the scope " + scopes.stream().map(Scope::wireName).sorted().collect(Collectors.joining(" or "))));
+            for (Scope scope : scopes) {
+                if (caller.has(scope)) {
+                    return caller;
+                }
+            }
+            throw ApiError.forbidden("client " + caller.name() + " may not " + request.method() + " " + request.path()
+                    + "; it needs the scope " + needs);
+        };
     }
 
     /**

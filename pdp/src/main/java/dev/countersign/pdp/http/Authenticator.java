@@ -13,17 +13,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Bearer tokens to callers. Configured clients are known by the SHA-256 of their token; a token is
  * hashed once and then remembered (a bounded number of them), so authentication costs a map lookup.
- * Tokens are never logged or kept in a form that is written anywhere.
+ * Every caller of one client shares that client's {@link RateLimit} on this node. Tokens are never
+ * logged or kept in a form that is written anywhere.
  */
 public final class Authenticator {
     private static final int REMEMBERED = 4096;
 
-    private final Map<String, ClientConfig> byHash = new HashMap<>();
+    private final Map<String, Caller> byHash = new HashMap<>();
     private final Map<String, Caller> remembered = new ConcurrentHashMap<>();
 
     public Authenticator(List<ClientConfig> clients) {
         for (ClientConfig c : clients) {
-            byHash.put(c.tokenSha256(), c);
+            byHash.put(c.tokenSha256(), Caller.of(c, c.rate() == null ? null : new RateLimit(c.rate())));
         }
     }
 
@@ -44,11 +45,10 @@ public final class Authenticator {
         if (known != null) {
             return known;
         }
-        ClientConfig client = byHash.get(sha256Hex(token));
-        if (client == null) {
+        Caller caller = byHash.get(sha256Hex(token));
+        if (caller == null) {
             return null;
         }
-        Caller caller = Caller.of(client);
         if (remembered.size() < REMEMBERED) {
             remembered.put(token, caller);
         }

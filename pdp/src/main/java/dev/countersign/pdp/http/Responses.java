@@ -4,8 +4,12 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.json.JsonValues;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writing JSON answers, and the checks every JSON body goes through. */
@@ -17,6 +21,10 @@ public final class Responses {
 
     /** Answers {@code status} with the JSON {@code body} writes; {@code ?pretty=true} indents it. */
     public static void json(RoutingContext ctx, int status, Json.IoConsumer<JsonGenerator> body) {
+        write(ctx, status, body);
+    }
+
+    private static Future<Void> write(RoutingContext ctx, int status, Json.IoConsumer<JsonGenerator> body) {
         boolean pretty = wantsPretty(ctx);
         byte[] bytes = Json.write(g -> {
             if (pretty) {
@@ -24,7 +32,7 @@ public final class Responses {
             }
             body.accept(g);
         });
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
+        return ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
     }
 
     private static boolean wantsPretty(RoutingContext ctx) {
@@ -40,16 +48,32 @@ public final class Responses {
         json(ctx, status, g -> JsonValues.write(g, value, false));
     }
 
-    /** Writes an API error as {@code {"code", "message", "location"?}}. */
+    /**
+     * Writes an API error as {@code {"code", "message", "location"?}}, with {@code Retry-After} when it
+     * says when to try again. A request {@link Admission} refused before reading the body it came with
+     * is answered with {@code Connection: close} and its HTTP/1 connection closed once the answer is
+     * written, so that body is never read; a client that sent {@code Expect: 100-continue} has sent
+     * none of it.
+     */
     public static void error(RoutingContext ctx, ApiError e) {
-        if (ctx.response().headWritten()) {
-            ctx.response().reset();
+        HttpServerResponse response = ctx.response();
+        if (response.headWritten()) {
+            response.reset();
             return;
         }
         if (e.status() == 401) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"countersign\"");
+            response.putHeader("WWW-Authenticate", "Bearer realm=\"countersign\"");
         }
-        json(ctx, e.status(), g -> {
+        if (e.retryAfterSeconds() > 0) {
+            response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        HttpServerRequest request = ctx.request();
+        boolean close = ctx.get(Admission.REFUSED_UNREAD) != null && request.version() != HttpVersion.HTTP_2
+                && Admission.hasUnreadBody(request);
+        if (close) {
+            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
+        Future<Void> written = write(ctx, e.status(), g -> {
             g.writeStartObject();
             g.writeStringField("code", e.code());
             g.writeStringField("message", e.getMessage());
@@ -58,6 +82,9 @@ public final class Responses {
             }
             g.writeEndObject();
         });
+        if (close) {
+            written.onComplete(done -> request.connection().close());
+        }
     }
 
     /**

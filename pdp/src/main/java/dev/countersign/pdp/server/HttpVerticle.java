@@ -25,7 +25,8 @@ final class HttpVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
-                .setHandle100ContinueAutomatically(true)
+                // 100 Continue is sent once the caller is admitted (ApiRouter's admission), never before.
+                .setHandle100ContinueAutomatically(false)
                 .setCompressionSupported(false);
         return vertx.createHttpServer(options).requestHandler(routes.apply(vertx)).listen().onSuccess(s -> server = s);
     }

@@ -83,7 +83,7 @@ class ConfigLoaderTest {
                 bundle: rules
                 data_dir: state
                 clients:
-                  - {name: gateway, token_sha256: "${GATEWAY_SHA:-%s}", scopes: [decide]}
+                  - {name: gateway, token_sha256: "${GATEWAY_SHA:-%s}", scopes: [decide], rate: {per_second: 200, burst: 400}}
                   - {name: carol, token_sha256: "%s", scopes: [review, admin], reviewer: Carol@Example.com}
                 audit: {mask: ["/action/command"], max_file_bytes: 1000}
                 reload: {watch: false, debounce: PT1S}
@@ -108,7 +108,9 @@ class ConfigLoaderTest {
         assertEquals(List.of("/action/command"), c.auditMask());
         assertEquals(false, c.watch());
         assertEquals(Duration.ofSeconds(1), c.reloadDebounce());
-        assertEquals(new ServerConfig.ForwardAuth("X-User", "service", "http", List.of("10.0.0.0/8"), 2), c.forwardAuth());
+        assertEquals(new ServerConfig.ForwardAuth("X-User", "service", "http", List.of(TrustedSource.bare("10.0.0.0/8")), 2), c.forwardAuth());
+        assertEquals(new Rate(200, 400), c.clients().get(0).rate());
+        assertNull(c.clients().get(1).rate(), "without a rate, a client is not limited");
         assertEquals(Duration.ofHours(1), c.decisionRetention());
         assertEquals(0, c.decisionCacheSize());
         assertEquals(List.of("10.0.0.5:5801", "10.0.0.6:5801"), c.cluster().members());
@@ -151,7 +153,32 @@ class ConfigLoaderTest {
             "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [review], reviewer: zed@example.com}]` | votes as reviewer zed@example.com, who is in no group",
             "`audit: {mask: [action/command]}`                                         | is not a JSON pointer",
             "`reload: {debounce: soon}`                                                | must be an ISO-8601 duration",
-            "`forward_auth: {trusted_sources: [everyone]}`                             | is not an address or CIDR block",
+            "`forward_auth: {trusted_sources: [everyone]}`                             | forward_auth.trusted_sources[0]: \"everyone\" is not an address or CIDR block",
+            "`forward_auth: {trusted_sources: [\"10.0.0.0/8\", \"10.1\"]}`               | forward_auth.trusted_sources[1]: \"10.1\" is not an address",
+            "`forward_auth: {trusted_sources: [\"10.0.0.0/33\"]}`                      | has the prefix /33; an IPv4 block's prefix is 0 to 32",
+            "`forward_auth: {trusted_sources: [\"fd00::/129\"]}`                       | an IPv6 block's prefix is 0 to 128",
+            "`forward_auth: {trusted_sources: [\"10.0.0.0/\"]}`                        | has the prefix /;",
+            "`forward_auth: {trusted_sources: [\"10.0.0.1/8\"]}`                       | has address bits set past its /8 prefix: the block is 10.0.0.0/8",
+            "`forward_auth: {trusted_sources: [\"10.0.0.0/8\", \"10.0.0.0/8\"]}`         | trusted_sources[1] is named trusted:10.0.0.0/8, as entry [0] is",
+            "`forward_auth: {trusted_sources: [{name: a, cidr: 10.0.0.0/8}, {name: a, cidr: 10.1.0.0/16}]}` | trusted_sources[1] is named a, as entry [0] is",
+            "`forward_auth: {trusted_sources: [{name: a, cidr: 10.0.0.0/8}, \"10.0.0.0/8\"]}` | trusted_sources[1] (trusted:10.0.0.0/8) is the block 10.0.0.0/8 of entry [0] again",
+            "`forward_auth: {trusted_sources: [{name: a, cidr: 10.0.0.0/8}, {name: b, cidr: 10.0.0.0/08}]}` | trusted_sources[1] (b) is the block 10.0.0.0/8 of entry [0] again",
+            "`forward_auth: {trusted_sources: [{cidr: 10.0.0.0/8}]}`                   | forward_auth.trusted_sources[0].name is required",
+            "`forward_auth: {trusted_sources: [{name: traefik}]}`                      | forward_auth.trusted_sources[0].cidr is required",
+            "`forward_auth: {trusted_sources: [{name: traefik, cidr: nowhere}]}`       | forward_auth.trusted_sources[0].cidr of traefik: \"nowhere\" is not an address",
+            "`forward_auth: {trusted_sources: [{name: traefik, cidrs: [10.0.0.0/8]}]}` | unknown key 'forward_auth.trusted_sources[0].cidrs'",
+            "`forward_auth: {trusted_sources: [42]}`                                   | forward_auth.trusted_sources[0] must be an address block such as",
+            "`forward_auth: {trusted_sources: 10.0.0.0/8}`                             | forward_auth.trusted_sources must be a list",
+            "`{clients: [{name: gateway, token_sha256: " + HASH + ", scopes: [decide]}], forward_auth: {trusted_sources: [{name: gateway, cidr: 10.0.0.0/8}]}}` | trusted_sources[0] is named gateway, as a client is",
+            "`forward_auth: {trusted_sources: [{name: t, cidr: 10.0.0.0/8, rate: {per_second: 0}}]}` | forward_auth.trusted_sources[0].rate.per_second of trusted source t must be 1 to 1000000, got 0",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: -5}}]`   | clients[0].rate.per_second of client a must be 1 to 1000000, got -5",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: 2.5}}]`  | clients[0].rate.per_second must be a whole number, got 2.5",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: lots}}]` | clients[0].rate.per_second must be a whole number, got \"lots\"",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {burst: 5}}]`         | clients[0].rate.per_second of client a is required",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: 5, burst: 0}}]` | clients[0].rate.burst of client a must be 1 to 1000000000, got 0",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: 5000000}}]` | must be 1 to 1000000, got 5000000",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: 100}]`               | clients[0].rate of client a must be a mapping such as {per_second: 100, burst: 200}, got 100",
+            "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [decide], rate: {per_second: 5, per_minute: 1}}]` | unknown key 'clients[0].rate.per_minute'",
             "`forward_auth: {trusted_hops: 0}`                                         | trusted_hops must be at least 1",
             "`cluster: {members: [\"127.0.0.1:5701-5703\"]}`                            | must be host:port",
             "`cluster: {members: [\"a:1\"], kubernetes: {service_name: s}}`            | exclude each other",
@@ -172,6 +199,29 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> load(yaml, Map.of(), ConfigLoader.Overrides.NONE));
         assertTrue(e.getMessage().contains(message), e.getMessage());
         assertTrue(e.getMessage().startsWith(dir.resolve("countersign.yaml").toString()), e.getMessage());
+    }
+
+    @Test
+    void aTrustedSourceIsABareBlockOrANamedEntryWithARate() throws Exception {
+        List<TrustedSource> sources = load("""
+                forward_auth:
+                  trusted_sources:
+                    - "10.0.0.0/8"
+                    - 192.168.1.7
+                    - {name: traefik, cidr: "10.1.0.0/16"}
+                    - {name: envoy, cidr: "fd00:1::/32", rate: {per_second: 50}}
+                    - {name: nginx, cidr: "10.2.0.0/16", rate: {per_second: 5, burst: 20}}
+                """, Map.of(), ConfigLoader.Overrides.NONE).forwardAuth().trustedSources();
+        assertEquals(List.of("trusted:10.0.0.0/8", "trusted:192.168.1.7", "traefik", "envoy", "nginx"),
+                sources.stream().map(TrustedSource::name).toList());
+        assertEquals(Cidr.parse("10.0.0.0/8"), sources.get(0).block());
+        assertEquals(32, sources.get(1).block().prefix(), "a bare address is a block of one");
+        assertTrue(sources.get(2).block().contains("10.1.200.3"));
+        assertTrue(!sources.get(2).block().contains("10.2.0.1"));
+        assertTrue(sources.get(3).block().contains("fd00:1:0:0:0:0:0:9"));
+        assertNull(sources.get(2).rate(), "without a rate, a trusted source is not limited");
+        assertEquals(new Rate(50, 50), sources.get(3).rate(), "the burst is a second's worth unless given");
+        assertEquals(new Rate(5, 20), sources.get(4).rate());
     }
 
     @Test

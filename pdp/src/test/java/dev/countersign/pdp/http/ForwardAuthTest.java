@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.pdp.config.TrustedSource;
+import dev.countersign.pdp.server.RawHttp;
 import dev.countersign.pdp.server.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -14,6 +16,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -63,7 +66,11 @@ class ForwardAuthTest {
         }
 
         HttpResponse<Buffer> send(TestNode node) throws Exception {
-            HttpRequest<Buffer> request = node.client.request(method, uri);
+            return send(node.client);
+        }
+
+        HttpResponse<Buffer> send(WebClient client) throws Exception {
+            HttpRequest<Buffer> request = client.request(method, uri);
             if (host != null) {
                 request.virtualHost(host);
             }
@@ -373,10 +380,52 @@ class ForwardAuthTest {
             HttpResponse<Buffer> r = products().with("X-Countersign-Authorization", "Bearer not-a-client").send(node);
             assertEquals(401, r.statusCode(), r.bodyAsString());
         }
+
+        @Test
+        void aCredentialSentTwiceIsRefused() throws Exception {
+            try (RawHttp http = RawHttp.connect(node.server.port())) {
+                RawHttp.Response r = http.sendHead("GET " + PREFIX + " HTTP/1.1", "Host: countersign.internal",
+                        "X-Forwarded-Uri: /products", "X-Forwarded-Host: shop.example.com",
+                        "X-Countersign-Authorization: Bearer " + TestNode.TOKENS.get("gateway"),
+                        "X-Countersign-Authorization: Bearer not-a-client").read();
+                assertEquals(400, r.status(), r.body());
+                assertEquals("duplicate_header", r.json().getString("code"));
+                assertEquals("X-Countersign-Authorization", r.json().getString("location"));
+                assertNull(r.header("X-Countersign-Verdict"), "nothing was decided");
+            }
+        }
+
+        /**
+         * A gateway that cannot authenticate is refused from its headers, before any byte of a body it
+         * declares is sent; asked to, it is not told to go on (no 100 Continue) before it is known.
+         */
+        @Test
+        void anUnauthenticatedBodyIsRefusedBeforeItIsSent() throws Exception {
+            for (String expect : List.of("X-Expect: nothing", "Expect: 100-continue")) {
+                try (RawHttp http = RawHttp.connect(node.server.port())) {
+                    RawHttp.Response r = http.sendHead("POST " + PREFIX + "/orders HTTP/1.1", "Host: shop.example.com",
+                            "Content-Type: application/json", "Content-Length: 1048576", expect).read();
+                    assertEquals(401, r.status(), expect + ": " + r.body());
+                    assertEquals("unauthorized", r.json().getString("code"));
+                    assertEquals("close", r.header("Connection"));
+                    assertTrue(http.closedByServer(), "the connection is closed, so the body is never read");
+                }
+            }
+        }
+
+        @Test
+        void anAuthenticatedGatewayIsToldToSendItsBody() throws Exception {
+            try (RawHttp http = RawHttp.connect(node.server.port())) {
+                assertEquals(100, http.sendHead("POST " + PREFIX + "/orders HTTP/1.1", "Host: shop.example.com", "Content-Length: 2",
+                        "Expect: 100-continue", "X-Countersign-Authorization: Bearer " + TestNode.TOKENS.get("gateway")).read().status());
+                RawHttp.Response decided = http.sendBody("{}".getBytes(StandardCharsets.UTF_8)).read();
+                assertEquals("deny", decided.header("X-Countersign-Verdict"), decided.body());
+            }
+        }
     }
 
     /**
-     * A node with clients whose forward-auth trusts 127.0.0.1, reads the identity from
+     * A node with clients whose forward-auth trusts 127.0.0.1 (a bare entry), reads the identity from
      * {@code X-Auth-Request-User} as a service, and applies package {@code http} and below only.
      */
     @Nested
@@ -388,7 +437,7 @@ class ForwardAuthTest {
         void start(@TempDir Path dir) throws Exception {
             ServerConfig base = TestNode.config(dir, GATEWAY, TestNode.withClients(), List.of());
             ServerConfig config = base.withForwardAuth(
-                    new ServerConfig.ForwardAuth("X-Auth-Request-User", "service", "http", List.of("127.0.0.1/32")));
+                    new ServerConfig.ForwardAuth("X-Auth-Request-User", "service", "http", List.of(TrustedSource.bare("127.0.0.1/32"))));
             node = TestNode.start(config);
         }
 
@@ -401,7 +450,8 @@ class ForwardAuthTest {
         void aTrustedAddressNeedsNoCredential() throws Exception {
             HttpResponse<Buffer> r = Ask.traefik("GET", "https", "shop.example.com", "/products").send(node);
             assertEquals(200, r.statusCode(), r.bodyAsString());
-            assertEquals("gateway@127.0.0.1", recorded(node, r, TestNode.TOKENS.get("admin")).getString("caller"));
+            assertEquals("trusted:127.0.0.1/32", recorded(node, r, TestNode.TOKENS.get("admin")).getString("caller"),
+                    "the caller is the entry's principal, not the peer's address");
         }
 
         @Test

@@ -14,9 +14,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Callers authenticate with SHA-256-hashed bearer tokens and need the scope of each endpoint. */
+/**
+ * Callers authenticate with SHA-256-hashed bearer tokens and need the scope of each endpoint, and
+ * are refused from their headers alone, before any byte of their body is read. The node accepts
+ * bodies of up to 1 MiB (the default), so a 1 MiB body is one it would otherwise wait for.
+ */
 class AuthTest {
     static final String BODY = "{\"action\": {\"name\": \"data.read\"}}";
+    static final int ONE_MIB = 1024 * 1024;
 
     @TempDir
     static Path dir;
@@ -24,7 +29,8 @@ class AuthTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = TestNode.start(TestNode.config(dir, Path.of("../policies"), TestNode.withClients(), List.of()));
+        node = TestNode.start(TestNode.withMaxBodyBytes(TestNode.config(dir, Path.of("../policies"), TestNode.withClients(), List.of()),
+                ONE_MIB));
     }
 
     @AfterAll
@@ -80,6 +86,69 @@ class AuthTest {
         assertEquals(200, node.get("/health", null).statusCode());
         assertEquals(200, node.get("/health/ready", null).statusCode());
         assertEquals(200, node.get("/metrics", null).statusCode());
+    }
+
+    /** A request head declaring a 1 MiB JSON body, with {@code more} header lines; the body is not sent. */
+    static RawHttp.Response postHead(RawHttp http, String path, String... more) throws Exception {
+        String[] lines = new String[3 + more.length];
+        lines[0] = "Host: 127.0.0.1";
+        lines[1] = "Content-Type: application/json";
+        lines[2] = "Content-Length: " + ONE_MIB;
+        System.arraycopy(more, 0, lines, 3, more.length);
+        return http.sendHead("POST " + path + " HTTP/1.1", lines).read();
+    }
+
+    @Test
+    void anUnauthenticatedBodyIsRefusedBeforeAByteOfItIsSent() throws Exception {
+        for (String[] credential : List.of(new String[0], new String[]{"Authorization: Bearer not-a-client"})) {
+            try (RawHttp http = RawHttp.connect(node.server.port())) {
+                RawHttp.Response r = postHead(http, "/v1/decisions", credential);
+                assertEquals(401, r.status(), r.body());
+                assertEquals("unauthorized", r.json().getString("code"));
+                assertEquals("close", r.header("Connection"));
+                assertTrue(http.closedByServer(), "the connection is closed, so the body is never read");
+            }
+        }
+    }
+
+    @Test
+    void aClientWithoutTheScopeIsRefusedBeforeItsBodyIsSent() throws Exception {
+        try (RawHttp http = RawHttp.connect(node.server.port())) {
+            RawHttp.Response r = postHead(http, "/v1/policies/reload", "Authorization: Bearer " + TestNode.TOKENS.get("gateway"));
+            assertEquals(403, r.status(), r.body());
+            assertTrue(http.closedByServer());
+        }
+    }
+
+    /** {@code Expect: 100-continue} is answered 100 only once the caller is admitted; a refused one gets its 401 instead. */
+    @Test
+    void continueIsSentOnlyToAnAuthenticatedCaller() throws Exception {
+        try (RawHttp http = RawHttp.connect(node.server.port())) {
+            RawHttp.Response r = postHead(http, "/v1/decisions", "Expect: 100-continue");
+            assertEquals(401, r.status(), "no 100 Continue before the caller is known: " + r.body());
+            assertEquals("unauthorized", r.json().getString("code"));
+            assertTrue(http.closedByServer());
+        }
+        byte[] body = BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (RawHttp http = RawHttp.connect(node.server.port())) {
+            RawHttp.Response go = http.sendHead("POST /v1/decisions HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+                    "Content-Length: " + body.length, "Expect: 100-continue", "Authorization: Bearer " + TestNode.TOKENS.get("gateway")).read();
+            assertEquals(100, go.status());
+            RawHttp.Response decided = http.sendBody(body).read();
+            assertEquals(200, decided.status(), decided.body());
+            assertEquals("allow", decided.json().getString("verdict"));
+        }
+    }
+
+    @Test
+    void aBodyDeclaredOverTheLimitIs413BeforeContinue() throws Exception {
+        try (RawHttp http = RawHttp.connect(node.server.port())) {
+            RawHttp.Response r = http.sendHead("POST /v1/decisions HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+                    "Content-Length: " + (ONE_MIB + 1), "Expect: 100-continue", "Authorization: Bearer " + TestNode.TOKENS.get("gateway")).read();
+            assertEquals(413, r.status(), r.body());
+            assertEquals("body_too_large", r.json().getString("code"));
+            assertTrue(http.closedByServer());
+        }
     }
 
     @Test

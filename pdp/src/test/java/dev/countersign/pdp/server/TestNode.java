@@ -72,6 +72,13 @@ public final class TestNode implements AutoCloseable {
                 defaults.decisionCacheSize());
     }
 
+    /** {@code config} with another body limit. */
+    public static ServerConfig withMaxBodyBytes(ServerConfig c, long maxBodyBytes) {
+        return new ServerConfig(c.host(), c.port(), c.eventLoops(), maxBodyBytes, c.maxDepth(), c.bundle(), c.dataDir(), c.clients(),
+                c.auditMask(), c.auditMaxFileBytes(), c.watch(), c.reloadDebounce(), c.forwardAuth(), c.decisionRetention(),
+                c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize());
+    }
+
     /** A free TCP port on 127.0.0.1 (for cluster members, which must know each other's ports up front). */
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

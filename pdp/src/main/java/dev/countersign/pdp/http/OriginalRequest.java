@@ -1,0 +1,203 @@
+package dev.countersign.pdp.http;
+
+import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.rules.model.Action;
+import dev.countersign.rules.model.ActionContext;
+import dev.countersign.rules.model.Actor;
+import dev.countersign.rules.model.Context;
+import dev.countersign.rules.model.Resource;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads the request a gateway asks about from a forward-auth request, as an action context.
+ *
+ * <p>The original request is read in one gateway's style, chosen by what names its URI: Traefik's
+ * {@code X-Forwarded-Uri}, with {@code X-Forwarded-Method/-Proto/-Host}; NGINX {@code auth_request}'s
+ * {@code X-Original-URI}, with {@code X-Original-Method} (host from {@code X-Original-Host},
+ * {@code X-Forwarded-Host} or {@code Host}); or, for Envoy's ext_authz HTTP service, the check
+ * request itself: its method, its path after {@code /v1/authz/forward}, and its {@code Host}. The
+ * other styles' headers are ignored, since NGINX and Envoy pass their client's headers along. A URI
+ * named in two styles is refused (400 {@code ambiguous_request}).
+ *
+ * <p>Every header that names the request must come once: the identity header, each style's URI,
+ * method, host and scheme headers, {@code Host} and {@code X-Countersign-Approval-Id}. A second copy
+ * (400 {@code duplicate_header}) is what a client's own header looks like behind a proxy that appends
+ * its value instead of replacing it, and which copy a server takes differs. {@code X-Forwarded-For}
+ * is a list: its copies are one list in order (RFC 9110 §5.3), read from the right.
+ *
+ * <p>The path is given the one spelling of {@link HttpPaths} (400 {@code invalid_path} when it is
+ * refused); the raw path is kept as {@code resource.attributes.raw_path} when it differs.
+ */
+final class OriginalRequest {
+    /** Sent by the client with its repeated request, through the gateway, to redeem an approval. */
+    static final String APPROVAL_ID_HEADER = "X-Countersign-Approval-Id";
+    private static final List<String> NAMING_HEADERS = List.of("X-Forwarded-Uri", "X-Forwarded-Method", "X-Forwarded-Host",
+            "X-Forwarded-Proto", "X-Original-URI", "X-Original-Method", "X-Original-Host", "X-Original-Proto", "Host",
+            APPROVAL_ID_HEADER);
+
+    private final ServerConfig.ForwardAuth config;
+    private final List<String> singletons;
+
+    OriginalRequest(ServerConfig.ForwardAuth config) {
+        this.config = config;
+        List<String> names = new ArrayList<>(NAMING_HEADERS);
+        if (names.stream().noneMatch(config.identityHeader()::equalsIgnoreCase)) {
+            names.add(0, config.identityHeader());
+        }
+        this.singletons = List.copyOf(names);
+    }
+
+    /** The approval the client presents, or null. */
+    static String approvalId(HttpServerRequest r) {
+        return first(r.getHeader(APPROVAL_ID_HEADER));
+    }
+
+    /** The request the gateway is asking about, as an action context; an {@link ApiError} when it cannot be read. */
+    ActionContext read(HttpServerRequest r) {
+        for (String header : singletons) {
+            refuseCopies(r.headers(), header);
+        }
+        String traefikUri = first(r.getHeader("X-Forwarded-Uri"));
+        String nginxUri = first(r.getHeader("X-Original-URI"));
+        String envoyUri = envoyUri(r);
+        List<String> named = new ArrayList<>();
+        if (envoyUri != null) {
+            named.add("the path after " + ForwardAuthHandler.PREFIX);
+        }
+        if (traefikUri != null) {
+            named.add("X-Forwarded-Uri");
+        }
+        if (nginxUri != null) {
+            named.add("X-Original-URI");
+        }
+        if (named.size() > 1) {
+            throw ApiError.badRequest("ambiguous_request", "the original URI is given in more than one gateway's style ("
+                    + String.join(", ", named) + "); a gateway sends one, so the others came from its client", null);
+        }
+        String authority = r.authority() == null ? null : r.authority().host();
+        String method;
+        String uri;
+        String uriSource;
+        String host;
+        String scheme;
+        if (traefikUri != null) {
+            method = first(r.getHeader("X-Forwarded-Method"), r.method().name());
+            uri = traefikUri;
+            uriSource = "X-Forwarded-Uri";
+            host = hostOf(first(r.getHeader("X-Forwarded-Host"), authority));
+            scheme = first(r.getHeader("X-Forwarded-Proto"));
+        } else if (nginxUri != null) {
+            method = first(r.getHeader("X-Original-Method"), r.method().name());
+            uri = nginxUri;
+            uriSource = "X-Original-URI";
+            host = hostOf(first(r.getHeader("X-Original-Host"), r.getHeader("X-Forwarded-Host"), authority));
+            scheme = first(r.getHeader("X-Original-Proto"), r.getHeader("X-Forwarded-Proto"));
+        } else {
+            method = r.method().name();
+            uri = envoyUri == null ? "/" : envoyUri;
+            uriSource = "path";
+            host = hostOf(authority);
+            scheme = first(r.getHeader("X-Forwarded-Proto"));
+        }
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        String query = q < 0 ? null : uri.substring(q + 1);
+        String path;
+        try {
+            path = HttpPaths.normalize(rawPath);
+        } catch (HttpPaths.Refused refused) {
+            throw ApiError.badRequest("invalid_path", refused.getMessage(), uriSource);
+        }
+        Map<String, Object> resourceAttributes = new LinkedHashMap<>();
+        resourceAttributes.put("host", host);
+        resourceAttributes.put("path", path);
+        if (!path.equals(rawPath)) {
+            resourceAttributes.put("raw_path", rawPath);
+        }
+        if (query != null) {
+            resourceAttributes.put("query", query);
+        }
+        if (scheme != null) {
+            resourceAttributes.put("scheme", scheme);
+        }
+        String identity = r.getHeader(config.identityHeader());
+        Actor actor = identity == null || identity.isBlank() ? null : new Actor(identity.trim(), config.actorType(), null, null, null, null);
+        String sourceIp = clientAddress(r.headers().getAll("X-Forwarded-For"), config.trustedHops());
+        if (sourceIp == null && r.remoteAddress() != null) {
+            sourceIp = r.remoteAddress().hostAddress();
+        }
+        Context context = sourceIp == null ? null : new Context(null, null, null, sourceIp, null, null);
+        return new ActionContext(actor, new Action("http." + method.toLowerCase(Locale.ROOT), null, null, null),
+                new Resource("http", (host == null ? "" : host) + path, null, null, null, null, resourceAttributes), null, context, null);
+    }
+
+    /** Refuses (400 {@code duplicate_header}) a request holding more than one copy of {@code header}. */
+    static void refuseCopies(MultiMap headers, String header) {
+        int copies = headers.getAll(header).size();
+        if (copies > 1) {
+            throw ApiError.badRequest("duplicate_header", "the request holds " + copies + " copies of " + header
+                    + ", which names the request once; behind a proxy that appends a header instead of replacing it, the other copy"
+                    + " is the client's own, and servers differ on which copy counts, so it is refused", header);
+        }
+    }
+
+    /** A host as rules see it, the same in every style: lower case, without a port. */
+    private static String hostOf(String authority) {
+        if (authority == null) {
+            return null;
+        }
+        HostAndPort parsed = HostAndPort.parseAuthority(authority, -1);
+        return (parsed == null ? authority : parsed.host()).toLowerCase(Locale.ROOT);
+    }
+
+    /** Envoy sends the original path (which starts with a slash) after its path prefix; null when there is none. */
+    private static String envoyUri(HttpServerRequest r) {
+        String uri = r.uri();
+        return uri.startsWith(ForwardAuthHandler.PREFIX + "/") ? uri.substring(ForwardAuthHandler.PREFIX.length()) : null;
+    }
+
+    /**
+     * The client's address in {@code X-Forwarded-For}, whose copies (in the order received) are one
+     * list: each proxy appends the address it received the request from, so entries to the left of
+     * the trusted proxies' own can be forged by the client; the one {@code trustedHops} places from
+     * the right is the first that cannot (the leftmost when there are fewer). Empty entries are
+     * skipped, as RFC 9110 §5.6.1 asks. Null when there is no entry.
+     */
+    static String clientAddress(List<String> copies, int trustedHops) {
+        int seen = 0;
+        String leftmost = null;
+        for (int c = copies.size() - 1; c >= 0; c--) {
+            String copy = copies.get(c);
+            int end = copy.length();
+            while (end >= 0) {
+                int comma = copy.lastIndexOf(',', end - 1);
+                String entry = copy.substring(comma + 1, end).trim();
+                if (!entry.isEmpty()) {
+                    if (++seen == trustedHops) {
+                        return entry;
+                    }
+                    leftmost = entry;
+                }
+                end = comma;
+            }
+        }
+        return leftmost;
+    }
+
+    /** The first of {@code values} that is not blank, trimmed; null when all are. */
+    private static String first(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        return null;
+    }
+}
