@@ -118,6 +118,10 @@ public final class ApiRouter {
     private Admission.Check client(Set<Scope> scopes) {
         String needs = scopes.stream().map(Scope::wireName).sorted().collect(Collectors.joining(" or "));
         return request -> {
+            if (request.headers().getAll("Authorization").size() > 1) {
+                throw ApiError.badRequest("duplicate_header", "the request carries Authorization more than once; send one bearer token",
+                        "Authorization");
+            }
             String header = request.getHeader("Authorization");
             Caller caller = authenticator.authenticate(Authenticator.bearer(header));
             if (caller == null) {
