@@ -1,6 +1,7 @@
 package dev.countersign.cluster.approval;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -46,10 +47,10 @@ public interface ApprovalStore {
     }
 
     /**
-     * Approvals in {@code status} (every status when null) that need a vote of {@code group} (any
-     * group when null), newest first, at most {@code limit}.
+     * Approvals in {@code status} (every status when null) that need a vote of one of {@code groups}
+     * (any group when null; none when empty), newest first, at most {@code limit}.
      */
-    CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit);
+    CompletionStage<List<PendingApproval>> list(ApprovalStatus status, Set<String> groups, int limit);
 
     /**
      * Expires the pending approvals past their expiry (by this member's clock) that this member owns,

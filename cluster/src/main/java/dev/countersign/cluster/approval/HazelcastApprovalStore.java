@@ -143,7 +143,10 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     @Override
-    public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
+    public CompletionStage<List<PendingApproval>> list(ApprovalStatus status, Set<String> groups, int limit) {
+        if (groups != null && groups.isEmpty()) {
+            return standing(() -> CompletableFuture.completedFuture(List.of()));
+        }
         Instant now = member().clock().instant();
         List<Predicate<String, PendingApproval>> all = new ArrayList<>();
         if (status == ApprovalStatus.PENDING) {
@@ -155,8 +158,8 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         } else if (status != null) {
             all.add(Predicates.equal("status", status));
         }
-        if (group != null) {
-            all.add(Predicates.equal("requirement.groups[any]", group));
+        if (groups != null) {
+            all.add(Predicates.in("requirement.groups[any]", groups.toArray(new String[0])));
         }
         @SuppressWarnings("unchecked")
         Predicate<String, PendingApproval> filter = all.isEmpty() ? Predicates.alwaysTrue()

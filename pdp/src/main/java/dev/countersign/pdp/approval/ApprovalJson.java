@@ -21,7 +21,7 @@ public final class ApprovalJson {
         m.put("decision_id", a.decisionId());
         m.put("decision", parse(a.decision()));
         m.put("context", parse(a.context()));
-        m.put("context_sha256", a.contextHash());
+        m.put("context_hash", a.contextHash());
         m.put("bundle_revision", a.bundleRevision());
         m.put("created_by", a.createdBy());
         if (a.redeemedAt() != null) {

@@ -13,6 +13,7 @@ import dev.countersign.cluster.approval.VoteResult;
 import dev.countersign.cluster.callback.CallbackDelivery;
 import dev.countersign.cluster.callback.CallbackOutbox;
 import dev.countersign.pdp.config.ReviewerDirectory;
+import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.AuditTrail;
 import dev.countersign.pdp.decision.DecisionService;
@@ -135,7 +136,8 @@ public final class ApprovalService implements AutoCloseable {
         decided.put("verdict", decision.verdict().wireName());
         decided.put("reasons", DecisionService.reasons(decision.reasons()));
         PendingApproval proposed = PendingApproval.pending(ApprovalIds.next(), decision.decisionId(), node, now,
-                new Requester(actor, onBehalfOf, caller.name(), caller.reviewer()), requirement, contextHash, json(maskedInput),
+                new Requester(actor, onBehalfOf, caller.name(), caller.reviewer()), requirement, settings.distinctReviewers(), contextHash,
+                json(maskedInput),
                 json(decided), decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl));
         return fromCluster(store.create(proposed, askKey)).map(created -> {
             PendingApproval a = created.approval();
@@ -250,6 +252,37 @@ public final class ApprovalService implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether {@code caller} may see {@code a}: the client that asked for it, a reviewer of one of its
+     * groups (only those), an admin, or the local caller of a node without clients. What a caller may
+     * not see is answered as unknown.
+     */
+    public boolean visibleTo(PendingApproval a, Caller caller) {
+        if (caller.isLocal() || caller.has(Scope.ADMIN)) {
+            return true;
+        }
+        if (caller.name().equals(a.requester().client())) {
+            return true;
+        }
+        if (caller.reviewer() != null) {
+            Set<String> mine = directory.groupsOf(caller.reviewer());
+            for (String group : a.requirement().groups()) {
+                if (mine.contains(group)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The groups whose approvals {@code caller} may list; null for every group (admins, the local caller). */
+    public Set<String> listableGroups(Caller caller) {
+        if (caller.isLocal() || caller.has(Scope.ADMIN)) {
+            return null;
+        }
+        return caller.reviewer() == null ? Set.of() : directory.groupsOf(caller.reviewer());
+    }
+
     /** The approval as it stands, or null when unknown. */
     public Future<PendingApproval> get(String approvalId) {
         if (!ApprovalIds.looksValid(approvalId)) {
@@ -290,9 +323,9 @@ public final class ApprovalService implements AutoCloseable {
         });
     }
 
-    /** Approvals in {@code status} (all when null) that need {@code group} (any when null), newest first. */
-    public Future<List<PendingApproval>> list(ApprovalStatus status, String group, int limit) {
-        return fromCluster(store.list(status, group, limit));
+    /** Approvals in {@code status} (all when null) that need one of {@code groups} (any when null), newest first. */
+    public Future<List<PendingApproval>> list(ApprovalStatus status, Set<String> groups, int limit) {
+        return fromCluster(store.list(status, groups, limit));
     }
 
     /** The callers waiting on this node for an approval to be decided. */

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.config;
 
+import dev.countersign.rules.Identities;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -11,8 +12,8 @@ import java.util.TreeSet;
 
 /**
  * Who may review what: each group lists its reviewers, each a reviewer identity (usually an email)
- * with optional chat handles (a Slack user id, a Teams AAD object id). Identities compare without
- * regard to case.
+ * with optional chat handles (a Slack user id, a Teams AAD object id). Identities compare as
+ * identities ({@link Identities}: case, width and a trailing dot make nobody else).
  */
 public final class ReviewerDirectory {
     /** One reviewer: identity and chat handles (null when absent). */
@@ -68,6 +69,6 @@ public final class ReviewerDirectory {
     }
 
     private static String key(String id) {
-        return id.toLowerCase(Locale.ROOT);
+        return Identities.canonical(id);
     }
 }

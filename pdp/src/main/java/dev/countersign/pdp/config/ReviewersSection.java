@@ -1,6 +1,7 @@
 package dev.countersign.pdp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.countersign.rules.Identities;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -36,8 +37,12 @@ final class ReviewersSection {
                     throw r.error(mat + " must be a mapping such as {id: carol@example.com, slack: U0CAROL}");
                 }
                 r.keys(m, mat, Set.of("id", "slack", "teams"));
-                members.add(new ReviewerDirectory.Reviewer(r.required(m, mat + ".id"), r.text(m, mat + ".slack", null),
-                        r.text(m, mat + ".teams", null)));
+                String id = r.required(m, mat + ".id");
+                String problem = Identities.problem(id);
+                if (problem != null) {
+                    throw r.error(mat + ".id " + problem);
+                }
+                members.add(new ReviewerDirectory.Reviewer(id, r.text(m, mat + ".slack", null), r.text(m, mat + ".teams", null)));
             }
             groups.put(group.getKey(), members);
         }

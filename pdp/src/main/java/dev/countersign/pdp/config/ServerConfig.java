@@ -60,21 +60,23 @@ public record ServerConfig(
     }
 
     /**
-     * The approval workflow's settings: the secret that signs callback deliveries (null: callbacks are
-     * refused), the longest a caller may long-poll, and how often expiry and callbacks are swept.
-     */
-    /**
      * The approval workflow: the secret callbacks are signed with (none: no callbacks), the longest a
-     * caller may wait for a decision, how often expiry and callbacks are swept, and the hosts
-     * callbacks may go to (empty: any host whose addresses are all public).
+     * caller may wait for a decision, how often expiry and callbacks are swept, the hosts callbacks
+     * may go to (empty: any host whose addresses are all public), and whether one person counts for
+     * one group of a requirement only ({@code distinctReviewers}, the default).
      */
-    public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts) {
+    public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts,
+                            boolean distinctReviewers) {
         public Approvals {
             callbackHosts = List.copyOf(callbackHosts);
         }
 
+        public Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts) {
+            this(callbackSecret, maxWait, sweepInterval, callbackHosts, true);
+        }
+
         public Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval) {
-            this(callbackSecret, maxWait, sweepInterval, List.of());
+            this(callbackSecret, maxWait, sweepInterval, List.of(), true);
         }
 
         /** Never prints the secret. */

@@ -32,9 +32,10 @@ public final class DecisionService {
     private final ServerMetrics metrics;
     private final String node;
     private final ApprovalService approvals;
+    private final ContextHash hash;
 
     public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
-                           ServerMetrics metrics, String node, ApprovalService approvals) {
+                           ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash) {
         this.policies = policies;
         this.records = records;
         this.audit = audit;
@@ -42,6 +43,7 @@ public final class DecisionService {
         this.metrics = metrics;
         this.node = node;
         this.approvals = approvals;
+        this.hash = hash;
     }
 
     /** Decides {@code context} with the rules of {@code scope} ("" for all), as asked by {@code caller} through {@code via}. */
@@ -57,7 +59,7 @@ public final class DecisionService {
         long nanos = System.nanoTime() - started;
         Map<String, Object> tree = ActionContextJson.toTree(context);
         Map<String, Object> input = mask.apply(tree);
-        String inputHash = ActionContextJson.canonicalHash(tree);
+        String inputHash = hash.of(tree);
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
@@ -105,7 +107,7 @@ public final class DecisionService {
             r.put("package", scope);
         }
         r.put("input", input);
-        r.put("input_sha256", inputHash);
+        r.put("input_hash", inputHash);
         r.put("verdict", d.verdict().wireName());
         r.put("reasons", reasons(d.reasons()));
         if (d.approval() != null) {

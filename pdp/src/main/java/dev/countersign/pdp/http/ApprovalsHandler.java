@@ -3,10 +3,13 @@ package dev.countersign.pdp.http;
 import dev.countersign.cluster.approval.ApprovalStatus;
 import dev.countersign.cluster.approval.Choice;
 import dev.countersign.cluster.approval.PendingApproval;
+import dev.countersign.cluster.approval.VoteResult;
+import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.approval.ApprovalJson;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.approval.VoteRefused;
 import dev.countersign.rules.json.Json;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -22,7 +25,9 @@ import java.util.regex.Pattern;
  * {@code GET /v1/approvals/{id}} (optionally {@code ?wait=30s}: answered as soon as it is decided,
  * wherever the deciding vote lands), {@code GET /v1/approvals?status=pending&group=...}, and
  * {@code POST /v1/approvals/{id}/votes} with {@code {"vote": "approve"|"deny", "comment": "..."}},
- * cast as the calling client's reviewer identity.
+ * cast as the calling client's reviewer identity. An approval exists only for those who may see it
+ * ({@link ApprovalService#visibleTo}): to anyone else it is answered 404 like an unknown id, and
+ * listings show a reviewer the approvals of their own groups only.
  */
 public final class ApprovalsHandler {
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m)");
@@ -35,17 +40,29 @@ public final class ApprovalsHandler {
         this.approvals = approvals;
     }
 
+    /** An approval, to its requesting client, the reviewers of its groups and admins; to anyone else it does not exist. */
     public void getApproval(RoutingContext ctx) {
         String id = ctx.pathParam("id");
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
         String waitParam = ctx.request().getParam("wait");
         Duration wait = waitParam == null ? Duration.ZERO : wait(waitParam);
-        approvals.await(id, wait).onSuccess(a -> {
-            if (a == null) {
-                ctx.fail(ApiError.notFound("no approval " + id));
-            } else {
-                Responses.value(ctx, 200, ApprovalJson.full(a));
-            }
-        }).onFailure(ctx::fail);
+        approvals.get(id).compose(a -> {
+                    if (a == null || !approvals.visibleTo(a, caller)) {
+                        return Future.<PendingApproval>succeededFuture(null);
+                    }
+                    return wait.isZero() ? Future.succeededFuture(a) : approvals.await(id, wait);
+                })
+                .onSuccess(a -> {
+                    if (a == null) {
+                        ctx.fail(unknown(id));
+                    } else {
+                        Responses.value(ctx, 200, ApprovalJson.full(a));
+                    }
+                }).onFailure(ctx::fail);
+    }
+
+    private static ApiError unknown(String id) {
+        return ApiError.notFound("no approval " + id);
     }
 
     public void listApprovals(RoutingContext ctx) {
@@ -55,7 +72,11 @@ public final class ApprovalsHandler {
             throw ApiError.badRequest("invalid_parameter", "status must be one of pending, approved, denied, expired", "status");
         }
         String group = ctx.request().getParam("group");
-        approvals.list(status, group, MAX_LIST).onSuccess(found -> {
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
+        java.util.Set<String> listable = approvals.listableGroups(caller);
+        java.util.Set<String> groups = group == null ? listable
+                : listable == null || listable.contains(group) ? java.util.Set.of(group) : java.util.Set.of();
+        approvals.list(status, groups, MAX_LIST).onSuccess(found -> {
             List<Object> items = new ArrayList<>();
             for (PendingApproval a : found) {
                 items.add(ApprovalJson.summary(a));
@@ -86,12 +107,14 @@ public final class ApprovalsHandler {
         }
         approvals.vote(id, caller.reviewer(), choice, (String) comment, "api").onSuccess(a -> {
             if (a == null) {
-                ctx.fail(ApiError.notFound("no approval " + id));
+                ctx.fail(unknown(id));
             } else {
                 Responses.value(ctx, 200, ApprovalJson.full(a));
             }
         }).onFailure(failure -> {
-            if (failure instanceof VoteRefused refused) {
+            if (failure instanceof VoteRefused refused && refused.outcome() == VoteResult.Outcome.NOT_A_REVIEWER && !caller.has(Scope.ADMIN)) {
+                ctx.fail(unknown(id));   // someone in none of its groups may not know it exists
+            } else if (failure instanceof VoteRefused refused) {
                 ctx.fail(switch (refused.outcome()) {
                     case SELF_APPROVAL, NOT_A_REVIEWER -> new ApiError(403, refused.outcome().name().toLowerCase(), refused.getMessage());
                     default -> new ApiError(409, refused.outcome().name().toLowerCase(), refused.getMessage());

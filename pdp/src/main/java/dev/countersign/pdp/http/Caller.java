@@ -31,6 +31,11 @@ public record Caller(String name, Set<Scope> scopes, String reviewer, boolean au
         return new Caller(source.name(), Set.of(Scope.DECIDE), null, true, source.rate() == null ? null : new RateLimit(source.rate()));
     }
 
+    /** Whether this is the local anonymous caller of a node without clients, who may see and do everything. */
+    public boolean isLocal() {
+        return this == LOCAL;
+    }
+
     public boolean has(Scope scope) {
         return scopes.contains(scope);
     }

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.http;
 
+import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.Envelope;
@@ -70,10 +71,14 @@ public final class DecisionsHandler {
         }
     }
 
+    /** A recorded decision, to the client that asked for it and to admins; to anyone else it does not exist. */
     public void getDecision(RoutingContext ctx) {
         String id = ctx.pathParam("id");
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
         decisions.find(id).onSuccess(record -> {
-            if (record == null) {
+            boolean visible = record != null && (caller.isLocal() || caller.has(Scope.ADMIN)
+                    || caller.name().equals(record.get("caller")));
+            if (!visible) {
                 ctx.fail(ApiError.notFound("no decision " + id + " is recorded (unknown, or older than the retention time)"));
             } else {
                 Responses.value(ctx, 200, record);

@@ -11,6 +11,7 @@ import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.pdp.decision.ContextHash;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
 import dev.countersign.pdp.decision.LocalDecisionRecords;
@@ -171,7 +172,7 @@ public final class CountersignServer {
         DecisionService decisions = new DecisionService(policies,
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
                         Clock.systemUTC())),
-                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals);
+                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals, new ContextHash(secret));
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,

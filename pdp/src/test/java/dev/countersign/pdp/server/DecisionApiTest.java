@@ -86,7 +86,7 @@ class DecisionApiTest {
         assertEquals("***", input.getJsonObject("attributes").getString("secret"));
         assertEquals("T-1", input.getJsonObject("attributes").getString("ticket"));
         assertEquals("quarterly report", input.getJsonObject("action").getString("intent"));
-        assertTrue(record.getString("input_sha256").startsWith("sha256:"));
+        assertTrue(record.getString("input_hash").startsWith("hmac-sha256:"));
         assertFalse(response.bodyAsString().contains("hunter2"));
     }
 

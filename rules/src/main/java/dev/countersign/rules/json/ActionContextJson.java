@@ -64,12 +64,17 @@ public final class ActionContextJson {
 
     /** As {@link #canonicalHash(ActionContext)}, from the context's wire form as {@link #toTree} gives it. */
     public static String canonicalHash(Map<String, Object> tree) {
-        byte[] canonical = Json.write(g -> JsonValues.write(g, tree, true));
+        byte[] canonical = canonical(tree);
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }
+    }
+
+    /** The canonical form of a context's wire form ({@link #toTree}): object keys sorted, no whitespace, UTF-8. */
+    public static byte[] canonical(Map<String, Object> tree) {
+        return Json.write(g -> JsonValues.write(g, tree, true));
     }
 
     public static String toJsonString(ActionContext c) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.countersign.rules.Identities;
 import dev.countersign.rules.model.Action;
 import dev.countersign.rules.model.ActionContext;
 import dev.countersign.rules.model.Actor;
@@ -188,11 +189,11 @@ public final class ActionContextReader {
             p.nextToken();
             String fat = child(at, field);
             switch (field) {
-                case "id" -> id = string(p, fat);
+                case "id" -> id = identity(p, fat);
                 case "type" -> type = string(p, fat);
                 case "roles" -> roles = strings(p, fat);
                 case "groups" -> groups = strings(p, fat);
-                case "on_behalf_of" -> onBehalfOf = string(p, fat);
+                case "on_behalf_of" -> onBehalfOf = identity(p, fat);
                 default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
@@ -320,6 +321,16 @@ public final class ActionContextReader {
             return null;
         }
         throw invalid(p, "invalid_input", at, "expected a string, got " + describe(t));
+    }
+
+    /** A string naming a person or agent, refused when it holds a character that cannot be seen ({@link Identities}). */
+    private static String identity(JsonParser p, String at) throws IOException {
+        String id = string(p, at);
+        String problem = Identities.problem(id);
+        if (problem != null) {
+            throw invalid(p, "invalid_input", at, "an identity " + problem);
+        }
+        return id;
     }
 
     private static List<String> strings(JsonParser p, String at) throws IOException {
