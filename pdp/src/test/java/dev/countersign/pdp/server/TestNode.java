@@ -100,8 +100,14 @@ public final class TestNode implements AutoCloseable {
     }
 
     public static TestNode start(ServerConfig config) throws Exception {
+        return start(config, java.time.Clock.systemUTC());
+    }
+
+    /** A node whose member times approvals by {@code clock}. */
+    public static TestNode start(ServerConfig config, java.time.Clock clock) throws Exception {
         VertxOptions options = new VertxOptions().setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
-        CountersignServer server = CountersignServer.start(config, options).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+        CountersignServer server = CountersignServer.start(config, options, clock).toCompletionStage().toCompletableFuture()
+                .get(2, TimeUnit.MINUTES);
         return new TestNode(server, config.bundle(), config.dataDir());
     }
 
