@@ -1,6 +1,12 @@
 package dev.countersign.pdp.cli;
 
+import dev.countersign.cluster.ClusterSecret;
 import dev.countersign.pdp.audit.AuditVerifier;
+import dev.countersign.pdp.decision.ContextHash;
+import dev.countersign.pdp.http.DecisionsHandler;
+import dev.countersign.rules.json.ActionContextJson;
+import dev.countersign.rules.json.ActionContextReader;
+import dev.countersign.rules.json.InvalidInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,14 +14,71 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code countersign audit verify PATH}: checks the hash chain of an audit log offline. */
+/**
+ * {@code countersign audit verify PATH}: checks the hash chain of an audit log offline (no key is
+ * needed: the chain hashes are plain SHA-256 of the masked lines); {@code countersign audit hash}:
+ * the keyed {@code input_hash} a cluster records for an action context, to find its records.
+ */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Work with the audit log.",
-        subcommands = AuditCommand.Verify.class)
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Hash.class})
 final class AuditCommand {
+
+    /** {@code countersign audit hash --input FILE [--secret-file FILE]}. */
+    @Command(name = "hash", mixinStandardHelpOptions = true,
+            description = {"Print the input_hash a cluster records for an action context (a decision request body), so its"
+                    + " records can be found: grep the printed value in the audit log.",
+                    "The hash is keyed with the cluster secret: from COUNTERSIGN_CLUSTER_SECRET, or --secret-file (a single"
+                            + " node's data/cluster.secret). Exits 2 when the input or the secret cannot be read."})
+    static final class Hash implements Callable<Integer> {
+        @Option(names = "--input", required = true, paramLabel = "FILE",
+                description = "The action context (JSON); - for standard input.")
+        String input;
+
+        @Option(names = "--secret-file", paramLabel = "FILE", description = "A file holding the cluster secret.")
+        Path secretFile;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            ClusterSecret secret;
+            try {
+                String fromEnv = System.getenv("COUNTERSIGN_CLUSTER_SECRET");
+                if (secretFile != null) {
+                    secret = ClusterSecret.of(Files.readString(secretFile));
+                } else if (fromEnv != null && !fromEnv.isBlank()) {
+                    secret = ClusterSecret.of(fromEnv);
+                } else {
+                    err.println("countersign audit hash: give the cluster secret in COUNTERSIGN_CLUSTER_SECRET or with --secret-file");
+                    err.flush();
+                    return CountersignCommand.BAD_INPUT;
+                }
+                byte[] body = input.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(input));
+                var context = new ActionContextReader(
+                        ActionContextReader.DEFAULT_MAX_DEPTH, DecisionsHandler.ENVELOPE)
+                        .readDocument(body).context();
+                spec.commandLine().getOut().println(new ContextHash(secret)
+                        .of(ActionContextJson.toTree(context)));
+                spec.commandLine().getOut().flush();
+                return CountersignCommand.OK;
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("countersign audit hash: " + e.getMessage());
+                err.flush();
+                return CountersignCommand.BAD_INPUT;
+            } catch (InvalidInputException e) {
+                err.println("countersign audit hash: " + input + ": " + e.describe());
+                err.flush();
+                return CountersignCommand.BAD_INPUT;
+            }
+        }
+    }
 
     /** {@code countersign audit verify PATH}. */
     @Command(name = "verify", mixinStandardHelpOptions = true,

@@ -158,6 +158,23 @@ class ReadScopesTest {
         assertFalse(log.contains("4721"), "nor the masked value");
     }
 
+    @Test
+    void anAuditorWithTheSecretFindsTheRecordsOfAGivenInput() throws Exception {
+        String body = "{\"actor\": {\"id\": \"frank\"}, \"action\": {\"name\": \"data.read\"}, \"pin\": \"0042\"}";
+        String recorded = node.get("/v1/decisions/" + decide(body, "gateway").getString("decision_id"), TOKENS.get("gateway"))
+                .bodyAsJsonObject().getString("input_hash");
+        Path input = dir.resolve("request.json");
+        java.nio.file.Files.writeString(input, body.replace("{\"actor\"", "{\"approval_id\": null, \"actor\""));
+        dev.countersign.pdp.cli.CliRun r = dev.countersign.pdp.cli.CliRun.run("audit", "hash", "--input", input.toString(),
+                "--secret-file", node.data.resolve(CountersignServer.CLUSTER_SECRET_FILE).toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(recorded, r.out().strip(), "the same keyed hash, key order and envelope fields aside");
+        assertTrue(auditText().contains(recorded));
+        dev.countersign.pdp.cli.CliRun without = dev.countersign.pdp.cli.CliRun.run("audit", "hash", "--input", input.toString());
+        assertEquals(2, without.status());
+        assertTrue(without.err().contains("COUNTERSIGN_CLUSTER_SECRET"), without.err());
+    }
+
     /** Everything in the node's audit log, once what is queued is written. */
     static String auditText() throws Exception {
         node.server.audit().flush();
