@@ -20,10 +20,20 @@ final class ClusterSection {
     private ClusterSection() {
     }
 
+    private static boolean isWildcard(String host) {
+        String h = host.trim();
+        return h.equals("0.0.0.0") || h.equals("::") || h.equals("[::]") || h.equals("*") || h.matches("0+(\\.0+){0,3}")
+                || h.matches("\\[?(0{0,4}:){2,7}0{0,4}]?");
+    }
+
     static ClusterSettings read(Settings r, JsonNode c, Map<String, String> env, Integer flagPort) throws ConfigException {
         r.keys(c, "cluster", Set.of("name", "host", "port", "members", "kubernetes", "min_members", "secret", "max_clock_skew"));
         String name = r.text(c, "cluster.name", "countersign");
         String host = r.text(c, "cluster.host", "127.0.0.1");
+        if (isWildcard(host)) {
+            throw r.error("cluster.host " + host + " is the wildcard address: the cluster port would listen on every interface;"
+                    + " give the one address of this machine that the other members reach (127.0.0.1 for a node alone)");
+        }
         int port = flagPort != null ? flagPort
                 : env.containsKey("COUNTERSIGN_CLUSTER_PORT") ? ConfigLoader.parsePort(env.get("COUNTERSIGN_CLUSTER_PORT"), "COUNTERSIGN_CLUSTER_PORT")
                 : r.integer(c, "cluster.port", 5701);

@@ -192,6 +192,8 @@ class ConfigLoaderTest {
             "`cluster: {kubernetes: {service_name: s}, secret: a-cluster-secret-of-at-least-32-chars}` | cluster.kubernetes needs cluster.min_members",
             "`cluster: {secret: too-short}`                                            | cluster.secret: the cluster secret must be at least 32 characters",
             "`cluster: {max_clock_skew: PT0S}`                                         | cluster.max_clock_skew must be longer than zero",
+            "`cluster: {host: 0.0.0.0}`                                                | cluster.host 0.0.0.0 is the wildcard address",
+            "`cluster: {host: \"::\"}`                                                 | is the wildcard address",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })
