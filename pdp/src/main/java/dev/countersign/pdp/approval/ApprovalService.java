@@ -62,21 +62,16 @@ public final class ApprovalService implements AutoCloseable {
     /** The reason rule of a decision that an approval decided (a grant used, or refused). */
     public static final String APPROVAL_RULE = "approval";
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
-    private static final Duration CLAIM_LEASE = Duration.ofSeconds(30);
-    private static final int MAX_CALLBACK_ATTEMPTS = 12;
 
     private final Vertx vertx;
     private final ApprovalStore store;
-    private final CallbackOutbox outbox;
     private final ReviewerDirectory directory;
     private final AuditTrail audit;
     private final String node;
     private final ServerConfig.Approvals settings;
-    private final CallbackSender sender;
+    private final ApprovalCallbacks callbacks;
     private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
     private final AtomicBoolean expiring = new AtomicBoolean();
-    private final AtomicBoolean delivering = new AtomicBoolean();
-    private final CallbackDestinations destinations;
     private MessageConsumer<JsonObject> events;
     private long sweeper = -1;
 
@@ -84,13 +79,11 @@ public final class ApprovalService implements AutoCloseable {
                            String node, ServerConfig.Approvals settings) {
         this.vertx = vertx;
         this.store = store;
-        this.outbox = outbox;
         this.directory = directory;
         this.audit = audit;
         this.node = node;
         this.settings = settings;
-        this.sender = new CallbackSender(vertx, settings.callbackSecret());
-        this.destinations = new CallbackDestinations(settings.callbackHosts());
+        this.callbacks = new ApprovalCallbacks(vertx, outbox, audit, node, settings);
     }
 
     /** A caller waiting for a decision, resumed on its own context (its event loop). */
@@ -112,7 +105,7 @@ public final class ApprovalService implements AutoCloseable {
     }
 
     public boolean callbacksEnabled() {
-        return settings.callbackSecret() != null;
+        return callbacks.enabled();
     }
 
     public Duration maxWait() {
@@ -153,7 +146,7 @@ public final class ApprovalService implements AutoCloseable {
             }
             if (created.reused() && a.status().isFinal() && callbackUrl != null) {
                 // Decided while this ask joined it: its outcome was already sent to the others.
-                enqueueCallbacks(a, List.of(callbackUrl));
+                callbacks.enqueue(a, List.of(callbackUrl));
             }
             Map<String, Object> extras = new LinkedHashMap<>();
             extras.put("id", a.id());
@@ -344,34 +337,12 @@ public final class ApprovalService implements AutoCloseable {
         record.put("approvals", a.approvals());
         audit.append(record);
         publish(outcome, a);
-        enqueueCallbacks(a, a.callbacks());
+        callbacks.enqueue(a, a.callbacks());
     }
 
-    private void enqueueCallbacks(PendingApproval a, List<String> urls) {
-        if (!urls.isEmpty()) {
-            byte[] body = Json.write(g -> JsonValues.write(g, callbackBody(a), false));
-            Instant now = Instant.now();
-            for (String url : urls) {
-                String id = a.id() + "-" + HexFormat.of().formatHex(sha256(url)).substring(0, 16);
-                outbox.enqueue(CallbackDelivery.first(id, a.id(), url, new String(body, StandardCharsets.UTF_8), now))
-                        .whenComplete((ok, failure) -> {
-                            if (failure != null) {
-                                LOG.error("cannot queue the callback of approval {} to {}", a.id(), CallbackDestinations.redact(url), failure);
-                            }
-                        });
-            }
-        }
-    }
-
-    private static Map<String, Object> callbackBody(PendingApproval a) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("approval_id", a.id());
-        body.put("status", a.status().wireName());
-        body.put("decision_id", a.decisionId());
-        body.put("decided_at", String.valueOf(a.decidedAt()));
-        body.put("decided_by", a.decidedBy());
-        body.put("approval", ApprovalJson.full(a));
-        return body;
+    /** Why {@code url} may not be a callback URL (see {@link CallbackDestinations}); null when it may. */
+    public String callbackRefusal(String url) {
+        return callbacks.refusal(url);
     }
 
     private Map<String, Object> event(String name, PendingApproval a) {
@@ -417,58 +388,7 @@ public final class ApprovalService implements AutoCloseable {
             }).onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()))
                     .onComplete(done -> expiring.set(false));
         }
-        if (settings.callbackSecret() != null && delivering.compareAndSet(false, true)) {
-            vertx.executeBlocking(() -> outbox.claimOwnDue(node, CLAIM_LEASE), false)
-                    .onSuccess(due -> due.forEach(this::deliver))
-                    .onFailure(failure -> LOG.warn("sweeping callback deliveries failed: {}", failure.toString()))
-                    .onComplete(done -> delivering.set(false));
-        }
-    }
-
-    /** Why {@code url} may not be a callback URL (see {@link CallbackDestinations}); null when it may. */
-    public String callbackRefusal(String url) {
-        return destinations.refusal(url);
-    }
-
-    /**
-     * Sends one delivery to the address its host resolves to now, if that address is allowed; a
-     * refused destination is given up at once (retrying would not change it), a failed send is
-     * retried with backoff until {@value #MAX_CALLBACK_ATTEMPTS} attempts.
-     */
-    private void deliver(CallbackDelivery d) {
-        vertx.executeBlocking(() -> destinations.resolve(d.url()), false)
-                .compose(address -> sender.send(d, address))
-                .onComplete(result -> {
-                    if (result.succeeded()) {
-                        outbox.delivered(d.id());
-                    } else if (result.cause() instanceof CallbackDestinations.Refused refused) {
-                        LOG.error("refusing the callback of approval {} to {}: {}", d.approvalId(), CallbackDestinations.redact(d.url()),
-                                refused.getMessage());
-                        giveUp(d, "callback_refused", refused.getMessage());
-                    } else if (d.attempts() + 1 >= MAX_CALLBACK_ATTEMPTS) {
-                        LOG.error("giving up the callback of approval {} to {} after {} attempts: {}", d.approvalId(),
-                                CallbackDestinations.redact(d.url()), d.attempts() + 1, result.cause().getMessage());
-                        giveUp(d, "callback_failed", result.cause().getMessage());
-                    } else {
-                        long backoff = Math.min(300_000L, 1000L << Math.min(d.attempts(), 20));
-                        LOG.warn("callback of approval {} to {} failed (attempt {}), retrying in {} ms: {}", d.approvalId(),
-                                CallbackDestinations.redact(d.url()), d.attempts() + 1, backoff, result.cause().getMessage());
-                        outbox.retry(d.id(), Instant.now().plusMillis(backoff), result.cause().getMessage());
-                    }
-                });
-    }
-
-    private void giveUp(CallbackDelivery d, String event, String error) {
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("type", "approval");
-        record.put("event", event);
-        record.put("approval_id", d.approvalId());
-        record.put("time", Instant.now().toString());
-        record.put("node", node);
-        record.put("url", CallbackDestinations.redact(d.url()));
-        record.put("error", error);
-        audit.append(record);
-        outbox.delivered(d.id());
+        callbacks.sweep();
     }
 
     /** The stage as a future on the caller's context; a seal failure found on the way is audited. */
@@ -515,14 +435,6 @@ public final class ApprovalService implements AutoCloseable {
         return new String(Json.write(g -> JsonValues.write(g, value, false)), StandardCharsets.UTF_8);
     }
 
-    private static byte[] sha256(String text) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Override
     public void close() {
         if (sweeper >= 0) {
@@ -531,6 +443,6 @@ public final class ApprovalService implements AutoCloseable {
         if (events != null) {
             events.unregister();
         }
-        sender.close();
+        callbacks.close();
     }
 }
