@@ -186,6 +186,7 @@ class ConfigLoaderTest {
             "`approvals: {callback_secret: short}`                                     | at least 16 characters",
             "`engine: {decision_cache: -1}`                                            | must be 0 (off) or more",
             "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
+            "`approvals: {callback_hosts: [\"*.example.com\", \"169.254.169.254\"]}`     | approvals.callback_hosts: '169.254.169.254' is a cloud metadata address",
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
             "`cluster: {min_members: 0}`                                               | cluster.min_members must be 1 or more",
             "`cluster: {members: [\"a:1\", \"b:1\"]}`                                   | needs the secret they share",
