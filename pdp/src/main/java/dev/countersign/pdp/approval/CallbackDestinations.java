@@ -1,7 +1,5 @@
 package dev.countersign.pdp.approval;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,6 +18,12 @@ import java.util.regex.Pattern;
  * operator vouches for them. An entry is a host name ({@code hooks.example.com}), a suffix wildcard
  * ({@code *.example.com}, any depth below it) or an address ({@code 10.0.0.7}, {@code [fd00::7]}),
  * each optionally with {@code :port} to allow only that port.
+ *
+ * <p>Cloud metadata (the instance metadata and credential services of the clouds, by address or by
+ * name, see {@link AddressKinds}) is never a destination, listed or not: a listed {@code *.example.com}
+ * whose name resolves to 169.254.169.254 is refused, and an entry naming such an address or host is
+ * invalid. An IPv6 address that carries an IPv4 address (mapped, compatible, SIIT, NAT64, 6to4, Teredo)
+ * is judged by the IPv4 address inside.
  *
  * <p>A URL is checked twice: when it arrives, without DNS ({@link #refusal}), so the caller learns
  * at once; and when the callback is sent ({@link #resolve}), after resolving its host, and the
@@ -45,6 +49,11 @@ public final class CallbackDestinations {
     /** A last label that makes a host an IPv4 address to URL parsers (decimal, or hexadecimal with 0x). */
     private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0x[0-9a-f]*");
     private static final Pattern DOTTED_QUAD = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
+
+    private static final String PUBLIC_ONLY =
+            "callbacks go to public addresses unless the operator lists the host in approvals.callback_hosts";
+    private static final String NEVER_METADATA =
+            "callbacks never go to cloud metadata, even to a host listed in approvals.callback_hosts";
 
     private final List<Entry> allowed;
     private final Resolver resolver;
@@ -96,25 +105,33 @@ public final class CallbackDestinations {
         if (endsInANumber(host) && literal(host) == null) {
             return host + " is not an IPv4 address in dotted-decimal form (four numbers 0-255 without leading zeros)";
         }
+        String metadataHost = AddressKinds.metadataHost(host);
+        if (metadataHost != null) {
+            return host + " is a cloud metadata host (" + metadataHost + "); " + NEVER_METADATA;
+        }
+        InetAddress literal = literal(host);
+        AddressKinds.Kind kind = literal == null ? null : AddressKinds.of(literal);
+        if (kind != null && kind.cloudMetadata()) {
+            return display(host, port) + " is " + kind.phrase() + "; " + NEVER_METADATA;
+        }
         if (!allowed.isEmpty()) {
             return permits(host, port) ? null : "callbacks go only to the hosts in approvals.callback_hosts, and "
                     + display(host, port) + " is not one";
         }
-        InetAddress literal = literal(host);
-        if (literal != null && !isPublic(literal)) {
-            return display(host, port) + " is a " + kind(literal) + " address; callbacks go to public addresses unless the operator"
-                    + " lists the host in approvals.callback_hosts";
+        if (kind != null) {
+            return display(host, port) + " is " + kind.phrase() + "; " + PUBLIC_ONLY;
         }
         if (host.equals("localhost") || host.endsWith(".localhost")) {
-            return host + " is loopback; callbacks go to public addresses unless the operator lists the host in approvals.callback_hosts";
+            return host + " is loopback; " + PUBLIC_ONLY;
         }
         return null;
     }
 
     /**
-     * The address to connect to for {@code url}, resolved now: the first address of an allowed host,
-     * or of a host whose every address is public. Blocks on DNS: call it off the event loop. A host
-     * that does not resolve now fails with {@link UnknownHostException} (it may, later).
+     * The address to connect to for {@code url}, resolved now: the first address of an allowed host
+     * none of whose addresses is cloud metadata, or of a host whose every address is public. Blocks on
+     * DNS: call it off the event loop. A host that does not resolve now fails with
+     * {@link UnknownHostException} (it may, later).
      */
     public InetAddress resolve(String url) throws Refused, UnknownHostException {
         String why = refusal(url);
@@ -128,12 +145,11 @@ public final class CallbackDestinations {
         if (addresses == null || addresses.length == 0) {
             throw new UnknownHostException(host + " has no addresses");
         }
-        if (allowed.isEmpty()) {
-            for (InetAddress a : addresses) {
-                if (!isPublic(a)) {
-                    throw new Refused(host + " resolves to " + a.getHostAddress() + ", a " + kind(a) + " address; callbacks go to"
-                            + " public addresses unless the operator lists the host in approvals.callback_hosts");
-                }
+        for (InetAddress a : addresses) {
+            AddressKinds.Kind kind = AddressKinds.of(a);
+            if (kind != null && (kind.cloudMetadata() || allowed.isEmpty())) {
+                throw new Refused(host + " resolves to " + a.getHostAddress() + ", " + kind.phrase() + "; "
+                        + (kind.cloudMetadata() ? NEVER_METADATA : PUBLIC_ONLY));
             }
         }
         return addresses[0];
@@ -160,74 +176,6 @@ public final class CallbackDestinations {
             }
         }
         return false;
-    }
-
-    /** Whether {@code a} is an address on the public internet (not loopback, private, link-local, shared or reserved). */
-    static boolean isPublic(InetAddress a) {
-        return kind(a) == null;
-    }
-
-    /** What kind of non-public address {@code a} is; null when public. */
-    private static String kind(InetAddress a) {
-        if (a instanceof Inet6Address v6) {
-            byte[] b = v6.getAddress();
-            boolean mapped = true;
-            for (int i = 0; i < 10; i++) {
-                mapped &= b[i] == 0;
-            }
-            if (mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                try {
-                    return kind(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (UnknownHostException impossible) {
-                    throw new IllegalStateException(impossible);
-                }
-            }
-            if ((b[0] & 0xfe) == 0xfc) {
-                return "private (unique local)";
-            }
-            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8) {
-                return "documentation";
-            }
-            if ((b[0] & 0xff) == 0x00 && !a.isLoopbackAddress() && !a.isAnyLocalAddress()) {
-                return "reserved";
-            }
-        }
-        if (a.isLoopbackAddress()) {
-            return "loopback";
-        }
-        if (a.isAnyLocalAddress()) {
-            return "wildcard";
-        }
-        if (a.isLinkLocalAddress()) {
-            return "link-local";
-        }
-        if (a.isSiteLocalAddress()) {
-            return "private";
-        }
-        if (a.isMulticastAddress()) {
-            return "multicast";
-        }
-        if (a instanceof Inet4Address) {
-            byte[] b = a.getAddress();
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            if (first == 0) {
-                return "reserved";
-            }
-            if (first == 100 && second >= 64 && second < 128) {
-                return "shared (carrier-grade NAT)";
-            }
-            if (first == 192 && second == 0 && (b[2] & 0xff) == 0) {
-                return "reserved";
-            }
-            if (first == 198 && (second == 18 || second == 19)) {
-                return "benchmarking";
-            }
-            if (first >= 240) {
-                return "reserved";
-            }
-        }
-        return null;
     }
 
     /**
@@ -314,6 +262,16 @@ public final class CallbackDestinations {
             }
             if (!suffix && address == null && name.indexOf(':') >= 0) {
                 throw new IllegalArgumentException("'" + text + "' is not an IPv6 address, such as fd00::7 or [fd00::7]:8443");
+            }
+            AddressKinds.Kind kind = address == null ? null : AddressKinds.of(address);
+            if (kind != null && kind.cloudMetadata()) {
+                throw new IllegalArgumentException("'" + text + "' is " + kind.phrase() + "; " + NEVER_METADATA + ", so listing it"
+                        + " changes nothing: remove it");
+            }
+            String metadataHost = suffix ? null : AddressKinds.metadataHost(name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
+            if (metadataHost != null) {
+                throw new IllegalArgumentException("'" + text + "' is a cloud metadata host (" + metadataHost + "); " + NEVER_METADATA
+                        + ", so listing it changes nothing: remove it");
             }
             return new Entry(name.endsWith(".") ? name.substring(0, name.length() - 1) : name, suffix, address, port);
         }

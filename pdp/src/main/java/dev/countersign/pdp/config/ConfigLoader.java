@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.pdp.decision.InputMask;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -101,9 +102,10 @@ public final class ConfigLoader {
         JsonNode audit = r.object(root, "audit");
         r.keys(audit, "audit", Set.of("mask", "max_file_bytes"));
         List<String> mask = r.texts(audit, "audit.mask");
-        for (String pointer : mask) {
-            if (!pointer.startsWith("/")) {
-                throw r.error("audit.mask entry \"" + pointer + "\" is not a JSON pointer (it starts with /, e.g. /action/command)");
+        for (int i = 0; i < mask.size(); i++) {
+            String why = InputMask.invalidPointer(mask.get(i));
+            if (why != null) {
+                throw r.error("audit.mask[" + i + "] \"" + mask.get(i) + "\" " + why);
             }
         }
         long auditMax = r.integer(audit, "audit.max_file_bytes", 64L * 1024 * 1024);

@@ -152,6 +152,13 @@ class ConfigLoaderTest {
             "`clients: [{name: a, token_sha256: \"${NOPE}\", scopes: [decide]}]`       | refers to the environment variable NOPE, which is not set",
             "`clients: [{name: a, token_sha256: " + HASH + ", scopes: [review], reviewer: zed@example.com}]` | votes as reviewer zed@example.com, who is in no group",
             "`audit: {mask: [action/command]}`                                         | is not a JSON pointer",
+            "`audit: {mask: [/action/command, action/name]}`                          | audit.mask[1] \"action/name\" is not a JSON pointer: it starts with /",
+            "`audit: {mask: [\"\"]}`                                                    | audit.mask[0] \"\" is empty, which would mask the whole input",
+            "`audit: {mask: [\"/attributes/a~b\"]}`                                     | audit.mask[0] \"/attributes/a~b\" is not a JSON pointer: a ~ is written ~0 and a / inside a key ~1",
+            "`audit: {mask: [\"/attributes/secret~\"]}`                                 | audit.mask[0] \"/attributes/secret~\" is not a JSON pointer: a ~ is written ~0",
+            "`audit: {mask: [/actor/roles/-, /attributes/secret/]}`                   | audit.mask[1] \"/attributes/secret/\" has an empty key (a / at the end or two in a row)",
+            "`audit: {mask: [\"/actor//id\"]}`                                          | audit.mask[0] \"/actor//id\" has an empty key",
+            "`audit: {mask: [\"/\"]}`                                                   | audit.mask[0] \"/\" has an empty key",
             "`reload: {debounce: soon}`                                                | must be an ISO-8601 duration",
             "`forward_auth: {trusted_sources: [everyone]}`                             | forward_auth.trusted_sources[0]: \"everyone\" is not an address or CIDR block",
             "`forward_auth: {trusted_sources: [\"10.0.0.0/8\", \"10.1\"]}`               | forward_auth.trusted_sources[1]: \"10.1\" is not an address",
@@ -186,6 +193,7 @@ class ConfigLoaderTest {
             "`approvals: {callback_secret: short}`                                     | at least 16 characters",
             "`engine: {decision_cache: -1}`                                            | must be 0 (off) or more",
             "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
+            "`approvals: {callback_hosts: [\"*.example.com\", \"169.254.169.254\"]}`     | approvals.callback_hosts: '169.254.169.254' is a cloud metadata address",
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
             "`cluster: {min_members: 0}`                                               | cluster.min_members must be 1 or more",
             "`cluster: {members: [\"a:1\", \"b:1\"]}`                                   | needs the secret they share",
@@ -201,6 +209,13 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> load(yaml, Map.of(), ConfigLoader.Overrides.NONE));
         assertTrue(e.getMessage().contains(message), e.getMessage());
         assertTrue(e.getMessage().startsWith(dir.resolve("countersign.yaml").toString()), e.getMessage());
+    }
+
+    @Test
+    void aMaskMayPointAtEveryItemOfAListAndEscapeItsKeys() throws Exception {
+        assertEquals(List.of("/actor/roles/-", "/attributes/cards/-/number", "/attributes/a~1b~0c"),
+                load("audit: {mask: [/actor/roles/-, /attributes/cards/-/number, \"/attributes/a~1b~0c\"]}", Map.of(),
+                        ConfigLoader.Overrides.NONE).auditMask());
     }
 
     @Test
