@@ -60,6 +60,8 @@ final class AddressKinds {
             "instance-data", "AWS",
             "instance-data.ec2.internal", "AWS");
 
+    private static final Block IPV4_LINK_LOCAL = Block.of("169.254.0.0/16", "a link-local address");
+
     /** Non-public IPv4 blocks, the first that holds an address naming it. */
     private static final List<Block> IPV4 = List.of(
             Block.of("0.0.0.0/32", "a wildcard address"),
@@ -67,7 +69,7 @@ final class AddressKinds {
             Block.of("10.0.0.0/8", "a private address"),
             Block.of("100.64.0.0/10", "a shared (carrier-grade NAT) address"),
             Block.of("127.0.0.0/8", "a loopback address"),
-            Block.of("169.254.0.0/16", "a link-local address"),
+            IPV4_LINK_LOCAL,
             Block.of("172.16.0.0/12", "a private address"),
             Block.of("192.0.0.0/24", "a reserved address"),
             Block.of("192.0.2.0/24", "a documentation address"),
@@ -131,7 +133,11 @@ final class AddressKinds {
         }
         for (Block b : blocks) {
             if (b.contains(a)) {
-                return b.phrase() == null ? null : new Kind(b.phrase(), false);
+                // All of IPv4 link-local is where clouds serve metadata and credentials (AWS DNS and time,
+                // Tencent, Scaleway…): never reached, listed or not.
+                return b.phrase() == null ? null : new Kind(b == IPV4_LINK_LOCAL
+                        ? b.phrase() + " (169.254.0.0/16, where clouds serve instance metadata and credentials)" : b.phrase(),
+                        b == IPV4_LINK_LOCAL);
             }
         }
         if (a.length == 16 && (a[0] & 0xe0) != 0x20) {
