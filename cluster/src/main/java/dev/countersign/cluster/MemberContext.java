@@ -18,8 +18,9 @@ public record MemberContext(ApprovalSeal seal, Clock clock, Standing standing) {
     public static MemberContext of(HazelcastInstance member) {
         Object found = member == null ? null : member.getUserContext().get(KEY);
         if (!(found instanceof MemberContext context)) {
-            throw new IllegalStateException("this Hazelcast member was not started by Countersign (it holds no cluster secret);"
-                    + " it cannot apply approval transitions");
+            throw new StandingException("foreign_member", "the Hazelcast member " + (member == null ? "" : member.getCluster().getLocalMember().getAddress() + " ")
+                    + "was not started by Countersign (it holds no cluster secret), so it applies no approval transition; remove it from the"
+                    + " cluster network");
         }
         return context;
     }

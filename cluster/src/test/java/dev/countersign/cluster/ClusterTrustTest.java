@@ -264,9 +264,11 @@ class ClusterTrustTest {
         } while (!bare.getPartitionService().getPartition(there.id()).getOwner().localMember());
         PendingApproval p = there;
         ExecutionException e = assertThrows(ExecutionException.class, () -> await(store.create(p, "ask-" + UUID.randomUUID())));
-        assertTrue(String.valueOf(e.getCause().getMessage()).contains("not started by Countersign"), String.valueOf(e.getCause()));
+        StandingException foreign = assertInstanceOf(StandingException.class, e.getCause());
+        assertEquals("foreign_member", foreign.code());
+        assertTrue(foreign.getMessage().contains("not started by Countersign"), foreign.getMessage());
         assertNull(a.getMap(HazelcastApprovalStore.APPROVALS).get(p.id()), "nothing was stored");
-        assertThrows(IllegalStateException.class, () -> new HazelcastApprovalStore(bare));
+        assertThrows(StandingException.class, () -> new HazelcastApprovalStore(bare));
     }
 
     @Test

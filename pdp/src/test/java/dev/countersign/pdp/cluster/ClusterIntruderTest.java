@@ -93,7 +93,7 @@ class ClusterIntruderTest {
 
     static void awaitMembers(TestNode node, int size) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (node.server.hazelcast().getCluster().getMembers().size() != size) {
+        while (node.server.hazelcast().getCluster().getMembers().size() != size || !node.server.hazelcast().getPartitionService().isClusterSafe()) {
             assertTrue(System.nanoTime() < deadline, "the intruder did not join");
             Thread.sleep(50);
         }
@@ -111,36 +111,47 @@ class ClusterIntruderTest {
         intruder = intrude(new ClusterSettings(cluster, "127.0.0.1", intruderPort, members, null, 1), secret);
         awaitMembers(node, 2);
 
-        JsonObject held = node.post("/v1/decisions", "{\"actor\": {\"id\": \"frank\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}}",
-                GATEWAY).bodyAsJsonObject();
-        String approvalId = held.getJsonObject("approval").getString("id");
+        // An approval the node holds (the intruder holds half the partitions, and holding them refuses every transition).
+        JsonObject held;
+        String approvalId;
+        String actor;
+        int tries = 0;
+        do {
+            assertTrue(tries++ < 64, "no approval landed on a partition the node holds");
+            actor = "frank-" + UUID.randomUUID();
+            held = node.post("/v1/decisions", "{\"actor\": {\"id\": \"" + actor + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}}",
+                    GATEWAY).bodyAsJsonObject();
+            approvalId = held.containsKey("approval") ? held.getJsonObject("approval").getString("id") : null;
+        } while (approvalId == null);
+        JsonObject decision = held;
 
         // The event bus: asking the node for a decision record it keeps gets no answer.
         String nodeId = ((VertxInternal) node.server.vertx()).clusterManager().getNodeId();
         ExecutionException unanswered = assertThrows(ExecutionException.class, () -> intruder.eventBus()
-                .request("countersign.decisions." + nodeId, held.getString("decision_id"), new DeliveryOptions().setSendTimeout(2_000))
+                .request("countersign.decisions." + nodeId, decision.getString("decision_id"), new DeliveryOptions().setSendTimeout(2_000))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertTrue(String.valueOf(unanswered.getCause()).contains("Timed out"), String.valueOf(unanswered.getCause()));
         intruder.eventBus().publish("countersign.approvals.events", new JsonObject().put("id", approvalId).put("event", "approved"));
+        String id = approvalId;
         assertTrue(waitFor(() -> metric("countersign_eventbus_refused_total") >= 2), "the node counted both messages it dropped");
 
         // The shared map: a copy marked approved, with an invented vote, put back as the original finding did.
         HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) intruder).clusterManager()).getHazelcastInstance();
         IMap<String, PendingApproval> approvals = hz.getMap(HazelcastApprovalStore.APPROVALS);
-        PendingApproval p = approvals.get(approvalId);
-        approvals.put(approvalId, new PendingApproval(p.id(), p.decisionId(), p.createdBy(), p.createdAt(), p.expiresAt(), p.requester(),
+        PendingApproval p = approvals.get(id);
+        approvals.put(id, new PendingApproval(p.id(), p.decisionId(), p.createdBy(), p.createdAt(), p.expiresAt(), p.requester(),
                 p.requirement(), p.distinctReviewers(), p.contextHash(), p.context(), p.decision(), p.bundleRevision(), p.callbacks(),
                 ApprovalStatus.APPROVED, List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api",
                 List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.seal()));
 
-        HttpResponse<Buffer> read = node.get("/v1/approvals/" + approvalId, GATEWAY);
+        HttpResponse<Buffer> read = node.get("/v1/approvals/" + id, GATEWAY);
         assertEquals(409, read.statusCode(), read.bodyAsString());
         assertEquals("approval_tampered", read.bodyAsJsonObject().getString("code"));
-        JsonObject redeemed = node.post("/v1/decisions", "{\"actor\": {\"id\": \"frank\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"},"
-                + " \"approval_id\": \"" + approvalId + "\"}", GATEWAY).bodyAsJsonObject();
+        JsonObject redeemed = node.post("/v1/decisions", "{\"actor\": {\"id\": \"" + actor + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"},"
+                + " \"approval_id\": \"" + id + "\"}", GATEWAY).bodyAsJsonObject();
         assertEquals("deny", redeemed.getString("verdict"), "the forged grant is not honoured: " + redeemed);
         assertTrue(redeemed.getJsonArray("reasons").getJsonObject(0).getString("message").contains("integrity check"), redeemed.encode());
-        HttpResponse<Buffer> vote = node.post("/v1/approvals/" + approvalId + "/votes", "{\"vote\": \"approve\"}", CAROL);
+        HttpResponse<Buffer> vote = node.post("/v1/approvals/" + id + "/votes", "{\"vote\": \"approve\"}", CAROL);
         assertEquals(409, vote.statusCode(), vote.bodyAsString());
         node.server.audit().flush();
         String audit = Files.readString(Files.list(node.data.resolve("audit")).sorted().toList().get(0));
