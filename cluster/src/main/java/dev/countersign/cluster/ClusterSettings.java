@@ -71,9 +71,9 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return new ClusterSettings("countersign", "127.0.0.1", 5701, List.of(), null, 1);
     }
 
-    /** Whether this member is meant to be alone (no other member listed, no discovery): it may keep a secret of its own. */
+    /** Whether this member is meant to be alone (no member listed but itself, no discovery): it may keep a secret of its own. */
     public boolean alone() {
-        return members.size() <= 1 && kubernetes == null;
+        return kubernetes == null && (members.isEmpty() || members.equals(List.of(host + ":" + port)));
     }
 
     public ClusterSettings withSecret(ClusterSecret value) {
@@ -86,8 +86,12 @@ public record ClusterSettings(String name, String host, int port, List<String> m
 
     /** The standing a member with these settings keeps, by {@code clock}. */
     public Standing standing(Clock clock) {
-        return new Standing(minMembers, maxClockSkew, clock, kubernetes == null ? (members.isEmpty() ? List.of(host + ":" + port) : members)
-                : List.of());
+        if (kubernetes != null) {
+            return new Standing(minMembers, maxClockSkew, clock, List.of());
+        }
+        List<String> expected = new java.util.ArrayList<>(members);
+        expected.add(host + ":" + port);   // itself, listed or not
+        return new Standing(minMembers, maxClockSkew, clock, expected);
     }
 
     /**

@@ -91,12 +91,12 @@ final class ClusterSection {
                 throw r.error("cluster.secret: " + e.getMessage());
             }
         }
-        boolean alone = members.size() <= 1 && kubernetes == null;
-        if (secret == null && !alone) {
+        ClusterSettings settings = new ClusterSettings(name, host, port, members, kubernetes, minMembers, maxSkew, secret);
+        if (secret == null && !settings.alone()) {
             throw r.error("a node with other cluster members needs the secret they share: set cluster.secret: \"${COUNTERSIGN_CLUSTER_SECRET}\""
                     + " (at least " + ClusterSecret.MIN_LENGTH + " characters, the same on every node), or the environment variable"
                     + " COUNTERSIGN_CLUSTER_SECRET");
         }
-        return new ClusterSettings(name, host, port, members, kubernetes, minMembers, maxSkew, secret);
+        return settings;
     }
 }

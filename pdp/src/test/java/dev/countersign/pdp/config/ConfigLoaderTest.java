@@ -64,6 +64,8 @@ class ConfigLoaderTest {
     void theClusterSecretComesFromTheFileOrTheEnvironmentAndIsNeverPrinted() throws Exception {
         ServerConfig alone = load("", Map.of(), ConfigLoader.Overrides.NONE);
         assertNull(alone.cluster().secret(), "a node alone keeps a secret of its own");
+        assertTrue(load("cluster: {members: [\"127.0.0.1:5701\"]}", Map.of(), ConfigLoader.Overrides.NONE).cluster().alone(),
+                "a node listing only itself is alone");
         ServerConfig fromFile = load("cluster: {members: [\"a:1\", \"b:1\"], secret: \"${S}\", max_clock_skew: PT5S}",
                 Map.of("S", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
         assertTrue(fromFile.cluster().secret().sameAs(dev.countersign.cluster.ClusterSecret.of(CLUSTER_SECRET)));
@@ -197,6 +199,7 @@ class ConfigLoaderTest {
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
             "`cluster: {min_members: 0}`                                               | cluster.min_members must be 1 or more",
             "`cluster: {members: [\"a:1\", \"b:1\"]}`                                   | needs the secret they share",
+            "`cluster: {members: [\"10.0.0.5:5701\"]}`                                  | needs the secret they share",
             "`cluster: {kubernetes: {service_name: s}, secret: a-cluster-secret-of-at-least-32-chars}` | cluster.kubernetes needs cluster.min_members",
             "`cluster: {secret: too-short}`                                            | cluster.secret: the cluster secret must be at least 32 characters",
             "`cluster: {max_clock_skew: PT0S}`                                         | cluster.max_clock_skew must be longer than zero",
