@@ -42,6 +42,7 @@ import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.drools.mvel.dataproviders.MVELDataProvider;
 import org.drools.mvel.expr.MVELCompilationUnit;
+import org.drools.wiring.api.classloader.ProjectClassLoader;
 import org.kie.api.KieServices;
 import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
@@ -62,8 +63,10 @@ import org.kie.internal.io.ResourceFactory;
  * found as one {@link InvalidPolicyException}, sorted by file, line and column.
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
- * rule names across files, the checks of {@link SourceChecks}); only a bundle that parses is built,
- * with the DRL/MVEL builder, which reports unknown properties at their real line. The vocabulary is
+ * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static check,
+ * {@link RuleSandbox}); only a bundle that parses and that the sandbox accepts is built, with the
+ * DRL/MVEL builder, which reports unknown properties at their real line. The build, and the rules it
+ * produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is
  * added to every package programmatically (imports of the model, the helper functions of
  * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
@@ -74,6 +77,8 @@ public final class PolicyCompiler {
     private static final String ENTER = Verdicts.class.getName() + ".enter(drools); ";
     private static final Field MVEL_UNIT = internalField(MVELDataProvider.class, "unit");
     private static final Field FROM_NODE_PROVIDER = internalField(FromNode.class, "dataProvider");
+
+    private static final SandboxClassLoader SANDBOX = new SandboxClassLoader(PolicyCompiler.class.getClassLoader());
 
     private PolicyCompiler() {
     }
@@ -87,11 +92,20 @@ public final class PolicyCompiler {
 
     /** Compiles a bundle whose policy remembers up to {@code cacheSize} decisions (0: none, every decision is evaluated). */
     public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize) throws InvalidPolicyException {
+        return compile(bundle, cacheSize, true);
+    }
+
+    /**
+     * As {@link #compile(PolicyBundle, int)}; {@code staticSandbox} false skips {@link RuleSandbox}'s
+     * check, so that tests can show what {@link SandboxClassLoader} refuses on its own.
+     */
+    static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, boolean staticSandbox) throws InvalidPolicyException {
         List<PolicyError> errors = new ArrayList<>(bundle.problems());
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
         boolean buildable = true;
+        RuleSandbox sandbox = staticSandbox ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
             if (p != null) {
@@ -100,16 +114,20 @@ public final class PolicyCompiler {
                 buildable = false;
             }
             SourceChecks.check(file, dataUsable ? bundle.data() : null, errors);
+            if (sandbox != null && sandbox.check(file, errors)) {
+                buildable = false; // refused code is never handed to Drools' compilers
+            }
         }
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
         buildable &= errors.size() == before;
         if (!buildable) {
-            // A file that does not parse, or a rule defined twice, would only add confusing build errors.
+            // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
             throw new InvalidPolicyException(errors);
         }
+        ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
-                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(PolicyCompiler.class.getClassLoader()));
+                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
         CompositeKnowledgeBuilder batch = builder.batch();
         for (ParsedFile p : parsed) {
             addVocabulary(p.descr);
@@ -128,7 +146,10 @@ public final class PolicyCompiler {
         if (!errors.isEmpty()) {
             throw new InvalidPolicyException(errors);
         }
-        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration());
+        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
+        if (kieBase.getRootClassLoader() != loader) {
+            throw new IllegalStateException("Drools did not keep the sandbox class loader");
+        }
         kieBase.addPackages(builder.getKnowledgePackages());
         installContextParts(kieBase);
         Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
