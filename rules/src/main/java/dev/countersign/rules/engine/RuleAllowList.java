@@ -156,6 +156,10 @@ final class RuleAllowList {
     private static final Set<String> COMPILER_ONLY = Set.of("java.lang.invoke.MethodHandles", "java.lang.Class",
             "org.drools.mvel.asm.MethodComparator");
 
+    /** Clocks and random generators: a rule that names one does not even compile. */
+    private static final Set<String> NEVER_COMPILED_AGAINST = Set.of("java.time.Clock", "java.time.InstantSource",
+            "java.util.Random", "java.util.random.RandomGenerator");
+
     /** What rule source links against: the visible classes, what Drools wraps around rule text, and their supertypes. */
     private static final Set<String> SOURCE = linkable();
 
@@ -163,9 +167,11 @@ final class RuleAllowList {
      * What Drools' Java compiler may read: {@link #SOURCE}, {@link #COMPILER_ONLY}, and every type the
      * public members of visible classes mention (the compiler weighs {@code String.format(Locale, ...)}
      * and {@code parseInt}'s {@code throws} even when rules use neither), with their supertypes.
-     * Code compiled against one of the latter still cannot link against it.
+     * Code compiled against one of the latter still cannot link against it. Never
+     * {@link #NEVER_COMPILED_AGAINST}.
      */
     private static final Set<String> COMPILER = compilerVisible();
+
     private static final Map<String, String> SIMPLE_NAMES = simpleNames();
     private static final Members MEMBERS = members();
 
@@ -328,6 +334,7 @@ final class RuleAllowList {
                 todo.push(c.getEnclosingClass());
             }
         }
+        mentioned.removeAll(NEVER_COMPILED_AGAINST);
         return Set.copyOf(mentioned);
     }
 
