@@ -80,7 +80,7 @@ final class RuleAllowList {
      * the JVM's configuration and the engine's own objects.
      */
     static final Set<String> REFLECTION = Set.of(
-            "getClass", "class", "forName", "getClassLoader", "getContextClassLoader", "setContextClassLoader",
+            "getClass", "forName", "getClassLoader", "getContextClassLoader", "setContextClassLoader",
             "getSystemClassLoader", "getPlatformClassLoader", "loadClass", "defineClass", "findClass",
             "getMethod", "getMethods", "getDeclaredMethod", "getDeclaredMethods", "getField", "getFields",
             "getDeclaredField", "getDeclaredFields", "getConstructor", "getConstructors", "getDeclaredConstructor",

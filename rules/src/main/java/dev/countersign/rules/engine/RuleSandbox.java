@@ -88,6 +88,7 @@ final class RuleSandbox {
         private String pkg = "";
         private int depth;
         private int poisonDepth = -1;
+        private int accumulateDepth = -1;
 
         FileCheck(SourceFile file, List<PolicyError> errors) {
             this.file = file;
@@ -163,6 +164,9 @@ final class RuleSandbox {
             } else if (k.is(")") || k.is("]")) {
                 depth = Math.max(0, depth - 1);
             }
+            if (accumulateDepth >= 0 && depth < accumulateDepth) {
+                accumulateDepth = -1;
+            }
             if (k.kind() == Kind.PUNCTUATION) {
                 punctuation(i);
                 return i + 1;
@@ -219,7 +223,8 @@ final class RuleSandbox {
                 return i + 1;
             }
             if (name.codePoints().anyMatch(Character::isIdentifierIgnorable)) {
-                return i + 1; // reported as unreadable
+                poisonDepth = depth; // reported as unreadable, with what follows it
+                return chainEnd(i);
             }
             String refused = RuleAllowList.REFUSED.get(name);
             if (refused != null) {
@@ -240,11 +245,21 @@ final class RuleSandbox {
                         : "MVEL's '" + name + "' is not available to rules: declare a DRL function or a type instead");
                 return i + 1;
             }
-            if (name.equals("dialect") && i + 1 < t.size() && t.get(i + 1).kind() == Kind.STRING
-                    && !t.get(i + 1).content().equals("java")) {
-                refuse(i, "dialect \"" + t.get(i + 1).content() + "\" is not available: rules are compiled as Java and run"
-                        + " in the rule sandbox; remove the dialect attribute (see \"The rule sandbox\" in the README)");
+            if (name.equals("dialect") && !(i + 1 < t.size() && t.get(i + 1).kind() == Kind.STRING
+                    && t.get(i + 1).content().equals("java"))) {
+                String dialect = i + 1 < t.size() ? t.get(i + 1).text() : "";
+                refuse(i, "dialect " + dialect + " is not available: rules are compiled as Java and run in the rule sandbox;"
+                        + " remove the dialect attribute (see \"The rule sandbox\" in the README)");
                 return i + 2;
+            }
+            boolean call = i + 1 < t.size() && t.get(i + 1).is("(");
+            if ((name.equals("accumulate") || name.equals("acc")) && call) {
+                accumulateDepth = depth + 1;
+            } else if (call && depth == accumulateDepth && Set.of("init", "action", "reverse", "result").contains(name)) {
+                refuse(i, "inline accumulate code (" + name + ") is not available to rules: use an accumulate function"
+                        + " such as count, sum, min, max, average, collectList or collectSet");
+                accumulateDepth = -1; // once per accumulate
+                return i + 1;
             }
             if (name.equals("over") && i + 1 < t.size() && t.get(i + 1).is("window")) {
                 refuse(i, "sliding windows read the engine's clock; rules must be pure: compare with the caller's Context( time ) instead");
@@ -313,8 +328,8 @@ final class RuleSandbox {
         private void member(int i) {
             String name = t.get(i).text();
             String refused = RuleAllowList.REFUSED.get(name);
-            if (name.equals("class")) {
-                refuse(i, ".class is reflection, which is not available to rules: " + HINT);
+            if (name.equals("class") || name.equals("getClass")) {
+                refuse(i, "." + name + " is reflection, which is not available to rules: " + HINT);
             } else if (refused != null) {
                 refuse(i, name + " " + refused);
             } else if (RuleAllowList.IMPURE.containsKey(name)) {

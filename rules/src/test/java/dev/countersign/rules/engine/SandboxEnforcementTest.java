@@ -112,7 +112,7 @@ class SandboxEnforcementTest {
                             Object m = "x".getClass().getMethod("length");
                             allow("ran " + m);
                         end
-                        """, "a.drl:6:20: getClass is reflection, which is not available to rules"),
+                        """, "a.drl:6:20: .getClass is reflection, which is not available to rules"),
                 new Hostile("the environment", """
                         package p
                         rule "r"
