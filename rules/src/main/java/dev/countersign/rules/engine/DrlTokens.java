@@ -94,6 +94,31 @@ final class DrlTokens {
         return new Lexed(tokens, problems);
     }
 
+    /** The end of a dotted name {@code a.b.c} (and of {@code a.b.*} if {@code star}) starting at token {@code from}. */
+    static int qualifiedName(List<Token> t, int from, boolean star) {
+        int i = from;
+        if (i >= t.size() || !t.get(i).isIdentifier()) {
+            return i;
+        }
+        i++;
+        while (i + 1 < t.size() && t.get(i).is(".") && (t.get(i + 1).isIdentifier() || (star && t.get(i + 1).is("*")))) {
+            i += 2;
+            if (t.get(i - 1).is("*")) {
+                break;
+            }
+        }
+        return i;
+    }
+
+    /** The text of tokens {@code from} (inclusive) to {@code to} (exclusive), joined without spaces. */
+    static String text(List<Token> t, int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            b.append(t.get(i).text());
+        }
+        return b.toString();
+    }
+
     private static int lineEnd(String text, int from) {
         int i = from;
         while (i < text.length() && text.charAt(i) != '\n' && text.charAt(i) != '\r') {

@@ -32,10 +32,14 @@ import java.util.TreeSet;
  * read the clock, randomness or the JVM's configuration, and those of reflection, are refused
  * whatever their signature ({@link #IMPURE}, {@link #REFUSED}).
  *
- * <p>{@link #ruleLinkable(String)} adds what Drools' generated Java for a consequence, an
- * {@code eval}, a DRL function or an accumulate needs to link; {@link #engineLinkable(String)} adds
- * what Drools' own generated code needs (field readers and jitted constraints use
- * {@code java.lang.Class} and Drools internals).
+ * <p>For {@link SandboxClassLoader}, three tiers. {@link #ruleLinkable(String)}: what rule code
+ * may link against, the visible classes and their supertypes with what the Java Drools wraps around
+ * rule text (a consequence method, an {@code eval}, a DRL function class, an accumulate expression)
+ * and the invokers it generates need. {@link #compilerVisible(String)}: what Drools' Java compiler may
+ * read, which adds the types the visible classes' signatures mention (it needs them to choose an
+ * overload) but never a clock or a random generator. {@link #engineLinkable(String)}: what Drools'
+ * own generated code needs besides (field readers and jitted constraints use {@code java.lang.Class}
+ * and engine internals).
  */
 final class RuleAllowList {
     private static final String MODEL = ActionContext.class.getPackageName();
@@ -93,12 +97,9 @@ final class RuleAllowList {
     /** Names refused whatever the receiver, each with why: {@link #REFLECTION}, the JVM, threads, the engine. */
     static final Map<String, String> REFUSED = refused();
 
-    /** Names that read the clock, randomness or the machine's settings, with the class they are known from. */
-    static final Map<String, String> IMPURE = Map.ofEntries(
-            Map.entry("now", "java.time"), Map.entry("currentTimeMillis", "System"), Map.entry("nanoTime", "System"),
-            Map.entry("random", "Math"), Map.entry("systemDefault", "ZoneId"), Map.entry("systemDefaultZone", "Clock"),
-            Map.entry("systemUTC", "Clock"), Map.entry("randomUUID", "UUID"), Map.entry("shuffle", "Collections"),
-            Map.entry("dateNow", "java.time.chrono"));
+    /** Names that read the clock, randomness or the machine's time zone (java.time, System, Math, UUID, Collections...). */
+    static final Set<String> IMPURE = Set.of("now", "currentTimeMillis", "nanoTime", "random", "systemDefault",
+            "systemDefaultZone", "systemUTC", "randomUUID", "shuffle", "dateNow");
 
     /** MVEL resolves these simple names itself, bypassing imports and class loaders. */
     static final Set<String> MVEL_LITERALS = Set.of("System", "String", "CharSequence", "Integer", "Long", "Boolean",
@@ -380,7 +381,7 @@ final class RuleAllowList {
         allowed.add("length");
         allowed.removeAll(hidden);
         allowed.removeAll(REFUSED.keySet());
-        allowed.removeAll(IMPURE.keySet());
+        allowed.removeAll(IMPURE);
         return new Members(Set.copyOf(allowed), Set.copyOf(hidden));
     }
 

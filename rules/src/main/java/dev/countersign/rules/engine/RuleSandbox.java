@@ -4,14 +4,8 @@ import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
 import dev.countersign.rules.engine.DrlTokens.Kind;
 import dev.countersign.rules.engine.DrlTokens.Token;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The static half of the rule sandbox: every name a rule file uses, in conditions, consequences,
@@ -27,9 +21,11 @@ import java.util.regex.Pattern;
  * and a name after a dot must be a member of some class rules may use. Reflection, clocks,
  * randomness, the JVM's settings and the engine's own objects ({@code drools}, {@code kcontext})
  * are refused by name, whatever the receiver. Syntax whose effect cannot be checked this way is
- * refused: unicode escapes, {@code dialect "mvel"} (MVEL consequences are interpreted, outside the
- * sandbox class loader), MVEL's {@code with}, {@code def}, inline {@code import} and templates,
- * lambdas, method references, anonymous classes and explicit type arguments.
+ * refused: unicode escapes and invisible characters (see {@link DrlTokens}), {@code dialect "mvel"}
+ * (MVEL consequences are interpreted, outside the sandbox class loader), MVEL's {@code with},
+ * {@code def}, inline {@code import} and templates, lambdas, method references, anonymous classes,
+ * explicit type arguments, inline accumulate code, sliding windows, and rule packages named after
+ * the JDK's or the engine's. A file with any of this is not built.
  *
  * <p>This check is the one that must be sound for conditions: MVEL evaluates them by reflection,
  * beyond the reach of {@link SandboxClassLoader}.
@@ -37,16 +33,6 @@ import java.util.regex.Pattern;
 final class RuleSandbox {
     static final String HINT = "rules may use the facts, data, the verdict calls and pure value types"
             + " (see \"The rule sandbox\" in the README)";
-    private static final String PURITY = " makes the decision depend on when or by chance it is made; rules must be pure:"
-            + " compare with the caller's Context( time ) instead";
-
-    private static final Pattern IMPURE = Pattern.compile(
-            "\\b(System\\s*\\.\\s*(currentTimeMillis|nanoTime)"
-                    + "|(Instant|LocalDateTime|LocalDate|LocalTime|ZonedDateTime|OffsetDateTime|OffsetTime|Year|YearMonth|MonthDay)"
-                    + "\\s*\\.\\s*now|Clock\\s*\\.\\s*\\w+|Calendar\\s*\\.\\s*getInstance|SecureRandom\\s*\\.\\s*getInstance\\w*"
-                    + "|new\\s+(java\\.util\\.|java\\.security\\.)?(Date|Random|SecureRandom|GregorianCalendar)\\s*\\("
-                    + "|(Math|StrictMath)\\s*\\.\\s*random|UUID\\s*\\.\\s*randomUUID|ThreadLocalRandom"
-                    + "|ZoneId\\s*\\.\\s*systemDefault|TimeZone\\s*\\.\\s*getDefault|Collections\\s*\\.\\s*shuffle)");
 
     private static final Set<String> JAVA_REFUSED = Set.of("class", "interface", "enum", "synchronized", "native",
             "transient", "volatile", "strictfp", "super", "goto", "const");
@@ -76,32 +62,23 @@ final class RuleSandbox {
 
     /** One pass over one file. */
     private final class FileCheck {
-        private final SourceFile file;
-        private final String text;
-        private final List<PolicyError> errors;
         private final List<Token> t;
-        private final List<int[]> impure = new ArrayList<>();
-        private final Set<Integer> reported = new HashSet<>();
-        private final Map<String, String> scope = new HashMap<>();
-        private final Set<String> unqualified = new HashSet<>();
-        private final int[] lineStarts;
-        private String pkg = "";
+        private final SandboxFindings findings;
+        private final RuleImports imports;
         private int depth;
         private int poisonDepth = -1;
         private int accumulateDepth = -1;
 
         FileCheck(SourceFile file, List<PolicyError> errors) {
-            this.file = file;
-            this.text = file.text();
-            this.errors = errors;
-            DrlTokens.Lexed lexed = DrlTokens.lex(text);
+            DrlTokens.Lexed lexed = DrlTokens.lex(file.text());
             this.t = lexed.tokens();
-            this.lineStarts = lineStarts(text);
-            lexed.problems().forEach(p -> error(p.offset(), p.message()));
+            this.findings = new SandboxFindings(file, errors);
+            this.imports = new RuleImports(t, findings, declarations);
+            lexed.problems().forEach(p -> findings.error(p.offset(), p.message()));
         }
 
         void run() {
-            purity();
+            findings.purity();
             boolean inRule = false;
             boolean then = false;
             int braces = 0;
@@ -116,7 +93,7 @@ final class RuleSandbox {
                     continue;
                 }
                 if (top && k.is("import")) {
-                    i = importDeclaration(i + 1);
+                    i = imports.read(i + 1);
                     continue;
                 }
                 if (top && k.is("declare")) {
@@ -231,8 +208,8 @@ final class RuleSandbox {
                 refuse(i, name + " " + refused);
                 return i + 1;
             }
-            if (RuleAllowList.IMPURE.containsKey(name)) {
-                refuse(i, name + "()" + PURITY);
+            if (RuleAllowList.IMPURE.contains(name)) {
+                refuse(i, name + "()" + SandboxFindings.PURITY);
                 return i + 1;
             }
             if (JAVA_REFUSED.contains(name)) {
@@ -268,14 +245,11 @@ final class RuleSandbox {
             if (name.startsWith("$") || Character.isLowerCase(name.charAt(0)) || name.charAt(0) == '_') {
                 return lowercaseChain(i);
             }
-            if (unqualified.contains(name) || declarations.declaresMember(name) && previous != null && previous.is("case")
-                    || RuleAllowList.isMember(name) && previous != null && previous.is("case")) {
+            boolean caseLabel = previous != null && previous.is("case");
+            if (imports.unqualified(name) || caseLabel && (declarations.declaresMember(name) || RuleAllowList.isMember(name))) {
                 return i + 1;
             }
-            String type = scope.get(name);
-            if (type == null) {
-                type = RuleAllowList.implicitImport(name);
-            }
+            String type = imports.type(name);
             if (type == null) {
                 boolean binding = i + 1 < t.size() && t.get(i + 1).is(":") && !(i + 2 < t.size() && t.get(i + 2).is(":"));
                 refuse(i, binding ? "bindings and variables must start with a lowercase letter or $, not " + name
@@ -332,8 +306,8 @@ final class RuleSandbox {
                 refuse(i, "." + name + " is reflection, which is not available to rules: " + HINT);
             } else if (refused != null) {
                 refuse(i, name + " " + refused);
-            } else if (RuleAllowList.IMPURE.containsKey(name)) {
-                refuse(i, name + PURITY);
+            } else if (RuleAllowList.IMPURE.contains(name)) {
+                refuse(i, name + SandboxFindings.PURITY);
             } else if (RuleAllowList.isMember(name) || declarations.declaresMember(name)) {
                 return;
             } else if (RuleAllowList.yieldsHiddenType(name)) {
@@ -345,112 +319,16 @@ final class RuleSandbox {
         }
 
         private int packageDeclaration(int from) {
-            int i = qualifiedName(from, false);
-            pkg = text(from, i);
+            int i = DrlTokens.qualifiedName(t, from, false);
+            String pkg = DrlTokens.text(t, from, i);
             for (String reserved : RESERVED_PACKAGES) {
                 if (pkg.equals(reserved) || pkg.startsWith(reserved + ".")) {
-                    error(t.get(from).start(), "package " + pkg + " is reserved; name rule packages after your policies,"
-                            + " such as 'package policies.export'");
+                    findings.error(t.get(from).start(), "package " + pkg + " is reserved; name rule packages after your"
+                            + " policies, such as 'package policies.export'");
                 }
             }
-            for (String declared : declarations.typesIn(pkg)) {
-                scope.put(declared, pkg + "." + declared);
-            }
+            imports.inPackage(pkg);
             return i;
-        }
-
-        private int importDeclaration(int from) {
-            int i = from;
-            String kind = i < t.size() && (t.get(i).is("static") || t.get(i).is("function") || t.get(i).is("accumulate"))
-                    ? t.get(i++).text() : "";
-            int start = i;
-            i = qualifiedName(start, true);
-            if (i == start) {
-                return i;
-            }
-            String imported = text(start, i);
-            boolean wildcard = imported.endsWith(".*");
-            int at = t.get(start).start();
-            if (kind.equals("accumulate")) {
-                error(t.get(from).start(), "import accumulate is not available to rules: use the built-in accumulate functions"
-                        + " (count, sum, min, max, average, collectList, collectSet)");
-                return i < t.size() && t.get(i).isIdentifier() ? i + 1 : i;
-            }
-            if (wildcard) {
-                String owner = imported.substring(0, Math.max(0, imported.length() - 2));
-                Map<String, String> classes = RuleAllowList.visibleIn(owner);
-                classes.forEach(scope::put);
-                declarations.typesIn(owner).forEach(d -> scope.put(d, owner + "." + d));
-                String staticOwner = kind.equals("static") ? visibleClass(owner) : null;
-                if (staticOwner != null) {
-                    unqualified.addAll(RuleAllowList.staticMembers(staticOwner));
-                }
-                if (classes.isEmpty() && declarations.typesIn(owner).isEmpty() && staticOwner == null) {
-                    error(at, imported + " is not available to rules: " + HINT);
-                }
-                return i;
-            }
-            String type = visibleClass(imported);
-            if (!kind.isEmpty()) {
-                int dot = imported.lastIndexOf('.');
-                String owner = dot < 0 ? "" : imported.substring(0, dot);
-                String member = imported.substring(dot + 1);
-                boolean own = kind.equals("function") && declarations.declaresFunction(imported);
-                if (!own && visibleClass(owner) == null) {
-                    error(at, (owner.isEmpty() ? imported : owner) + " is not available to rules: " + HINT);
-                } else if (!own && !RuleAllowList.isMember(member)) {
-                    error(t.get(i - 1).start(), owner + "." + member + " is not available to rules: " + HINT);
-                } else {
-                    unqualified.add(member);
-                }
-            } else if (type != null) {
-                scope.put(imported.substring(imported.lastIndexOf('.') + 1), type);
-            } else if (declarations.declaresType(imported)) {
-                scope.put(imported.substring(imported.lastIndexOf('.') + 1), imported);
-            } else {
-                error(at, imported + " is not available to rules: " + HINT);
-            }
-            return i;
-        }
-
-        /** The end of {@code a.b.c} (and of {@code a.b.*} if {@code star}) starting at {@code from}. */
-        private int qualifiedName(int from, boolean star) {
-            int i = from;
-            if (i >= t.size() || !t.get(i).isIdentifier()) {
-                return i;
-            }
-            i++;
-            while (i + 1 < t.size() && t.get(i).is(".") && (t.get(i + 1).isIdentifier() || (star && t.get(i + 1).is("*")))) {
-                i += 2;
-                if (t.get(i - 1).is("*")) {
-                    break;
-                }
-            }
-            return i;
-        }
-
-        private String text(int from, int to) {
-            StringBuilder b = new StringBuilder();
-            for (int i = from; i < to; i++) {
-                b.append(t.get(i).text());
-            }
-            return b.toString();
-        }
-
-        /** The binary name of the visible class {@code dotted} names (nested classes too), or null. */
-        private String visibleClass(String dotted) {
-            String[] parts = dotted.split("\\.");
-            for (int k = parts.length; k > 0; k--) {
-                String outer = String.join(".", java.util.Arrays.copyOfRange(parts, 0, k));
-                if (RuleDeclarations.isClass(outer)) {
-                    String name = outer;
-                    for (int m = k; m < parts.length; m++) {
-                        name = name + "$" + parts[m];
-                    }
-                    return RuleAllowList.isVisible(name) ? name : null;
-                }
-            }
-            return null;
         }
 
         /** {@code declare [enum] Name [extends ...] fields... end}: names are checked, types and values as code. */
@@ -487,7 +365,7 @@ final class RuleSandbox {
 
         private void declaredName(int i, String what) {
             String name = t.get(i).text();
-            boolean taken = RuleAllowList.REFUSED.containsKey(name) || RuleAllowList.IMPURE.containsKey(name)
+            boolean taken = RuleAllowList.REFUSED.containsKey(name) || RuleAllowList.IMPURE.contains(name)
                     || RuleAllowList.MVEL_LITERALS.contains(name) || JAVA_REFUSED.contains(name) || MVEL_REFUSED.contains(name)
                     || name.contains("__") || (what.equals("type") && (RuleAllowList.implicitImport(name) != null
                     || RuleDeclarations.isClass("java.lang." + name)));
@@ -505,17 +383,6 @@ final class RuleSandbox {
                 i += 2;
             }
             return i;
-        }
-
-        /** Reports reading the clock or randomness with the engine's long-standing messages. */
-        private void purity() {
-            String code = SourceChecks.blankStrings(SourceChecks.blankComments(text));
-            Matcher m = IMPURE.matcher(code);
-            while (m.find()) {
-                impure.add(new int[]{m.start(), m.end()});
-                error(m.start(), m.group().replaceAll("\\s*\\.\\s*", ".").replaceAll("\\s*\\($", "()")
-                        .replaceAll("\\s+", " ") + PURITY);
-            }
         }
 
         private boolean afterDot(int i) {
@@ -566,50 +433,15 @@ final class RuleSandbox {
         /** Reports the tokens from {@code first} to {@code last}, unless the purity check has, or the expression already failed. */
         private void refuseSpan(int first, int last, String message) {
             int start = t.get(first).start();
-            int end = t.get(last).end();
-            for (int[] span : impure) {
-                if (start < span[1] && end > span[0]) {
-                    poisonDepth = depth;
-                    return;
-                }
+            if (findings.impure(start, t.get(last).end())) {
+                poisonDepth = depth;
+                return;
             }
             if (poisonDepth >= 0 && depth == poisonDepth && afterDot(first)) {
                 return;
             }
             poisonDepth = depth;
-            error(start, message);
+            findings.error(start, message);
         }
-
-        private void error(int offset, String message) {
-            if (!reported.add(offset)) {
-                return;
-            }
-            int line = lineOf(offset);
-            errors.add(new PolicyError(file.path(), line + 1, offset - lineStarts[line] + 1, message));
-        }
-
-        private int lineOf(int offset) {
-            int lo = 0;
-            int hi = lineStarts.length - 1;
-            while (lo < hi) {
-                int mid = (lo + hi + 1) >>> 1;
-                if (lineStarts[mid] <= offset) {
-                    lo = mid;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            return lo;
-        }
-    }
-
-    private static int[] lineStarts(String text) {
-        List<Integer> starts = new ArrayList<>(List.of(0));
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) == '\n') {
-                starts.add(i + 1);
-            }
-        }
-        return starts.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URL;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.Set;
 import org.drools.wiring.api.classloader.ProjectClassLoader;
 import org.drools.wiring.dynamic.DynamicProjectClassLoader;
 import org.drools.wiring.dynamic.PackageClassLoader;
@@ -15,19 +16,23 @@ import org.drools.wiring.dynamic.PackageClassLoader;
  * code cannot load one. It is the second line of the rule sandbox, behind {@link RuleSandbox}'s
  * static check, for what that check might miss.
  *
- * <p>Two tiers. Code Drools generates from rule text (consequences, {@code eval}s, DRL functions,
- * accumulate code, and their invokers) is defined by Drools' {@link PackageClassLoader}; a request
- * made while such code is on the stack, and every {@code .class} lookup of Drools' Java compiler,
- * gets only {@link RuleAllowList#ruleLinkable}. Drools' own generated code (field readers, jitted
- * constraints) also needs {@code java.lang.Class} and engine internals: other requests get
- * {@link RuleAllowList#engineLinkable}. The tier is read from the stack at link time only; linked
- * classes are not looked up again, so evaluation costs nothing extra.
+ * <p>Tiers. Code Drools generates from rule text (consequences, {@code eval}s, DRL functions,
+ * accumulate expressions, and their invokers) is defined by Drools' {@link PackageClassLoader}; a
+ * request made on its behalf (the first frame below class loading is that loader or such code) gets
+ * only {@link RuleAllowList#ruleLinkable}, and Drools' Java compiler reads only the class files of
+ * {@link RuleAllowList#compilerVisible}. Drools' own generated code (field readers, jitted
+ * constraints, declared types) also needs {@code java.lang.Class} and engine internals: other
+ * requests get {@link RuleAllowList#engineLinkable}. The tier is read from the stack when a class is
+ * first linked; the JVM does not ask again, so evaluation costs nothing extra. Members cannot be
+ * refused this way: compiled rule code that reached {@code drools} could call its methods, which
+ * only the static check prevents.
  *
  * <p>Drools' {@link ProjectClassLoader} caches what it loaded for either tier, so the project
- * loader a build uses is {@link #newProjectClassLoader()}, which checks the tier before its cache.
- * Drools would otherwise fall back to another loader only for OSGi or JBoss Modules class loaders
- * (its "drools class loader"); the thread's context class loader is not consulted when a loader is
- * given.
+ * loader a build uses is {@link #newProjectClassLoader()}, which checks the tier before its cache;
+ * the same instance must serve the builder and the kie base, whose package loaders define the rule
+ * code. Drools would fall back to another loader only for OSGi or JBoss Modules class loaders (its
+ * "drools class loader"). It asks the thread's context class loader only to discover its own
+ * services, never for rule code or the classes rule code names.
  *
  * <p>Limit: conditions, {@code from} and accumulate expressions are MVEL, interpreted by reflection
  * on the objects at hand; MVEL resolves some simple names (System, Runtime, Thread, Class,
@@ -41,8 +46,12 @@ final class SandboxClassLoader extends ClassLoader {
 
     private static final StackWalker STACK = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
-    private final ClassLoader source;
+    /** Frames of class loading itself, skipped to find who asks for a class. */
+    private static final Set<Class<?>> LOADING = Set.of(SandboxClassLoader.class,
+            SandboxedProjectClassLoader.class, DynamicProjectClassLoader.class, ProjectClassLoader.class,
+            ClassLoader.class, Class.class);
 
+    private final ClassLoader source;
 
     /** A sandbox over {@code source}, the loader that holds the JDK, Drools and the vocabulary. */
     SandboxClassLoader(ClassLoader source) {
@@ -99,11 +108,6 @@ final class SandboxClassLoader extends ClassLoader {
         }
         return resource.startsWith("META-INF/kie.") && resource.endsWith(".conf");
     }
-
-    /** Frames of class loading itself, skipped to find who asks for a class. */
-    private static final java.util.Set<Class<?>> LOADING = java.util.Set.of(SandboxClassLoader.class,
-            SandboxedProjectClassLoader.class, DynamicProjectClassLoader.class, ProjectClassLoader.class,
-            ClassLoader.class, Class.class);
 
     /**
      * Whether the request is made on behalf of rule code: the first frame below class loading itself
