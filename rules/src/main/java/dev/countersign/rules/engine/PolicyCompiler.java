@@ -11,6 +11,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.drools.core.reteoo.TerminalNode;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConditionalElementDescr;
 import org.drools.drl.ast.descr.ExprConstraintDescr;
+import org.drools.drl.ast.descr.FunctionDescr;
 import org.drools.drl.ast.descr.FunctionImportDescr;
 import org.drools.drl.ast.descr.GlobalDescr;
 import org.drools.drl.ast.descr.ImportDescr;
@@ -65,8 +67,9 @@ import org.kie.internal.io.ResourceFactory;
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
  * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static check,
  * {@link RuleSandbox}); only a bundle that parses and that the sandbox accepts is built, with the
- * DRL/MVEL builder, which reports unknown properties at their real line. The build, and the rules it
- * produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is
+ * DRL/MVEL builder, which reports unknown properties at their real line. What the build compiled is
+ * checked again ({@link CompiledCodeCheck}), and the build, and the rules it produces, load classes
+ * only through a {@link SandboxClassLoader}. The vocabulary is
  * added to every package programmatically (imports of the model, the helper functions of
  * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
@@ -92,20 +95,27 @@ public final class PolicyCompiler {
 
     /** Compiles a bundle whose policy remembers up to {@code cacheSize} decisions (0: none, every decision is evaluated). */
     public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize) throws InvalidPolicyException {
-        return compile(bundle, cacheSize, true);
+        return compile(bundle, cacheSize, Checks.ALL);
     }
 
-    /**
-     * As {@link #compile(PolicyBundle, int)}; {@code staticSandbox} false skips {@link RuleSandbox}'s
-     * check, so that tests can show what {@link SandboxClassLoader} refuses on its own.
-     */
-    static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, boolean staticSandbox) throws InvalidPolicyException {
+    /** Which of the rule sandbox's checks a build makes; all but {@link #ALL} exist so that tests can show each line alone. */
+    enum Checks {
+        /** {@link RuleSandbox} on the text, {@link CompiledCodeCheck} on the bytecode, {@link SandboxClassLoader} when linking. */
+        ALL,
+        /** Without {@link RuleSandbox}. */
+        WITHOUT_STATIC_CHECK,
+        /** {@link SandboxClassLoader} alone. */
+        CLASS_LOADER_ONLY
+    }
+
+    /** As {@link #compile(PolicyBundle, int)}, making only some of the sandbox's checks (for tests). */
+    static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Checks checks) throws InvalidPolicyException {
         List<PolicyError> errors = new ArrayList<>(bundle.problems());
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
         boolean buildable = true;
-        RuleSandbox sandbox = staticSandbox ? RuleSandbox.of(bundle.ruleFiles()) : null;
+        RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
             if (p != null) {
@@ -143,6 +153,9 @@ public final class PolicyCompiler {
                 errors.add(BuildErrors.translate(r, resources, parsed.size() == 1 ? parsed.get(0).file : null));
             }
         }
+        if (errors.isEmpty() && checks != Checks.CLASS_LOADER_ONLY) {
+            CompiledCodeCheck.check(builder.getKnowledgePackages(), origins(parsed, refs), declaredTypes(parsed), errors);
+        }
         if (!errors.isEmpty()) {
             throw new InvalidPolicyException(errors);
         }
@@ -163,6 +176,35 @@ public final class PolicyCompiler {
     }
 
     private record ParsedFile(SourceFile file, PackageDescr descr) {
+    }
+
+    /** The rule or function each class Drools generated from rule text comes from (Drools names them on the descriptions it built). */
+    private static Map<String, CompiledCodeCheck.Origin> origins(List<ParsedFile> parsed, Map<String, RuleRef> refs) {
+        Map<String, CompiledCodeCheck.Origin> origins = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            String pkg = p.descr.getNamespace();
+            for (RuleDescr rule : p.descr.getRules()) {
+                if (rule.getClassName() != null) {
+                    origins.put(pkg + "." + rule.getClassName(), new CompiledCodeCheck.Origin(p.file.path(), rule.getLine(),
+                            (rule.isQuery() ? "query \"" : "rule \"") + rule.getName() + "\""));
+                }
+            }
+            for (FunctionDescr function : p.descr.getFunctions()) {
+                String name = function.getName();
+                String className = function.getClassName() != null ? function.getClassName() // qualified, unlike a rule's
+                        : pkg + "." + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+                origins.put(className, new CompiledCodeCheck.Origin(p.file.path(), function.getLine(), "function " + name));
+            }
+        }
+        return origins;
+    }
+
+    private static Set<String> declaredTypes(List<ParsedFile> parsed) {
+        Set<String> types = new HashSet<>();
+        for (ParsedFile p : parsed) {
+            p.descr.getClassAndEnumDeclarationDescrs().forEach(d -> types.add(d.getFullTypeName()));
+        }
+        return types;
     }
 
     private static boolean isDataDocument(String path) {

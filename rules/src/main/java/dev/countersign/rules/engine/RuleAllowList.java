@@ -124,7 +124,7 @@ final class RuleAllowList {
             "java.io.Serializable", "java.io.Externalizable", "java.io.ObjectInput", "java.io.ObjectOutput",
             "java.io.DataInput", "java.io.DataOutput", "java.io.IOException", "java.lang.AutoCloseable",
             "java.lang.Throwable", "java.lang.Exception", "java.lang.Error", "java.lang.RuntimeException",
-            "java.lang.ClassNotFoundException", "java.lang.ReflectiveOperationException",
+            "java.lang.ClassNotFoundException", "java.lang.ReflectiveOperationException", "java.lang.NoSuchFieldError",
             "java.lang.Record", "java.lang.Enum", "java.lang.Cloneable", "java.util.RandomAccess",
             // string concatenation compiles to an invokedynamic of this bootstrap
             "java.lang.invoke.StringConcatFactory", "java.lang.invoke.MethodHandles$Lookup",

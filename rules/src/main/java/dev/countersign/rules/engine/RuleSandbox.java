@@ -35,7 +35,7 @@ final class RuleSandbox {
             + " (see \"The rule sandbox\" in the README)";
 
     private static final Set<String> JAVA_REFUSED = Set.of("class", "interface", "enum", "synchronized", "native",
-            "transient", "volatile", "strictfp", "super", "goto", "const");
+            "transient", "volatile", "strictfp", "super", "goto", "const", "assert");
     private static final Set<String> MVEL_REFUSED = Set.of("def", "function", "proto", "stacklang", "with", "import",
             "import_static", "package");
     private static final Set<String> ANNOTATIONS = Set.of("key", "position", "watch", "propertyReactive", "classReactive");

@@ -24,8 +24,8 @@ import org.drools.wiring.dynamic.PackageClassLoader;
  * constraints, declared types) also needs {@code java.lang.Class} and engine internals: other
  * requests get {@link RuleAllowList#engineLinkable}. The tier is read from the stack when a class is
  * first linked; the JVM does not ask again, so evaluation costs nothing extra. Members cannot be
- * refused this way: compiled rule code that reached {@code drools} could call its methods, which
- * only the static check prevents.
+ * refused this way (rule code links against {@code KnowledgeHelper}, whose {@code halt()} would
+ * silence other rules): {@link CompiledCodeCheck} refuses those in the compiled bytecode.
  *
  * <p>Drools' {@link ProjectClassLoader} caches what it loaded for either tier, so the project
  * loader a build uses is {@link #newProjectClassLoader()}, which checks the tier before its cache;

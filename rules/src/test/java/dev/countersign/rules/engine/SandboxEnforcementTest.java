@@ -167,7 +167,7 @@ class SandboxEnforcementTest {
         return hostile().stream().map(h -> DynamicTest.dynamicTest(h.name(), () -> {
             Path marker = dir.resolve("static-" + h.name().replace(' ', '-'));
             PolicyBundle bundle = bundle(h, marker);
-            InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, true));
+            InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.ALL));
             assertFalse(Files.exists(marker), "compiling ran the rule");
             List<String> errors = e.errors().stream().map(PolicyError::toString).toList();
             assertTrue(errors.get(0).startsWith(h.staticError()), () -> "errors: " + errors);
@@ -180,7 +180,7 @@ class SandboxEnforcementTest {
             Path marker = dir.resolve("loader-" + h.name().replace(' ', '-'));
             CompiledPolicy policy;
             try {
-                policy = PolicyCompiler.compile(bundle(h, marker), 0, false);
+                policy = PolicyCompiler.compile(bundle(h, marker), 0, PolicyCompiler.Checks.CLASS_LOADER_ONLY);
             } catch (InvalidPolicyException e) {
                 assertFalse(Files.exists(marker), "compiling ran the rule");
                 return;
@@ -196,6 +196,73 @@ class SandboxEnforcementTest {
             assertEquals(Reason.ERROR_RULE, reason.rule());
             assertTrue(reason.message().contains("is not available to rules"), reason.message());
         }));
+    }
+
+    /**
+     * A class loader refuses classes, not members: what compiled rule code calls on a class it may
+     * link against is checked in its bytecode. With the static check off, each of these is still a
+     * compile error naming the rule (or function) and the member.
+     */
+    @TestFactory
+    Stream<DynamicTest> theCompiledCodeCheckRefusesMembersTheClassLoaderCannot() {
+        record Member(String name, String drl, String error) {
+        }
+        String rule = """
+                package p
+                rule "r"
+                    salience 10
+                when
+                    Action( name == "go" )
+                then
+                    %s
+                end
+                rule "deny"
+                when
+                    Action( name == "go" )
+                then
+                    deny("denied");
+                end
+                """;
+        return Stream.of(
+                new Member("halting the engine to silence a deny", rule.formatted("drools.halt(); allow(\"halted\");"),
+                        "a.drl:2: rule \"r\" calls org.drools.core.rule.consequence.KnowledgeHelper.halt, which is not available to rules"),
+                new Member("the rule's own context", rule.formatted("allow(kcontext.getRule().getName());"),
+                        "a.drl:2: rule \"r\" calls org.kie.api.runtime.rule.RuleContext.getRule, which is not available to rules"),
+                new Member("getClass on a value", rule.formatted("allow(\"\" + \"x\".getClass());"),
+                        "a.drl:2: rule \"r\" calls java.lang.Object.getClass, which is not available to rules"),
+                new Member("the clock of a value type", rule.formatted("allow(\"\" + java.time.Instant.now());"),
+                        "a.drl:2: rule \"r\" calls java.time.Instant.now, which is not available to rules"),
+                new Member("randomness in an eval", """
+                        package p
+                        rule "r"
+                        when
+                            Action( name == "go" )
+                            eval( Math.random() < 0.5 )
+                        then
+                            allow("lucky");
+                        end
+                        """, "a.drl:2: rule \"r\" calls java.lang.Math.random, which is not available to rules"),
+                new Member("a system property in a DRL function", """
+                        package p
+                        function boolean flagged() {
+                            return Integer.getInteger("countersign.flag") != null;
+                        }
+                        rule "r"
+                        when
+                            Action( name == "go" )
+                            eval( flagged() )
+                        then
+                            allow("flagged");
+                        end
+                        """, "a.drl:2: function flagged calls java.lang.Integer.getInteger, which is not available to rules"))
+                .map(m -> DynamicTest.dynamicTest(m.name(), () -> {
+                    PolicyBundle bundle = BundleLoader.fromFiles(Map.of("a.drl", m.drl().getBytes(StandardCharsets.UTF_8)));
+                    InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
+                            () -> PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.WITHOUT_STATIC_CHECK));
+                    List<String> errors = e.errors().stream().map(PolicyError::toString).toList();
+                    assertTrue(errors.stream().anyMatch(x -> x.startsWith(m.error())), () -> "errors: " + errors);
+                    assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.ALL));
+                }));
     }
 
     /**
@@ -215,10 +282,10 @@ class SandboxEnforcementTest {
                 end
                 """;
         PolicyBundle bundle = BundleLoader.fromFiles(Map.of("a.drl", drl.getBytes(StandardCharsets.UTF_8)));
-        CompiledPolicy unchecked = PolicyCompiler.compile(bundle, 0, false);
+        CompiledPolicy unchecked = PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.WITHOUT_STATIC_CHECK);
         Decision d = unchecked.evaluate(new ActionContext(null, new Action("go", null, null, null), null, null, null, null));
         assertEquals(Verdict.ALLOW, d.verdict(), d.toString());
-        InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, true));
+        InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.ALL));
         assertEquals(List.of("a.drl:4:27: System is not available to rules: " + RuleSandbox.HINT),
                 e.errors().stream().map(PolicyError::toString).toList());
     }
