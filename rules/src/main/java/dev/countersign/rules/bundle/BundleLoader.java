@@ -11,11 +11,11 @@ import dev.countersign.rules.Verdict;
 import dev.countersign.rules.json.InvalidInputException;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.json.JsonValues;
+import dev.countersign.rules.json.SyntaxErrors;
 import dev.countersign.rules.testing.RuleTestFile;
 import dev.countersign.rules.testing.RuleTestReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Loads a bundle directory: {@code *.drl} rule files (any folder), {@code data.json} /
@@ -33,7 +32,9 @@ import java.util.stream.Stream;
  * {@code a.b}), {@code *_test.yaml} rule tests and an optional root {@code bundle.yaml} manifest
  * ({@code name}, {@code default_verdict}). Hidden files and folders are skipped, as is anything else.
  * Problems in the files are kept in {@link PolicyBundle#problems()} so that the compiler reports them
- * together with the rule files' own. Reads files: call it off an event loop.
+ * together with the rule files' own: files that are links or lead outside the bundle (which are
+ * never read), and malformed data, tests or manifest, described without quoting the file's text.
+ * Reads files: call it off an event loop.
  */
 public final class BundleLoader {
     private static final int DATA_MAX_DEPTH = 64;
@@ -41,38 +42,23 @@ public final class BundleLoader {
     private BundleLoader() {
     }
 
-    /** Loads the bundle in directory {@code root}; throws only when the directory itself cannot be read. */
+    /**
+     * Loads the bundle in directory {@code root} ({@link BundleDirectory}: links and files outside
+     * the bundle are refused unread); throws only when the directory itself cannot be read.
+     */
     public static PolicyBundle load(Path root) throws InvalidPolicyException {
-        if (!Files.isDirectory(root)) {
-            throw new InvalidPolicyException(List.of(new PolicyError(root.toString(), 0, 0,
-                    Files.exists(root) ? "is not a directory; a bundle is a directory of rule files" : "does not exist")));
-        }
-        Map<String, byte[]> files = new TreeMap<>();
-        List<PolicyError> errors = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) walk::iterator) {
-                String relative = root.relativize(path).toString().replace('\\', '/');
-                if (relative.isEmpty() || isHidden(relative) || !Files.isRegularFile(path) || !isBundleFile(relative)) {
-                    continue;
-                }
-                try {
-                    files.put(relative, Files.readAllBytes(path));
-                } catch (IOException e) {
-                    errors.add(new PolicyError(relative, 0, 0, "cannot be read: " + e.getMessage()));
-                }
-            }
-        } catch (IOException e) {
-            errors.add(new PolicyError(root.toString(), 0, 0, "cannot be listed: " + e.getMessage()));
-        }
-        if (!errors.isEmpty()) {
-            throw new InvalidPolicyException(errors);
-        }
-        return fromFiles(files);
+        List<PolicyError> refused = new ArrayList<>();
+        Map<String, byte[]> files = BundleDirectory.read(root, refused);
+        return fromFiles(files, refused);
     }
 
     /** Builds a bundle from files given by relative path ('/'-separated), as {@link #load} would find them. */
     public static PolicyBundle fromFiles(Map<String, byte[]> files) {
-        List<PolicyError> errors = new ArrayList<>();
+        return fromFiles(files, List.of());
+    }
+
+    private static PolicyBundle fromFiles(Map<String, byte[]> files, List<PolicyError> refused) {
+        List<PolicyError> errors = new ArrayList<>(refused);
         List<SourceFile> rules = new ArrayList<>();
         List<SourceFile> dataDocs = new ArrayList<>();
         List<RuleTestFile> tests = new ArrayList<>();
@@ -126,7 +112,7 @@ public final class BundleLoader {
         return relative.equals("bundle.yaml") || relative.equals("bundle.yml");
     }
 
-    private static boolean isHidden(String relative) {
+    static boolean isHidden(String relative) {
         for (String part : relative.split("/")) {
             if (part.startsWith(".")) {
                 return true;
@@ -138,36 +124,64 @@ public final class BundleLoader {
     private record Manifest(String name, Verdict defaultVerdict) {
     }
 
+    /** The manifest's name and default verdict; each problem is reported at its place, without the file's text. */
     private static Manifest readManifest(SourceFile file, List<PolicyError> errors) {
-        Map<String, Object> doc = readDocument(file, Json.YAML_FACTORY, errors);
-        if (doc == null) {
-            return null;
-        }
-        String name = null;
-        Verdict verdict = Verdict.DENY;
-        for (Map.Entry<String, Object> e : doc.entrySet()) {
-            switch (e.getKey()) {
-                case "name" -> {
-                    if (!(e.getValue() instanceof String s) || s.isBlank()) {
-                        errors.add(new PolicyError(file.path(), 0, 0, "name must be a non-empty string"));
-                    } else {
-                        name = s;
-                    }
-                }
-                case "default_verdict" -> {
-                    Verdict v = e.getValue() instanceof String s ? Verdict.fromWire(s) : null;
-                    if (v == null || v == Verdict.NEEDS_APPROVAL) {
-                        errors.add(new PolicyError(file.path(), 0, 0,
-                                "default_verdict must be allow or deny, got " + e.getValue()));
-                    } else {
-                        verdict = v;
-                    }
-                }
-                default -> errors.add(new PolicyError(file.path(), 0, 0,
-                        "unknown key '" + e.getKey() + "'; a manifest has name and default_verdict"));
+        try (JsonParser p = Json.YAML_FACTORY.createParser(file.content())) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return new Manifest(null, Verdict.DENY);
             }
+            if (first != JsonToken.START_OBJECT) {
+                errors.add(at(file, p.currentTokenLocation(), "expected a mapping with name and default_verdict, got "
+                        + JsonValues.describe(first)));
+                return null;
+            }
+            String name = null;
+            Verdict verdict = Verdict.DENY;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                JsonLocation keyAt = p.currentTokenLocation();
+                String key = p.currentName();
+                p.nextToken();
+                JsonLocation valueAt = p.currentTokenLocation();
+                Object value = JsonValues.read(p, "/" + key, 1, DATA_MAX_DEPTH);
+                switch (key) {
+                    case "name" -> {
+                        if (value instanceof String s && !s.isBlank()) {
+                            name = s;
+                        } else {
+                            errors.add(at(file, valueAt, "name must be a non-empty string"));
+                        }
+                    }
+                    case "default_verdict" -> {
+                        Verdict v = value instanceof String s ? Verdict.fromWire(s) : null;
+                        if (v == null || v == Verdict.NEEDS_APPROVAL) {
+                            errors.add(at(file, valueAt, "default_verdict must be allow or deny"));
+                        } else {
+                            verdict = v;
+                        }
+                    }
+                    default -> errors.add(at(file, keyAt, "an unknown key; a manifest has name and default_verdict"));
+                }
+            }
+            return new Manifest(name, verdict);
+        } catch (InvalidInputException e) {
+            errors.add(new PolicyError(file.path(), e.line(), e.column(), e.describe()));
+        } catch (JsonProcessingException e) {
+            errors.add(syntaxError(file, e, true));
+        } catch (IOException e) {
+            errors.add(new PolicyError(file.path(), 0, 0, "cannot be read"));
         }
-        return new Manifest(name, verdict);
+        return null;
+    }
+
+    private static PolicyError at(SourceFile file, JsonLocation loc, String message) {
+        return new PolicyError(file.path(), Math.max(loc.getLineNr(), 0), Math.max(loc.getColumnNr(), 0), message);
+    }
+
+    /** A syntax error at its place, in words that quote nothing of the file (see {@link SyntaxErrors}). */
+    private static PolicyError syntaxError(SourceFile file, JsonProcessingException e, boolean yaml) {
+        SyntaxErrors.Syntax syntax = SyntaxErrors.describe(e, yaml);
+        return new PolicyError(file.path(), syntax.line(), syntax.column(), syntax.message());
     }
 
     private static BundleData mergeData(List<SourceFile> docs, List<PolicyError> errors) {
@@ -258,13 +272,9 @@ public final class BundleLoader {
         } catch (InvalidInputException e) {
             errors.add(new PolicyError(file.path(), e.line(), e.column(), e.describe()));
         } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            String message = e.getOriginalMessage();
-            int cut = message.indexOf('\n');
-            errors.add(new PolicyError(file.path(), loc == null ? 0 : loc.getLineNr(), loc == null ? 0 : loc.getColumnNr(),
-                    "not valid " + (factory == Json.FACTORY ? "JSON" : "YAML") + ": " + (cut < 0 ? message : message.substring(0, cut))));
+            errors.add(syntaxError(file, e, factory != Json.FACTORY));
         } catch (IOException e) {
-            errors.add(new PolicyError(file.path(), 0, 0, "cannot be read: " + e.getMessage()));
+            errors.add(new PolicyError(file.path(), 0, 0, "cannot be read"));
         }
         return null;
     }

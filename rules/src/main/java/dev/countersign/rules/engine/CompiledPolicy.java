@@ -131,7 +131,7 @@ public final class CompiledPolicy {
         Evaluation evaluation = Evaluation.begin(context, rules);
         KieSession session = sessions.borrow();
         boolean reusable = false;
-        RuntimeException failure = null;
+        Throwable failure = null;
         try {
             FactHandle[] handles = new FactHandle[inserted.length];
             for (int i = 0; i < inserted.length; i++) {
@@ -155,8 +155,8 @@ public final class CompiledPolicy {
             } else {
                 reusable = true;
             }
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (RuntimeException | LinkageError e) {
+            failure = e; // a LinkageError: compiled rule code reached for a class the sandbox refuses
         } finally {
             evaluation.end();
             if (reusable) {
@@ -173,7 +173,7 @@ public final class CompiledPolicy {
         sessions.retire();
     }
 
-    private Decision decide(Evaluation evaluation, RuntimeException failure, String scope) {
+    private Decision decide(Evaluation evaluation, Throwable failure, String scope) {
         String id = DecisionIds.next();
         if (failure != null) {
             return new Decision(id, Verdict.DENY, List.of(errorReason(evaluation, failure, scope)), null, revision());
@@ -207,7 +207,7 @@ public final class CompiledPolicy {
         return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());
     }
 
-    private Reason errorReason(Evaluation evaluation, RuntimeException failure, String scope) {
+    private Reason errorReason(Evaluation evaluation, Throwable failure, String scope) {
         RuleRef rule = evaluation.firing;
         if (failure instanceof ConsequenceException ce && ce.getMatch() != null) {
             rule = rules.get(ce.getMatch().getRule());

@@ -11,6 +11,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import org.drools.core.reteoo.TerminalNode;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConditionalElementDescr;
 import org.drools.drl.ast.descr.ExprConstraintDescr;
+import org.drools.drl.ast.descr.FunctionDescr;
 import org.drools.drl.ast.descr.FunctionImportDescr;
 import org.drools.drl.ast.descr.GlobalDescr;
 import org.drools.drl.ast.descr.ImportDescr;
@@ -42,6 +44,7 @@ import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.drools.mvel.dataproviders.MVELDataProvider;
 import org.drools.mvel.expr.MVELCompilationUnit;
+import org.drools.wiring.api.classloader.ProjectClassLoader;
 import org.kie.api.KieServices;
 import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
@@ -62,8 +65,11 @@ import org.kie.internal.io.ResourceFactory;
  * found as one {@link InvalidPolicyException}, sorted by file, line and column.
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
- * rule names across files, the checks of {@link SourceChecks}); only a bundle that parses is built,
- * with the DRL/MVEL builder, which reports unknown properties at their real line. The vocabulary is
+ * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static check,
+ * {@link RuleSandbox}); only a bundle that parses and that the sandbox accepts is built, with the
+ * DRL/MVEL builder, which reports unknown properties at their real line. What the build compiled is
+ * checked again ({@link CompiledCodeCheck}), and the build, and the rules it produces, load classes
+ * only through a {@link SandboxClassLoader}. The vocabulary is
  * added to every package programmatically (imports of the model, the helper functions of
  * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
@@ -74,6 +80,8 @@ public final class PolicyCompiler {
     private static final String ENTER = Verdicts.class.getName() + ".enter(drools); ";
     private static final Field MVEL_UNIT = internalField(MVELDataProvider.class, "unit");
     private static final Field FROM_NODE_PROVIDER = internalField(FromNode.class, "dataProvider");
+
+    private static final SandboxClassLoader SANDBOX = new SandboxClassLoader(PolicyCompiler.class.getClassLoader());
 
     private PolicyCompiler() {
     }
@@ -87,11 +95,27 @@ public final class PolicyCompiler {
 
     /** Compiles a bundle whose policy remembers up to {@code cacheSize} decisions (0: none, every decision is evaluated). */
     public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize) throws InvalidPolicyException {
+        return compile(bundle, cacheSize, Checks.ALL);
+    }
+
+    /** Which of the rule sandbox's checks a build makes; all but {@link #ALL} exist so that tests can show each line alone. */
+    enum Checks {
+        /** {@link RuleSandbox} on the text, {@link CompiledCodeCheck} on the bytecode, {@link SandboxClassLoader} when linking. */
+        ALL,
+        /** Without {@link RuleSandbox}. */
+        WITHOUT_STATIC_CHECK,
+        /** {@link SandboxClassLoader} alone. */
+        CLASS_LOADER_ONLY
+    }
+
+    /** As {@link #compile(PolicyBundle, int)}, making only some of the sandbox's checks (for tests). */
+    static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Checks checks) throws InvalidPolicyException {
         List<PolicyError> errors = new ArrayList<>(bundle.problems());
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
         boolean buildable = true;
+        RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
             if (p != null) {
@@ -100,16 +124,20 @@ public final class PolicyCompiler {
                 buildable = false;
             }
             SourceChecks.check(file, dataUsable ? bundle.data() : null, errors);
+            if (sandbox != null && sandbox.check(file, errors)) {
+                buildable = false; // refused code is never handed to Drools' compilers
+            }
         }
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
         buildable &= errors.size() == before;
         if (!buildable) {
-            // A file that does not parse, or a rule defined twice, would only add confusing build errors.
+            // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
             throw new InvalidPolicyException(errors);
         }
+        ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
-                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(PolicyCompiler.class.getClassLoader()));
+                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
         CompositeKnowledgeBuilder batch = builder.batch();
         for (ParsedFile p : parsed) {
             addVocabulary(p.descr);
@@ -125,10 +153,16 @@ public final class PolicyCompiler {
                 errors.add(BuildErrors.translate(r, resources, parsed.size() == 1 ? parsed.get(0).file : null));
             }
         }
+        if (errors.isEmpty() && checks != Checks.CLASS_LOADER_ONLY) {
+            CompiledCodeCheck.check(builder.getKnowledgePackages(), origins(parsed, refs), declaredTypes(parsed), errors);
+        }
         if (!errors.isEmpty()) {
             throw new InvalidPolicyException(errors);
         }
-        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration());
+        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
+        if (kieBase.getRootClassLoader() != loader) {
+            throw new IllegalStateException("Drools did not keep the sandbox class loader");
+        }
         kieBase.addPackages(builder.getKnowledgePackages());
         installContextParts(kieBase);
         Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
@@ -142,6 +176,35 @@ public final class PolicyCompiler {
     }
 
     private record ParsedFile(SourceFile file, PackageDescr descr) {
+    }
+
+    /** The rule or function each class Drools generated from rule text comes from (Drools names them on the descriptions it built). */
+    private static Map<String, CompiledCodeCheck.Origin> origins(List<ParsedFile> parsed, Map<String, RuleRef> refs) {
+        Map<String, CompiledCodeCheck.Origin> origins = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            String pkg = p.descr.getNamespace();
+            for (RuleDescr rule : p.descr.getRules()) {
+                if (rule.getClassName() != null) {
+                    origins.put(pkg + "." + rule.getClassName(), new CompiledCodeCheck.Origin(p.file.path(), rule.getLine(),
+                            (rule.isQuery() ? "query \"" : "rule \"") + rule.getName() + "\""));
+                }
+            }
+            for (FunctionDescr function : p.descr.getFunctions()) {
+                String name = function.getName();
+                String className = function.getClassName() != null ? function.getClassName() // qualified, unlike a rule's
+                        : pkg + "." + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+                origins.put(className, new CompiledCodeCheck.Origin(p.file.path(), function.getLine(), "function " + name));
+            }
+        }
+        return origins;
+    }
+
+    private static Set<String> declaredTypes(List<ParsedFile> parsed) {
+        Set<String> types = new HashSet<>();
+        for (ParsedFile p : parsed) {
+            p.descr.getClassAndEnumDeclarationDescrs().forEach(d -> types.add(d.getFullTypeName()));
+        }
+        return types;
     }
 
     private static boolean isDataDocument(String path) {

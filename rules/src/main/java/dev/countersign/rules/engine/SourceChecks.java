@@ -15,22 +15,15 @@ import java.util.regex.Pattern;
  * ({@code insert}, {@code modify}, {@code update}, {@code delete}, {@code retract}), since a decision
  * is a pure function of its input; and an untyped attribute must not be ordered
  * ({@code attributes["rows"] > 10}): MVEL would coerce a string, a boolean or a list silently, so a
- * malformed value could skip a limit; {@code number("rows")} fails closed instead. Rules must be
- * pure, so reading the clock or randomness is refused: a decision depends only on its input, the
- * data documents and the revision (rules read the caller's {@code Context( time )} instead).
+ * malformed value could skip a limit; {@code number("rows")} fails closed instead. What rules may
+ * call at all, purity included, is {@link RuleSandbox}'s to check.
  */
 final class SourceChecks {
     private static final String STRING = "\"((?:[^\"\\\\]|\\\\.)*)\"";
     private static final Pattern DATA_CALL = Pattern.compile("\\bdata\\s*\\.\\s*(get|has|list|number|string)\\s*\\(\\s*" + STRING + "\\s*\\)");
     private static final Pattern APPROVAL_CALL = Pattern.compile(
-            "\\brequireApproval\\s*\\(\\s*" + STRING + "\\s*,\\s*(-?\\d+)\\s*,\\s*" + STRING);
+            "\\brequireApproval\\s*\\(\\s*" + STRING + "\\s*,\\s*(-?\\d+)\\s*,\\s*" + STRING + "(?=\\s*,)");
     private static final Pattern FACT_CHANGE = Pattern.compile("(?<![\\w.$])(insert|insertLogical|modify|update|delete|retract)\\s*\\(");
-    private static final Pattern IMPURE = Pattern.compile(
-            "\\b(System\\s*\\.\\s*(currentTimeMillis|nanoTime)"
-                    + "|(Instant|LocalDateTime|LocalDate|LocalTime|ZonedDateTime|OffsetDateTime|OffsetTime|Year|YearMonth|MonthDay|Clock)"
-                    + "\\s*\\.\\s*(now|systemUTC|systemDefaultZone)|Calendar\\s*\\.\\s*getInstance|SecureRandom\\s*\\.\\s*getInstance\\w*"
-                    + "|new\\s+(java\\.util\\.|java\\.security\\.)?(Date|Random|SecureRandom|GregorianCalendar)\\s*\\("
-                    + "|Math\\s*\\.\\s*random|UUID\\s*\\.\\s*randomUUID|ThreadLocalRandom)");
     private static final Pattern CONSEQUENCE = Pattern.compile("(?m)^\\s*then\\b([\\s\\S]*?)^\\s*end\\b");
     private static final Pattern ORDERED_ATTRIBUTE = Pattern.compile(
             "\\battributes\\s*\\[\\s*\"([^\"]*)\"\\s*\\]\\s*(<=|>=|<|>)|(<=|>=|<|>)\\s*(?:\\$?\\w+\\s*\\.\\s*)?attributes\\s*\\[\\s*\"([^\"]*)\"");
@@ -79,11 +72,6 @@ final class SourceChecks {
             }
         }
         String code = blankStrings(text);
-        Matcher impure = IMPURE.matcher(code);
-        while (impure.find()) {
-            errors.add(at(file, text, impure.start(), impure.group().replaceAll("\\s*\\.\\s*", ".").replaceAll("\\s*\\($", "()").replaceAll("\\s+", " ") + " makes the decision depend on when or by"
-                    + " chance it is made; rules must be pure: compare with the caller's Context( time ) instead"));
-        }
         Matcher o = ORDERED_ATTRIBUTE.matcher(text);
         while (o.find()) {
             int at = o.group(1) != null ? o.start() : o.start(3);

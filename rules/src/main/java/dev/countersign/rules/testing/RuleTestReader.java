@@ -11,16 +11,16 @@ import dev.countersign.rules.json.ActionContextReader;
 import dev.countersign.rules.json.InvalidInputException;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.json.JsonValues;
+import dev.countersign.rules.json.SyntaxErrors;
 import dev.countersign.rules.model.ActionContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads {@code *_test.yaml} rule tests:
@@ -34,8 +34,8 @@ import java.util.Set;
  *       not_reasons: ["exports are allowed"]                        # must not be
  *       approval: {groups: [data-governance], quorum: {data-governance: 1}, ttl: PT1H}
  * </pre>
- * A problem is reported as a {@link PolicyError} with the file, line and column; reading a file
- * stops at its first problem.
+ * A problem is reported as a {@link PolicyError} with the file, line and column, in words that do
+ * not quote the file's values; reading a file stops at its first problem.
  */
 public final class RuleTestReader {
     private static final ActionContextReader INPUT = new ActionContextReader();
@@ -51,14 +51,13 @@ public final class RuleTestReader {
             } catch (Problem e) {
                 errors.add(new PolicyError(file.path(), e.line, e.column, e.getMessage()));
             } catch (InvalidInputException e) {
-                errors.add(new PolicyError(file.path(), e.line(), e.column(), "input" + e.pointer() + ": " + e.getMessage()));
+                errors.add(new PolicyError(file.path(), e.line(), e.column(), "input" + e.pointer() + ": " + withoutValue(e.getMessage())));
             } catch (JsonProcessingException e) {
-                JsonLocation loc = e.getLocation();
-                errors.add(new PolicyError(file.path(), loc == null ? 0 : loc.getLineNr(), loc == null ? 0 : loc.getColumnNr(),
-                        "not valid YAML: " + firstLine(e.getOriginalMessage())));
+                SyntaxErrors.Syntax syntax = SyntaxErrors.describe(e, true);
+                errors.add(new PolicyError(file.path(), syntax.line(), syntax.column(), syntax.message()));
             }
         } catch (IOException e) {
-            errors.add(new PolicyError(file.path(), 0, 0, "cannot be read: " + e.getMessage()));
+            errors.add(new PolicyError(file.path(), 0, 0, "cannot be read"));
         }
         return null;
     }
@@ -72,17 +71,20 @@ public final class RuleTestReader {
         List<RuleTestFile.Case> cases = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
+            JsonLocation keyAt = p.currentTokenLocation();
             p.nextToken();
             if (!field.equals("cases")) {
-                throw new Problem(p, "unknown key '" + field + "'; a rule-test file has only 'cases'");
+                throw new Problem(keyAt, "an unknown key; a rule-test file has only 'cases'");
             }
             expect(p, JsonToken.START_ARRAY, "a list of cases");
             cases = new ArrayList<>();
-            Set<String> names = new HashSet<>();
+            Map<String, Integer> names = new HashMap<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 RuleTestFile.Case c = readCase(p);
-                if (!names.add(c.name())) {
-                    throw new Problem(c.line(), 0, "a second case named '" + c.name() + "'; case names must be unique in a file");
+                Integer first = names.putIfAbsent(c.name(), c.line());
+                if (first != null) {
+                    throw new Problem(c.line(), 0, "this case has the name of the case at line " + first
+                            + "; case names must be unique in a file");
                 }
                 cases.add(c);
             }
@@ -102,6 +104,7 @@ public final class RuleTestReader {
         RuleTestFile.Expectation expect = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
+            JsonLocation keyAt = p.currentTokenLocation();
             p.nextToken();
             switch (field) {
                 case "name" -> name = text(p, "the case name");
@@ -110,18 +113,17 @@ public final class RuleTestReader {
                     input = INPUT.readObject(p).context();
                 }
                 case "expect" -> expect = readExpectation(p);
-                default -> throw new Problem(p, "unknown key '" + field + "' in a case; expected name, input, expect");
+                default -> throw new Problem(keyAt, "an unknown key in a case; expected name, input, expect");
             }
         }
-        String label = name == null ? "the case" : "case '" + name + "'";
         if (name == null || name.isBlank()) {
             throw new Problem(line, column, "a case without a name");
         }
         if (input == null) {
-            throw new Problem(line, column, label + " has no 'input'");
+            throw new Problem(line, column, "the case has no 'input'");
         }
         if (expect == null) {
-            throw new Problem(line, column, label + " has no 'expect'");
+            throw new Problem(line, column, "the case has no 'expect'");
         }
         return new RuleTestFile.Case(name, line, input, expect);
     }
@@ -139,13 +141,14 @@ public final class RuleTestReader {
         boolean approvalGiven = false;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
+            JsonLocation keyAt = p.currentTokenLocation();
             p.nextToken();
             switch (field) {
                 case "verdict" -> {
                     String v = text(p, "a verdict");
                     verdict = Verdict.fromWire(v);
                     if (verdict == null) {
-                        throw new Problem(p, "verdict '" + v + "' is not one of allow, deny, needs_approval");
+                        throw new Problem(p, "the verdict is not one of allow, deny, needs_approval");
                     }
                 }
                 case "reasons" -> reasons = texts(p, "rule names");
@@ -155,16 +158,17 @@ public final class RuleTestReader {
                     expect(p, JsonToken.START_OBJECT, "the expected groups, quorum and ttl");
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String key = p.currentName();
+                        JsonLocation approvalKeyAt = p.currentTokenLocation();
                         p.nextToken();
                         switch (key) {
                             case "groups" -> groups = texts(p, "group names");
                             case "quorum" -> quorum = quorum(p);
                             case "ttl" -> ttl = duration(p);
-                            default -> throw new Problem(p, "unknown key '" + key + "' in approval; expected groups, quorum, ttl");
+                            default -> throw new Problem(approvalKeyAt, "an unknown key in approval; expected groups, quorum, ttl");
                         }
                     }
                 }
-                default -> throw new Problem(p, "unknown key '" + field + "' in expect; expected verdict, reasons, not_reasons, approval");
+                default -> throw new Problem(keyAt, "an unknown key in expect; expected verdict, reasons, not_reasons, approval");
             }
         }
         if (verdict == null) {
@@ -183,7 +187,7 @@ public final class RuleTestReader {
             String group = p.currentName();
             p.nextToken();
             if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getIntValue() < 1) {
-                throw new Problem(p, "quorum of '" + group + "' must be a whole number of at least 1");
+                throw new Problem(p, "a quorum must be a whole number of at least 1");
             }
             quorum.put(group, p.getIntValue());
         }
@@ -195,7 +199,7 @@ public final class RuleTestReader {
         try {
             return Duration.parse(text);
         } catch (DateTimeParseException e) {
-            throw new Problem(p, "ttl '" + text + "' is not an ISO-8601 duration such as PT30M or PT1H");
+            throw new Problem(p, "the ttl is not an ISO-8601 duration such as PT30M or PT1H");
         }
     }
 
@@ -222,9 +226,12 @@ public final class RuleTestReader {
         }
     }
 
-    private static String firstLine(String message) {
-        int cut = message.indexOf('\n');
-        return cut < 0 ? message : message.substring(0, cut);
+    /**
+     * A message of the input reader without the value it quotes: a rule-test file's text is not
+     * shown in compile errors (the place is).
+     */
+    private static String withoutValue(String message) {
+        return message.replaceAll(", got \"[^\"]*\"$", "");
     }
 
     /** A problem at a position of the file being read. */
@@ -233,7 +240,11 @@ public final class RuleTestReader {
         final int column;
 
         Problem(JsonParser p, String message) {
-            this(p.currentTokenLocation().getLineNr(), p.currentTokenLocation().getColumnNr(), message);
+            this(p.currentTokenLocation(), message);
+        }
+
+        Problem(JsonLocation at, String message) {
+            this(at.getLineNr(), at.getColumnNr(), message);
         }
 
         Problem(int line, int column, String message) {
