@@ -163,6 +163,7 @@ public final class PolicyCompiler {
         if (kieBase.getRootClassLoader() != loader) {
             throw new IllegalStateException("Drools did not keep the sandbox class loader");
         }
+        InterpretedOperators.keep(builder.getKnowledgePackages());
         kieBase.addPackages(builder.getKnowledgePackages());
         installContextParts(kieBase);
         Map<Rule, RuleRef> byRule = new IdentityHashMap<>();

@@ -138,7 +138,9 @@ final class RuleAllowList {
     private static final Set<String> INVOKER_LINKAGE = Set.of(
             "org.drools.mvel.asm.ConsequenceStub", "org.drools.mvel.asm.EvalStub", "org.drools.mvel.asm.ConsequenceGenerator",
             "org.drools.mvel.asm.EvalGenerator", "org.drools.core.WorkingMemory", "org.drools.core.common.InternalFactHandle",
-            "org.drools.core.reteoo.LeftTuple", "org.drools.core.reteoo.Tuple");
+            "org.drools.core.reteoo.LeftTuple", "org.drools.core.reteoo.Tuple",
+            // the type MVEL gives a condition's custom operators (str[startsWith], the temporal ones) when it compiles it
+            "org.drools.compiler.rule.builder.EvaluatorWrapper");
 
     /** Packages of the engine that Drools' generated code links against; never reached from rule code. */
     private static final List<String> ENGINE_PACKAGES = List.of("org.drools.", "org.kie.");
