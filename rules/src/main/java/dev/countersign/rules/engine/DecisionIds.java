@@ -12,7 +12,7 @@ import java.security.SecureRandom;
 public final class DecisionIds {
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     private static final int RANDOM_BYTES = 10;
-    private static final int BLOCK = RANDOM_BYTES * 32;
+    private static final int BLOCK = RANDOM_BYTES * 409;   // 4 KiB a draw: the generator costs per call as much as per byte
     private static final ThreadLocal<RandomBlock> RANDOM = ThreadLocal.withInitial(RandomBlock::new);
 
     private DecisionIds() {
