@@ -104,4 +104,21 @@ public final class BundleData {
             }
         }
     }
+
+    /** The same for the same documents, on every run: rules may see it, and rules must be pure. */
+    @Override
+    public int hashCode() {
+        return root.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof BundleData d && d.root.equals(root);
+    }
+
+    /** The same on every run (never an identity): rules may see it. */
+    @Override
+    public String toString() {
+        return "data" + root.keySet();
+    }
 }

@@ -90,6 +90,9 @@ final class CompiledCodeCheck {
         if (wrapping != null) {
             return wrapping.contains(member);
         }
+        if (owner.equals("java.lang.String") && member.equals("hashCode")) {
+            return true; // a switch on a string compiles to its (value) hash code; rule text may not name it
+        }
         return RuleAllowList.isVisible(owner) && (member.equals("<init>") || RuleAllowList.isMember(member));
     }
 

@@ -7,7 +7,9 @@ import java.util.List;
  * The tokens of a rule file as Java and MVEL would read them: identifiers, string and character
  * literals, numbers and single punctuation characters, with offsets into the text. Comments and
  * whitespace are dropped. Lexing is conservative where the two languages or the DRL parser differ:
- * a line comment or a string ends at either line terminator, so no code can hide in one.
+ * a line comment ends at either line terminator, and a string or character literal must close on
+ * the line it starts (the DRL parser and MVEL let one run on over lines, which would hide what
+ * follows from this reading), so no code can hide in one.
  *
  * <p>What cannot be read safely is reported instead: Java unicode escapes ({@code \u0052untime}:
  * Java decodes them before it lexes, in comments and strings too), identifier-ignorable characters
@@ -60,10 +62,18 @@ final class DrlTokens {
                 i = close < 0 ? n : close + 3;
             } else if (c == '"' || c == '\'') {
                 int j = i + 1;
-                while (j < n && text.charAt(j) != c && text.charAt(j) != '\n' && text.charAt(j) != '\r') {
-                    j += text.charAt(j) == '\\' ? 2 : 1;
+                while (j < n && text.charAt(j) != c && !isLineEnd(text.charAt(j))) {
+                    j += text.charAt(j) == '\\' && j + 1 < n && !isLineEnd(text.charAt(j + 1)) ? 2 : 1;
                 }
-                int end = Math.min(j < n && text.charAt(j) == c ? j + 1 : j, n);
+                boolean closed = j < n && text.charAt(j) == c;
+                if (!closed) {
+                    // The DRL parser and MVEL let a string run on over lines; Java does not. What follows
+                    // the line end would be read here as code, while they read it as the string: refuse.
+                    problems.add(new Unreadable(i, (c == '"' ? "a string" : "a character") + " literal is not closed on the line it"
+                            + " starts: a literal may not run over lines (write \\n for a line break)"));
+                    break;   // nothing after it can be read the way the engine reads it
+                }
+                int end = Math.min(closed ? j + 1 : j, n);
                 tokens.add(new Token(Kind.STRING, text.substring(i, end), i, end));
                 i = end;
             } else if (Character.isIdentifierIgnorable(c) && !Character.isWhitespace(c)) {
@@ -117,6 +127,10 @@ final class DrlTokens {
             b.append(t.get(i).text());
         }
         return b.toString();
+    }
+
+    private static boolean isLineEnd(char c) {
+        return c == '\n' || c == '\r';
     }
 
     private static int lineEnd(String text, int from) {

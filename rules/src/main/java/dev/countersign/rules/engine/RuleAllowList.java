@@ -97,9 +97,13 @@ final class RuleAllowList {
     /** Names refused whatever the receiver, each with why: {@link #REFLECTION}, the JVM, threads, the engine. */
     static final Map<String, String> REFUSED = refused();
 
-    /** Names that read the clock, randomness or the machine's time zone (java.time, System, Math, UUID, Collections...). */
+    /**
+     * Names that read the clock, randomness or the machine's time zone (java.time, System, Math, UUID,
+     * Collections...), and identity hash codes, which differ on every run for objects without a value
+     * hash of their own.
+     */
     static final Set<String> IMPURE = Set.of("now", "currentTimeMillis", "nanoTime", "random", "systemDefault",
-            "systemDefaultZone", "systemUTC", "randomUUID", "shuffle", "dateNow");
+            "systemDefaultZone", "systemUTC", "randomUUID", "shuffle", "dateNow", "hashCode", "identityHashCode");
 
     /** MVEL resolves these simple names itself, bypassing imports and class loaders. */
     static final Set<String> MVEL_LITERALS = Set.of("System", "String", "CharSequence", "Integer", "Long", "Boolean",

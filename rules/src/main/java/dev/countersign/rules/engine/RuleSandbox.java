@@ -199,6 +199,11 @@ final class RuleSandbox {
                 refuse(i, name + " is reserved for the engine: choose another name");
                 return i + 1;
             }
+            if (name.equals("Object") && previous != null && previous.is("new")) {
+                refuse(i, "new Object() has an identity that differs on every run (in its hash code and its text): rules must be"
+                        + " pure, so a decision depends only on its input, the data documents and the revision");
+                return i + 1;
+            }
             if (name.codePoints().anyMatch(Character::isIdentifierIgnorable)) {
                 poisonDepth = depth; // reported as unreadable, with what follows it
                 return chainEnd(i);
