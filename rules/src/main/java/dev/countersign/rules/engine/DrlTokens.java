@@ -104,6 +104,41 @@ final class DrlTokens {
         return new Lexed(tokens, problems);
     }
 
+    /** The deepest nesting of brackets a rule file may have. */
+    static final int MAX_NESTING = 200;
+
+    /**
+     * The error of a file whose brackets ({@code ( [ {}) nest deeper than {@value #MAX_NESTING}, at the
+     * first one too deep; null when none does. Strings and comments are skipped as {@link #lex} does.
+     */
+    static dev.countersign.rules.PolicyError tooDeep(dev.countersign.rules.bundle.SourceFile file) {
+        String text = file.text();
+        int depth = 0;
+        int line = 1;
+        int lineStart = 0;
+        for (Token t : lex(text).tokens()) {
+            if (t.kind() != Kind.PUNCTUATION) {
+                continue;
+            }
+            char c = t.text().charAt(0);
+            if (c == '(' || c == '[' || c == '{') {
+                if (++depth > MAX_NESTING) {
+                    for (int k = lineStart; k < t.start(); k++) {
+                        if (text.charAt(k) == '\n') {
+                            line++;
+                            lineStart = k + 1;
+                        }
+                    }
+                    return new dev.countersign.rules.PolicyError(file.path(), line, t.start() - lineStart + 1,
+                            "brackets nest deeper than " + MAX_NESTING + " levels here: split the condition into simpler ones");
+                }
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth = Math.max(0, depth - 1);
+            }
+        }
+        return null;
+    }
+
     /** The end of a dotted name {@code a.b.c} (and of {@code a.b.*} if {@code star}) starting at token {@code from}. */
     static int qualifiedName(List<Token> t, int from, boolean star) {
         int i = from;

@@ -214,6 +214,11 @@ public final class PolicyCompiler {
     }
 
     private static ParsedFile parse(SourceFile file, Map<Resource, SourceFile> resources, List<PolicyError> errors) {
+        PolicyError tooDeep = DrlTokens.tooDeep(file);
+        if (tooDeep != null) {
+            errors.add(tooDeep);   // the DRL parser recurses per bracket and would overflow its stack
+            return null;
+        }
         Resource resource = ResourceFactory.newByteArrayResource(file.content()).setSourcePath(file.path());
         resources.put(resource, file);
         DrlParser parser = new DrlParser();
