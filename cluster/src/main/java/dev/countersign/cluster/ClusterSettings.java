@@ -84,14 +84,14 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return new ClusterSettings(name, host, port, members, kubernetes, minMembers, value, secret);
     }
 
-    /** The standing a member with these settings keeps, by {@code clock}. */
-    public Standing standing(Clock clock) {
+    /** The standing a member with these settings and {@code secret} keeps, by {@code clock}. */
+    public Standing standing(Clock clock, ClusterSecret secret) {
         if (kubernetes != null) {
-            return new Standing(minMembers, maxClockSkew, clock, List.of());
+            return new Standing(minMembers, maxClockSkew, clock, List.of(), secret);
         }
         List<String> expected = new java.util.ArrayList<>(members);
         expected.add(host + ":" + port);   // itself, listed or not
-        return new Standing(minMembers, maxClockSkew, clock, expected);
+        return new Standing(minMembers, maxClockSkew, clock, expected, secret);
     }
 
     /**
@@ -106,6 +106,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         config.setClusterName(secret.joinName(name));
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.logging.details.enabled", "false");   // the join name stays out of log lines
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         // One socket on the configured address only, never the wildcard address.
@@ -137,7 +138,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
         network.setMemberEndpointConfig(member);
         config.getSerializationConfig().setJavaSerializationFilterConfig(SerializationFilter.config());
-        config.getUserContext().put(MemberContext.KEY, new MemberContext(new ApprovalSeal(secret), clock, standing(clock)));
+        config.getUserContext().put(MemberContext.KEY, new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness()));
         // Approval state survives the loss of any one member.
         MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false);
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));

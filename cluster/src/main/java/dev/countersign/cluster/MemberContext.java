@@ -7,11 +7,12 @@ import java.time.Clock;
 /**
  * What a Countersign member brings to the code that runs on it — entry processors included, which
  * Hazelcast ships to whichever member holds an entry: the seal of approval state (from the cluster
- * secret, which itself never travels), the member's clock, and its {@link Standing}. Kept in the
+ * secret, which itself never travels), the member's clock, its {@link Standing}, and the newest
+ * version of each approval it has seen ({@link Freshness}). Kept in the
  * member's user context; a member without it (not started by Countersign) makes every transition
  * fail closed.
  */
-public record MemberContext(ApprovalSeal seal, Clock clock, Standing standing) {
+public record MemberContext(ApprovalSeal seal, Clock clock, Standing standing, Freshness freshness) {
     static final String KEY = "countersign.member";
 
     /** The context of {@code member}; fails when it has none, or when no member was injected. */

@@ -22,7 +22,9 @@ import java.util.Set;
  *       member holding each approval ({@code clock_skew});</li>
  *   <li>every member it sees is one it was told of ({@code cluster.members}), when it was told of a
  *       list: Hazelcast's open-source edition admits any member that knows the join name, so a member
- *       that is not listed makes the others refuse approvals until it is gone ({@code unexpected_member}).</li>
+ *       that is not listed makes the others refuse approvals until it is gone ({@code unexpected_member});</li>
+ *   <li>every member it sees has shown that it holds the cluster secret ({@link MemberProofs},
+ *       {@code unproven_member}): a member's address can be claimed, its proof cannot.</li>
  * </ul>
  * Checked by the node taking a request and again by the member applying each transition.
  */
@@ -31,12 +33,20 @@ public final class Standing {
     private final Duration maxClockSkew;
     private final Clock clock;
     private final Set<InetSocketAddress> expected = new HashSet<>();
+    private final List<String> members;
+    private final MemberProofs proofs;
 
     /** {@code members}: the configured {@code host:port} list (empty: any member the join admits). */
-    public Standing(int minMembers, Duration maxClockSkew, Clock clock, List<String> members) {
+    public Standing(int minMembers, Duration maxClockSkew, Clock clock, List<String> members, ClusterSecret secret) {
+        this(minMembers, maxClockSkew, clock, members, new MemberProofs(secret));
+    }
+
+    private Standing(int minMembers, Duration maxClockSkew, Clock clock, List<String> members, MemberProofs proofs) {
         this.minMembers = minMembers;
         this.maxClockSkew = maxClockSkew;
         this.clock = clock;
+        this.members = List.copyOf(members);
+        this.proofs = proofs;
         for (String m : members) {
             int colon = m.lastIndexOf(':');
             String host = m.substring(0, colon);
@@ -51,9 +61,9 @@ public final class Standing {
         }
     }
 
-    /** No minimum, no list, a generous clock: for a member alone. */
-    public static Standing alone(Clock clock) {
-        return new Standing(1, Duration.ofDays(3650), clock, List.of());
+    /** The same standing with another minimum (for a test that needs a member to stand otherwise). */
+    public Standing withMinMembers(int value) {
+        return new Standing(value, maxClockSkew, clock, members, proofs);
     }
 
     public int minMembers() {
@@ -62,6 +72,11 @@ public final class Standing {
 
     public Duration maxClockSkew() {
         return maxClockSkew;
+    }
+
+    /** Whether every member {@code member} sees has shown that it holds the cluster secret (publishing its own proof first). */
+    public boolean proven(HazelcastInstance member) {
+        return proofs.unproven(member) == null;
     }
 
     /** This member's clock minus the cluster's, in milliseconds. */
@@ -89,6 +104,13 @@ public final class Standing {
                             + ", which is not in cluster.members; approvals are refused until it leaves or is listed");
                 }
             }
+        }
+        // Where an entry is held (a partition thread, which may not wait on other members) the proofs are
+        // not read: what an unproven member submits there is refused for want of a signature instead.
+        Member unproven = holder ? null : proofs.unproven(member);
+        if (unproven != null) {
+            return new StandingException("unproven_member", who + " sees the member " + unproven.getAddress()
+                    + ", which has not shown that it holds the cluster secret; approvals are refused until it does or leaves");
         }
         return null;
     }

@@ -12,8 +12,24 @@ public final class TamperedStateException extends IllegalStateException implemen
     private final String id;
 
     public TamperedStateException(String what, String id) {
-        super(what + " " + id + " failed its integrity check: it was changed outside Countersign, so it is refused and reported");
+        this(id, what + " " + id + " failed its integrity check: it was changed outside Countersign, so it is refused and reported", true);
+    }
+
+    private TamperedStateException(String id, String message, boolean withMessage) {
+        super(message);
         this.id = id;
+    }
+
+    /** Approval {@code id} put back at {@code version}, older than the {@code newest} this member saw. */
+    public static TamperedStateException rolledBack(String id, long version, long newest) {
+        return new TamperedStateException(id, "approval " + id + " is back at version " + version + " after version " + newest
+                + " was seen: an earlier state was put back outside Countersign, so it is refused and reported", true);
+    }
+
+    /** An operation on entry {@code id} that the node submitting it did not sign with the cluster secret. */
+    public static TamperedStateException unsigned(String operation, String id) {
+        return new TamperedStateException(id, "a " + operation + " of " + id + " was not signed with the cluster secret: it came from"
+                + " outside Countersign, so it is refused and reported", true);
     }
 
     /** The id of the entry that failed. */

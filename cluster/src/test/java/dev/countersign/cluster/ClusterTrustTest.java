@@ -140,7 +140,7 @@ class ClusterTrustTest {
                 stored.expiresAt(), stored.requester(), stored.requirement(), stored.distinctReviewers(), stored.contextHash(),
                 stored.context(), stored.decision(), stored.bundleRevision(), stored.callbacks(), ApprovalStatus.APPROVED,
                 List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api", List.of("security"), "c1")),
-                Instant.now(), "mallory@example.com", null, null, stored.seal());
+                Instant.now(), "mallory@example.com", null, null, stored.version(), stored.seal());
         raw.put(held.id(), forged);
 
         for (CompletionStage<?> call : List.of(storeA.get(held.id()), storeB.get(held.id()),
@@ -247,7 +247,7 @@ class ClusterTrustTest {
     }
 
     @Test
-    void aMemberNotStartedByCountersignAppliesNoTransition() throws Exception {
+    void aMemberNotStartedByCountersignStopsApprovalsAndAppliesNoTransition() throws Exception {
         TestMembers members = new TestMembers(2, Clock.systemUTC());
         HazelcastInstance a = start(members, 0);
         // A plain member at a listed address that knows the join name: no seal, no clock, no standing of its own.
@@ -256,7 +256,7 @@ class ClusterTrustTest {
         plain.setInstanceName(members.cluster + "-plain");
         HazelcastInstance bare = Hazelcast.newHazelcastInstance(plain);
         started.add(bare);
-        TestMembers.awaitSafe(List.of(a, bare), 2);
+        awaitJoined(List.of(a, bare), 2);
         HazelcastApprovalStore store = new HazelcastApprovalStore(a);
         PendingApproval there;
         do {
@@ -264,11 +264,126 @@ class ClusterTrustTest {
         } while (!bare.getPartitionService().getPartition(there.id()).getOwner().localMember());
         PendingApproval p = there;
         ExecutionException e = assertThrows(ExecutionException.class, () -> await(store.create(p, "ask-" + UUID.randomUUID())));
-        StandingException foreign = assertInstanceOf(StandingException.class, e.getCause());
+        StandingException unproven = assertInstanceOf(StandingException.class, e.getCause());
+        assertEquals("unproven_member", unproven.code(), unproven.getMessage());
+        assertTrue(unproven.getMessage().contains("has not shown that it holds the cluster secret"), unproven.getMessage());
+        // Sent to it directly, signed as an honest node signs it, it applies nothing either.
+        IMap<String, PendingApproval> map = a.getMap(HazelcastApprovalStore.APPROVALS);
+        ExecutionException direct = assertThrows(ExecutionException.class, () -> await(map.submitToKey(p.id(),
+                new dev.countersign.cluster.approval.ApprovalProcessorsAccess().create(p, MemberContext.of(a).seal()))));
+        StandingException foreign = assertInstanceOf(StandingException.class, direct.getCause());
         assertEquals("foreign_member", foreign.code());
-        assertTrue(foreign.getMessage().contains("not started by Countersign"), foreign.getMessage());
-        assertNull(a.getMap(HazelcastApprovalStore.APPROVALS).get(p.id()), "nothing was stored");
+        assertNull(map.get(p.id()), "nothing was stored");
         assertThrows(StandingException.class, () -> new HazelcastApprovalStore(bare));
+    }
+
+    /** A member at a listed address that learnt the join name but holds no secret: what an intruder on the network runs. */
+    private HazelcastInstance intruder(TestMembers members, int i, String publicAddress) {
+        Config plain = members.settings(i, 1).applyTo(new Config(), members.secret, Clock.systemUTC());
+        plain.getUserContext().clear();
+        if (publicAddress != null) {
+            plain.getAdvancedNetworkConfig().getEndpointConfigs().values()
+                    .forEach(e -> ((com.hazelcast.config.ServerSocketEndpointConfig) e).setPublicAddress(publicAddress));
+        }
+        plain.setInstanceName(members.cluster + "-intruder-" + UUID.randomUUID());
+        HazelcastInstance h = Hazelcast.newHazelcastInstance(plain);
+        started.add(h);
+        return h;
+    }
+
+    static String heldBy(HazelcastInstance holder) {
+        while (true) {
+            String id = "apr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 26);
+            if (holder.getPartitionService().getPartition(id).getOwner().localMember()) {
+                return id;
+            }
+        }
+    }
+
+    @Test
+    void anHonestHolderAppliesNoTransitionAnIntruderMadeUp() throws Exception {
+        TestMembers members = new TestMembers(3, Clock.systemUTC());
+        HazelcastInstance a = start(members, 0);
+        HazelcastInstance evil = intruder(members, 1, null);
+        awaitJoined(List.of(a, evil), 2);
+        var access = new dev.countersign.cluster.approval.ApprovalProcessorsAccess();
+        IMap<String, PendingApproval> seenByIntruder = evil.getMap(HazelcastApprovalStore.APPROVALS);
+        // 1. A creation of an approval already approved, with invented votes.
+        PendingApproval base = proposed();
+        String id = heldBy(a);
+        PendingApproval approved = new PendingApproval(id, base.decisionId(), "x", Instant.now(), Instant.now().plusSeconds(3600),
+                base.requester(), base.requirement(), true, base.contextHash(), "{}", "{}", "rev-1", List.of(), ApprovalStatus.APPROVED,
+                List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api", List.of("security"), "c")),
+                Instant.now(), "mallory@example.com", null, null, 0, null);
+        ExecutionException created = assertThrows(ExecutionException.class, () -> await(seenByIntruder.submitToKey(id, access.unsignedCreate(approved))));
+        assertInstanceOf(TamperedStateException.class, created.getCause());
+        assertTrue(created.getCause().getMessage().contains("not signed with the cluster secret"), created.getCause().getMessage());
+        assertNull(a.getMap(HazelcastApprovalStore.APPROVALS).get(id), "nothing was stored");
+        // 2. Votes of reviewers it invented, on a real pending approval the honest member holds.
+        // (the honest member's own store refuses approvals while the intruder is there; the holder's code is what is tested)
+        PendingApproval pending = PendingApproval.pending(id, "dec_1", "node-a", Instant.EPOCH, base.requester(), base.requirement(),
+                base.contextHash(), "{}", "{}", "rev-1", List.of());
+        await(a.<String, PendingApproval>getMap(HazelcastApprovalStore.APPROVALS).submitToKey(id,
+                access.create(pending, MemberContext.of(a).seal())));
+        ReviewerVote invented = new ReviewerVote("mallory@example.com", Set.of("security"), Choice.APPROVE, "", Instant.now(), "x", "api");
+        ExecutionException voted = assertThrows(ExecutionException.class, () -> await(seenByIntruder.submitToKey(id, access.unsignedVote(invented))));
+        assertInstanceOf(TamperedStateException.class, voted.getCause());
+        assertEquals(ApprovalStatus.PENDING, a.<String, PendingApproval>getMap(HazelcastApprovalStore.APPROVALS).get(id).status(),
+                "the invented vote was not counted");
+    }
+
+    @Test
+    void anEarlierSealedStatePutBackIsRefusedWhereTheApprovalIsHeld() throws Exception {
+        TestMembers members = new TestMembers(2, Clock.systemUTC());
+        HazelcastInstance a = start(members, 0);
+        HazelcastInstance b = start(members, 1);
+        TestMembers.awaitSafe(List.of(a, b), 2);
+        HazelcastApprovalStore store = new HazelcastApprovalStore(a);
+        PendingApproval held = await(store.create(proposed(), "ask-" + UUID.randomUUID())).approval();
+        await(store.vote(held.id(), new ReviewerVote("carol@example.com", Set.of("security"), Choice.APPROVE, "", Instant.now(), "n", "api")));
+        IMap<String, PendingApproval> raw = b.getMap(HazelcastApprovalStore.APPROVALS);
+        PendingApproval approvedUnused = raw.get(held.id());
+        assertTrue(await(store.redeem(held.id(), "ctx-1", "dec_first", null, "gateway")).granted());
+        raw.put(held.id(), approvedUnused);   // the sealed copy of the approved, unused grant, put back
+        ExecutionException second = assertThrows(ExecutionException.class,
+                () -> await(store.redeem(held.id(), "ctx-1", "dec_second", null, "gateway")));
+        TamperedStateException rolledBack = assertInstanceOf(TamperedStateException.class, second.getCause());
+        assertTrue(rolledBack.getMessage().contains("an earlier state was put back"), rolledBack.getMessage());
+        // A sealed value under another key is refused too.
+        PendingApproval other = await(store.create(proposed(), "ask-" + UUID.randomUUID())).approval();
+        raw.put(other.id(), raw.get(held.id()));
+        ExecutionException moved = assertThrows(ExecutionException.class, () -> await(store.get(other.id())));
+        assertInstanceOf(TamperedStateException.class, moved.getCause());
+    }
+
+    @Test
+    void aMemberClaimingAListedAddressStillMustProveItHoldsTheSecret() throws Exception {
+        TestMembers members = new TestMembers(3, Clock.systemUTC());
+        HazelcastInstance a = start(members, 0);
+        HazelcastApprovalStore store = new HazelcastApprovalStore(a);
+        PendingApproval held = await(store.create(proposed(), "ask-" + UUID.randomUUID())).approval();
+        // It listens on a port nobody listed, and announces the address of a listed member that is not running.
+        ClusterSettings unlisted = new ClusterSettings(members.cluster, "127.0.0.1", TestMembers.freePort(), members.addresses, null, 1);
+        Config plain = unlisted.applyTo(new Config(), members.secret, Clock.systemUTC());
+        plain.getUserContext().clear();
+        ((com.hazelcast.config.ServerSocketEndpointConfig) plain.getAdvancedNetworkConfig().getEndpointConfigs().values().iterator().next())
+                .setPublicAddress(members.addresses.get(1));
+        plain.setInstanceName(members.cluster + "-spoof");
+        HazelcastInstance spoof = Hazelcast.newHazelcastInstance(plain);
+        started.add(spoof);
+        awaitJoined(List.of(a, spoof), 2);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(store.get(held.id())));
+        assertEquals("unproven_member", assertInstanceOf(StandingException.class, e.getCause()).code());
+    }
+
+    /** Waits until the members see each other and every partition is backed up (proofs or not). */
+    static void awaitJoined(List<HazelcastInstance> members, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (members.stream().anyMatch(m -> m.getCluster().getMembers().size() != size || !m.getPartitionService().isClusterSafe())) {
+            assertTrue(System.nanoTime() < deadline, "the members did not join");
+            Thread.sleep(50);
+        }
+        members.get(0).getMap("warm-up").put("x", "assigns the partitions");
     }
 
     @Test

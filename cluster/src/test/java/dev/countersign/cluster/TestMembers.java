@@ -68,7 +68,7 @@ public final class TestMembers {
     /** Replaces what {@code member} knows of its standing, for a test that needs it to stand otherwise. */
     public static void stand(HazelcastInstance member, Standing standing) {
         MemberContext current = MemberContext.of(member);
-        member.getUserContext().put(MemberContext.KEY, new MemberContext(current.seal(), current.clock(), standing));
+        member.getUserContext().put(MemberContext.KEY, new MemberContext(current.seal(), current.clock(), standing, current.freshness()));
     }
 
     public static int freePort() throws IOException {
@@ -77,7 +77,10 @@ public final class TestMembers {
         }
     }
 
-    /** Waits until every running member sees {@code size} members and every partition is backed up. */
+    /**
+     * Waits until every running member sees {@code size} members, every partition is backed up, and
+     * every member of a Countersign member has shown its proof.
+     */
     public static void awaitSafe(List<HazelcastInstance> members, int size) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
@@ -85,6 +88,14 @@ public final class TestMembers {
             for (HazelcastInstance m : members) {
                 ok &= m.getLifecycleService().isRunning() && m.getCluster().getMembers().size() == size
                         && m.getPartitionService().isClusterSafe();
+            }
+            for (HazelcastInstance m : members) {
+                if (ok && m.getUserContext().get(MemberContext.KEY) instanceof MemberContext c) {
+                    c.standing().proven(m);   // publishes its own proof
+                }
+            }
+            for (HazelcastInstance m : members) {
+                ok &= !(m.getUserContext().get(MemberContext.KEY) instanceof MemberContext c) || c.standing().proven(m);
             }
             if (ok) {
                 return;

@@ -29,18 +29,26 @@ final class ApprovalProcessors {
     private ApprovalProcessors() {
     }
 
-    /** Stores {@code next}, sealed, when it differs from {@code current}; answers {@code answer}. */
-    private static <R> R store(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, PendingApproval current,
+    /** Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from {@code current}; answers {@code answer}. */
+    private static <R> R store(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
                                PendingApproval next, R answer) {
         if (next != current) {
-            ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(seal.seal(next));
+            PendingApproval stored = member.seal().seal(next.nextVersion(current.version()));
+            ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(stored);
+            member.freshness().saw(stored.id(), stored.version());
         }
         return answer;
     }
 
-    /** One transition of one approval (or of each of several, at one time). */
+    /**
+     * One transition of one approval (or of each of several, at one time), applied only when the
+     * node that submitted it signed it ({@link #authorize}): the holder checks the signature over the
+     * kind, the entry's key and every parameter before anything else, so a member that joined without
+     * the cluster secret cannot have an honest holder apply a transition it made up.
+     */
     abstract static class Transition<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
+        private String authorization;
         private transient HazelcastInstance member;
         /** The time of the holding member's clock this transition is applied at, fixed at its first entry. */
         private transient Instant appliedAt;
@@ -50,50 +58,76 @@ final class ApprovalProcessors {
             this.member = hazelcastInstance;
         }
 
+        /** Signs this transition for the entry {@code key}; answers it, ready to submit. */
+        @SuppressWarnings("unchecked")
+        <T extends Transition<R>> T authorize(ApprovalSeal seal, String key) {
+            this.authorization = seal.operation(kind(), key, params());
+            return (T) this;
+        }
+
         @Override
         public final R process(Map.Entry<String, PendingApproval> entry) {
             MemberContext context = MemberContext.of(member);
+            if (signed() && !context.seal().authorizes(authorization, kind(), entry.getKey(), params())) {
+                throw TamperedStateException.unsigned(kind(), entry.getKey());
+            }
             context.standing().require(member, true);
             if (appliedAt == null) {
                 appliedAt = context.clock().instant();
             }
             PendingApproval current = entry.getValue();
             if (current == null) {
-                return absent(entry, context.seal(), appliedAt);
+                return absent(entry, context, appliedAt);
             }
-            if (!context.seal().holds(current)) {
+            if (!current.id().equals(entry.getKey()) || !context.seal().holds(current)) {
                 throw new TamperedStateException("approval", entry.getKey());
             }
-            return apply(entry, current, appliedAt, context.seal());
+            context.freshness().require(current.id(), current.version());
+            return apply(entry, current, appliedAt, context);
         }
 
         @Override
         public EntryProcessor<String, PendingApproval, R> getBackupProcessor() {
-            return new Backup<>(this, appliedAt);
+            ApprovalSeal seal = MemberContext.of(member).seal();
+            return new Backup<>(this, appliedAt, seal.operation("backup", String.valueOf(authorization), kind(), appliedAt));
+        }
+
+        /** The kind of transition, as signed. */
+        abstract String kind();
+
+        /** Every parameter of the transition, as signed. */
+        abstract Object[] params();
+
+        /** Whether the transition must be signed; one that cannot do harm whoever submits it need not be. */
+        boolean signed() {
+            return true;
         }
 
         /** The transition of {@code current}, the entry's approval, at {@code now}; updates the entry when it changes. */
-        abstract R apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal);
+        abstract R apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member);
 
         /** What the transition does to an entry that holds no approval: nothing, by default. */
-        R absent(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, Instant now) {
+        R absent(Map.Entry<String, PendingApproval> entry, MemberContext member, Instant now) {
             return null;
         }
     }
 
     /**
      * A transition as a backup replica applies it: what the primary applied, at the primary's time,
-     * without checking the standing again. A replica whose value fails its seal is left as it is.
+     * signed by the primary over both, without checking the standing again. A replica whose value
+     * fails its seal is left as it is.
      */
     static final class Backup<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
         private final Transition<R> primary;
         private final Instant at;
+        private final String authorization;
         private transient HazelcastInstance member;
 
-        Backup(Transition<R> primary, Instant at) {
+        Backup(Transition<R> primary, Instant at, String authorization) {
             this.primary = primary;
             this.at = at;
+            this.authorization = authorization;
         }
 
         @Override
@@ -103,15 +137,17 @@ final class ApprovalProcessors {
 
         @Override
         public R process(Map.Entry<String, PendingApproval> entry) {
-            if (at == null) {
-                throw new IllegalStateException("a backup transition without the time its primary applied it at");
+            MemberContext context = MemberContext.of(member);
+            ApprovalSeal seal = context.seal();
+            if (at == null || !seal.authorizes(authorization, "backup", String.valueOf(primary.authorization), primary.kind(), at)
+                    || (primary.signed() && !seal.authorizes(primary.authorization, primary.kind(), entry.getKey(), primary.params()))) {
+                throw TamperedStateException.unsigned("backup " + primary.kind(), entry.getKey());
             }
-            ApprovalSeal seal = MemberContext.of(member).seal();
             PendingApproval current = entry.getValue();
             if (current == null) {
-                return primary.absent(entry, seal, at);
+                return primary.absent(entry, context, at);
             }
-            return seal.holds(current) ? primary.apply(entry, current, at, seal) : null;
+            return current.id().equals(entry.getKey()) && seal.holds(current) ? primary.apply(entry, current, at, context) : null;
         }
     }
 
@@ -130,15 +166,30 @@ final class ApprovalProcessors {
         }
 
         @Override
-        PendingApproval absent(Map.Entry<String, PendingApproval> entry, ApprovalSeal seal, Instant now) {
-            PendingApproval created = seal.seal(proposed.createdAt(now));
+        String kind() {
+            return "create";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[] {proposed, keepSeconds};
+        }
+
+        @Override
+        PendingApproval absent(Map.Entry<String, PendingApproval> entry, MemberContext member, Instant now) {
+            if (!proposed.id().equals(entry.getKey()) || proposed.status() != ApprovalStatus.PENDING || !proposed.votes().isEmpty()
+                    || proposed.decidedAt() != null || proposed.redeemedAt() != null) {
+                throw TamperedStateException.unsigned("creation of an approval that is not new", entry.getKey());
+            }
+            PendingApproval created = member.seal().seal(proposed.createdAt(now));
             long ttl = Math.max(1, proposed.requirement().ttl().getSeconds() + keepSeconds);
             ((ExtendedMapEntry<String, PendingApproval>) entry).setValue(created, ttl, TimeUnit.SECONDS);
+            member.freshness().saw(created.id(), created.version());
             return created;
         }
 
         @Override
-        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             return current;   // a retry of this very creation, or (never in practice) an id taken: the stored one stands
         }
     }
@@ -152,9 +203,20 @@ final class ApprovalProcessors {
         }
 
         @Override
-        VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+        String kind() {
+            return "vote";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[] {vote.reviewer(), vote.reviewerGroups(), vote.choice().name(), vote.comment(), vote.node(), vote.channel(),
+                    vote.castId()};
+        }
+
+        @Override
+        VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             VoteResult result = current.vote(vote.at(now));
-            return store(entry, seal, current, result.approval(), result);
+            return store(entry, member, current, result.approval(), result);
         }
     }
 
@@ -163,9 +225,25 @@ final class ApprovalProcessors {
         private static final long serialVersionUID = 1L;
 
         @Override
-        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+        String kind() {
+            return "expire";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[0];
+        }
+
+        /** Expiring only what is past its expiry by the holder's clock is harmless, whoever asks. */
+        @Override
+        boolean signed() {
+            return false;
+        }
+
+        @Override
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             PendingApproval next = current.at(now);
-            return next == current ? null : store(entry, seal, current, next, next);
+            return next == current ? null : store(entry, member, current, next, next);
         }
     }
 
@@ -184,9 +262,19 @@ final class ApprovalProcessors {
         }
 
         @Override
-        RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+        String kind() {
+            return "redeem";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[] {contextHash, decisionId, required, client};
+        }
+
+        @Override
+        RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
-            return store(entry, seal, current, result.approval(), result);
+            return store(entry, member, current, result.approval(), result);
         }
     }
 
@@ -200,10 +288,20 @@ final class ApprovalProcessors {
         }
 
         @Override
-        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, ApprovalSeal seal) {
+        String kind() {
+            return "callback";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[] {url};
+        }
+
+        @Override
+        PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             PendingApproval atNow = current.at(now);
             PendingApproval next = atNow.status().isFinal() ? atNow : atNow.withCallback(url);
-            return store(entry, seal, current, next, next);
+            return store(entry, member, current, next, next);
         }
     }
 
@@ -225,7 +323,7 @@ final class ApprovalProcessors {
         public Observation process(Map.Entry<String, PendingApproval> entry) {
             MemberContext context = MemberContext.of(member);
             context.standing().require(member, true);
-            PendingApproval a = entry.getValue();
+            PendingApproval a = entry.getValue();   // the reader checks it is this key's and sealed
             return a == null ? null : new Observation(a, context.clock().instant());
         }
 

@@ -20,6 +20,11 @@ import java.util.Map;
  * null distinct from empty). The member that stores a value seals it; every reader and every entry
  * processor checks the seal before using it, so an entry put or edited by anything that does not hold
  * the secret — a Hazelcast client, a rogue member, a hand edit — is refused rather than honoured.
+ *
+ * <p>The same key authorises operations ({@link #operation}): a node that submits a transition to the
+ * member holding an entry signs what it asks (the kind, the key, every parameter), and that member
+ * applies only what is signed, so a member that joined without the secret can neither store a
+ * forged approval through an honest holder nor have it count votes of reviewers it invented.
  */
 public final class ApprovalSeal {
     private final byte[] key;
@@ -70,8 +75,30 @@ public final class ApprovalSeal {
             e.text(v.reviewer()).text(v.choice().name()).text(v.comment()).instant(v.at()).text(v.node()).text(v.channel())
                     .texts(v.countsFor()).text(v.castId());
         }
-        e.instant(a.decidedAt()).text(a.decidedBy()).instant(a.redeemedAt()).text(a.redeemedBy());
+        e.instant(a.decidedAt()).text(a.decidedBy()).instant(a.redeemedAt()).text(a.redeemedBy()).number(a.version());
         return e.mac(key);
+    }
+
+    /**
+     * The authorisation of an operation of {@code kind} on entry {@code key} with {@code params}
+     * (strings, numbers, flags, instants, durations, lists and sets of strings, approvals,
+     * requirements, or null); the same inputs give the same value on every member.
+     */
+    public String operation(String kind, String key, Object... params) {
+        Encoder e = new Encoder("operation/1:" + kind).text(key);
+        for (Object p : params) {
+            if (p instanceof PendingApproval a) {
+                e.text("approval").text(of(a));   // its content, as its seal covers it
+            } else {
+                e.value(p);
+            }
+        }
+        return e.mac(this.key);
+    }
+
+    /** Whether {@code authorization} is that of the operation described. */
+    public boolean authorizes(String authorization, String kind, String key, Object... params) {
+        return matches(authorization, operation(kind, key, params));
     }
 
     String of(CallbackDelivery d) {
@@ -131,6 +158,46 @@ public final class ApprovalSeal {
 
         Encoder duration(Duration d) {
             return text(d == null ? null : d.toString());
+        }
+
+        Encoder value(Object p) {
+            if (p == null) {
+                return text("null");
+            }
+            if (p instanceof String s) {
+                return text("s").text(s);
+            }
+            if (p instanceof Number n) {
+                return text("n").text(n.toString());
+            }
+            if (p instanceof Boolean b) {
+                return text("b").flag(b);
+            }
+            if (p instanceof Instant t) {
+                return text("t").instant(t);
+            }
+            if (p instanceof Duration d) {
+                return text("d").duration(d);
+            }
+            if (p instanceof java.util.Set<?> set) {
+                java.util.List<String> sorted = new java.util.ArrayList<>();
+                set.forEach(x -> sorted.add(String.valueOf(x)));
+                java.util.Collections.sort(sorted);
+                return text("set").texts(sorted);
+            }
+            if (p instanceof List<?> list) {
+                java.util.List<String> items = new java.util.ArrayList<>();
+                list.forEach(x -> items.add(String.valueOf(x)));
+                return text("list").texts(items);
+            }
+            if (p instanceof Requirement r) {
+                text("requirement").texts(r.groups()).number(r.quorum().size());
+                for (Map.Entry<String, Integer> q : r.quorum().entrySet()) {
+                    text(q.getKey()).number(q.getValue());
+                }
+                return duration(r.ttl());
+            }
+            throw new IllegalArgumentException("an operation parameter of type " + p.getClass().getName() + " cannot be signed");
         }
 
         String mac(byte[] key) {

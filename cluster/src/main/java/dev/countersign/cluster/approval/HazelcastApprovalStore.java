@@ -67,18 +67,28 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     private PendingApproval checked(PendingApproval a, String id) {
-        if (a != null && !member().seal().holds(a)) {
-            tampered.incrementAndGet();
-            LOG.error("approval {} failed its integrity check: its entry was put or changed outside Countersign; it is refused", id);
-            throw new TamperedStateException("approval", id);
+        if (a == null) {
+            return null;
         }
-        return a;
+        try {
+            if (!a.id().equals(id) || !member().seal().holds(a)) {
+                throw new TamperedStateException("approval", id);
+            }
+            // Freshness is checked where the entry is held, by each transition: a read may legitimately
+            // answer an older version than a write this member saw meanwhile.
+            return a;
+        } catch (TamperedStateException refused) {
+            tampered.incrementAndGet();
+            LOG.error("{}", refused.getMessage());
+            throw refused;
+        }
     }
 
     @Override
     public CompletionStage<Created> create(PendingApproval proposed, String askKey) {
         long keep = KEEP_DECIDED.getSeconds();
-        return standing(() -> approvals.submitToKey(proposed.id(), new ApprovalProcessors.Create(proposed, keep))
+        return standing(() -> approvals.submitToKey(proposed.id(), new ApprovalProcessors.Create(proposed, keep)
+                        .authorize(member().seal(), proposed.id()))
                 .thenCompose(stored -> claimAsk(checked(stored, proposed.id()), askKey, 0).whenComplete((created, failure) -> {
                     if (failure != null) {
                         approvals.removeAsync(proposed.id());   // nobody was told of it: leave nothing pending
@@ -100,7 +110,8 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                 if (other != null && other.status() == ApprovalStatus.PENDING && other.sameAskAs(proposed)) {
                     CompletionStage<PendingApproval> withCallbacks = CompletableFuture.completedFuture(other);
                     for (String url : proposed.callbacks()) {
-                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing, new ApprovalProcessors.AddCallback(url)));
+                        withCallbacks = withCallbacks.thenCompose(a -> approvals.submitToKey(existing,
+                                new ApprovalProcessors.AddCallback(url).authorize(member().seal(), existing)));
                     }
                     return withCallbacks.thenCompose(updated -> approvals.removeAsync(proposed.id())
                             .thenApply(removed -> new Created(updated == null ? other : updated, true)));
@@ -134,12 +145,13 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote)));
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote).authorize(member().seal(), id)));
     }
 
     @Override
     public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Requirement required, String client) {
-        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.Redeem(contextHash, decisionId, required, client)));
+        return standing(() -> approvals.submitToKey(id,
+                new ApprovalProcessors.Redeem(contextHash, decisionId, required, client).authorize(member().seal(), id)));
     }
 
     @Override

@@ -23,8 +23,10 @@ import java.util.Map;
  * ({@code contextHash}), usable once, until {@code decidedAt + ttl}. A transition retried after a
  * failover (the same cast id; the same redeeming decision) answers as it did the first time.
  *
- * <p>{@code seal} is the {@link ApprovalSeal} of every other field, set by the member that stores the
- * value; a value whose seal does not match was changed outside Countersign and is refused.
+ * <p>{@code version} counts the changes the holders stored, and {@code seal} is the {@link ApprovalSeal}
+ * of every other field, set by the member that stores the value; a value whose seal does not match
+ * was changed outside Countersign and is refused, and so is one older than a version a member has
+ * already seen ({@link dev.countersign.cluster.Freshness}).
  *
  * @param context the action context, masked as in the audit log, as JSON
  * @param decision the decision that held the action, as JSON
@@ -36,7 +38,7 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
                               Requester requester, Requirement requirement, boolean distinctReviewers, String contextHash,
                               String context, String decision, String bundleRevision, List<String> callbacks,
                               ApprovalStatus status, List<Vote> votes, Instant decidedAt, String decidedBy, Instant redeemedAt,
-                              String redeemedBy, String seal)
+                              String redeemedBy, long version, String seal)
         implements Serializable {
 
     public static final String EXPIRY = "expiry";
@@ -61,13 +63,14 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
                                           String decision, String bundleRevision, List<String> callbacks) {
         return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
                 contextHash, context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null,
-                null);
+                0, null);
     }
 
     /** The same approval created at {@code now} (the clock of the member that stores it), expiring a ttl later. */
     public PendingApproval createdAt(Instant now) {
         return new PendingApproval(id, decisionId, createdBy, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, null);
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
+                null);
     }
 
     /** This approval as it stands at {@code now}: expired if it was pending past its expiry. */
@@ -81,7 +84,15 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
     /** This value carrying {@code seal} (the seal of its other fields). */
     public PendingApproval sealedWith(String seal) {
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, seal);
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
+                seal);
+    }
+
+    /** The next stored version of this value: its version one higher, as the holder stores it after a change. */
+    public PendingApproval nextVersion(long after) {
+        return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy,
+                after + 1, null);
     }
 
     /** Applies {@code v}, cast at {@code v.at()}. */
@@ -173,7 +184,7 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         }
         PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement,
                 distinctReviewers, contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now,
-                byDecision, null);
+                byDecision, version, null);
         return new RedeemResult(true, null, used, null);
     }
 
@@ -188,7 +199,8 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         List<String> more = new ArrayList<>(callbacks);
         more.add(url);
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, null);
+                contextHash, context, decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
+                null);
     }
 
     /** Whether {@code other} answers the same ask: the same action context, asking client and requirement. */
@@ -213,6 +225,6 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
 
     private PendingApproval with(ApprovalStatus newStatus, List<Vote> newVotes, Instant at, String by) {
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy, null);
+                contextHash, context, decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy, version, null);
     }
 }

@@ -58,7 +58,7 @@ public final class CallbackOutbox {
         if (due.isEmpty()) {
             return List.of();
         }
-        Map<String, CallbackDelivery> claimed = deliveries.executeOnKeys(due, new Claim(node, now, now.plus(lease)));
+        Map<String, CallbackDelivery> claimed = deliveries.executeOnKeys(due, new Claim(node, now, now.plus(lease), member.seal()));
         List<CallbackDelivery> result = new ArrayList<>();
         for (Map.Entry<String, CallbackDelivery> d : claimed.entrySet()) {
             if (d.getValue() == null) {
@@ -87,7 +87,7 @@ public final class CallbackOutbox {
 
     /** The attempt failed; try again at {@code next}. */
     public CompletionStage<Object> retry(String id, Instant next, String error) {
-        return deliveries.submitToKey(id, new Retry(next, error));
+        return deliveries.submitToKey(id, new Retry(id, next, error, member.seal()));
     }
 
     /** The number of deliveries waiting in the cluster. */
@@ -95,10 +95,18 @@ public final class CallbackOutbox {
         return deliveries.size();
     }
 
-    /** The seal of the member that runs an outbox processor; fails closed on a member without one. */
+    /**
+     * An outbox operation, signed by the node that submits it and applied only when the signature
+     * holds, with the seal of the member that runs it; fails closed on a member without one.
+     */
     private abstract static class Sealed<R> implements EntryProcessor<String, CallbackDelivery, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
+        private final String authorization;
         private transient HazelcastInstance member;
+
+        Sealed(String authorization) {
+            this.authorization = authorization;
+        }
 
         @Override
         public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
@@ -107,6 +115,13 @@ public final class CallbackOutbox {
 
         ApprovalSeal seal() {
             return MemberContext.of(member).seal();
+        }
+
+        /** Fails unless this operation, as {@code params} describe it, was signed with the cluster secret. */
+        void requireSigned(String kind, String key, Object... params) {
+            if (!seal().authorizes(authorization, kind, key, params)) {
+                throw dev.countersign.cluster.TamperedStateException.unsigned(kind, "callback delivery " + key);
+            }
         }
     }
 
@@ -120,7 +135,8 @@ public final class CallbackOutbox {
         private final Instant now;
         private final Instant until;
 
-        Claim(String node, Instant now, Instant until) {
+        Claim(String node, Instant now, Instant until, ApprovalSeal seal) {
+            super(seal.operation("claim", "", node, now, until));
             this.node = node;
             this.now = now;
             this.until = until;
@@ -128,11 +144,12 @@ public final class CallbackOutbox {
 
         @Override
         public CallbackDelivery process(Map.Entry<String, CallbackDelivery> entry) {
+            requireSigned("claim", "", node, now, until);
             CallbackDelivery d = entry.getValue();
             if (d == null) {
                 return null;
             }
-            if (!seal().holds(d)) {
+            if (!entry.getKey().equals(d.id()) || !seal().holds(d)) {
                 entry.setValue(null);
                 return CallbackDelivery.first(null, null, null, null, now);
             }
@@ -150,15 +167,17 @@ public final class CallbackOutbox {
         private final Instant next;
         private final String error;
 
-        Retry(Instant next, String error) {
+        Retry(String key, Instant next, String error, ApprovalSeal seal) {
+            super(seal.operation("retry", key, next, error));
             this.next = next;
             this.error = error;
         }
 
         @Override
         public Object process(Map.Entry<String, CallbackDelivery> entry) {
+            requireSigned("retry", entry.getKey(), next, error);
             CallbackDelivery d = entry.getValue();
-            if (d != null && seal().holds(d)) {
+            if (d != null && entry.getKey().equals(d.id()) && seal().holds(d)) {
                 entry.setValue(seal().seal(d.retryAt(next, error)));
             }
             return null;

@@ -39,7 +39,7 @@ class HazelcastApprovalStoreTest extends ThreeMembers {
     /** Runs {@code test} while {@code member} believes it needs one member more than there are. */
     static void asMinority(HazelcastInstance member, ThrowingRunnable test) throws Exception {
         Standing normal = MemberContext.of(member).standing();
-        TestMembers.stand(member, new Standing(MEMBERS + 1, normal.maxClockSkew(), CLOCK, List.of()));
+        TestMembers.stand(member, normal.withMinMembers(MEMBERS + 1));
         try {
             test.run();
         } finally {

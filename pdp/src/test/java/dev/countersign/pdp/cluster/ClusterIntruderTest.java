@@ -142,7 +142,7 @@ class ClusterIntruderTest {
         approvals.put(id, new PendingApproval(p.id(), p.decisionId(), p.createdBy(), p.createdAt(), p.expiresAt(), p.requester(),
                 p.requirement(), p.distinctReviewers(), p.contextHash(), p.context(), p.decision(), p.bundleRevision(), p.callbacks(),
                 ApprovalStatus.APPROVED, List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api",
-                List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.seal()));
+                List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.version(), p.seal()));
 
         HttpResponse<Buffer> read = node.get("/v1/approvals/" + id, GATEWAY);
         assertEquals(409, read.statusCode(), read.bodyAsString());
