@@ -63,6 +63,24 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return members.size() >= 3 ? members.size() / 2 + 1 : 1;
     }
 
+    /** Publishes the member's proof as soon as it has joined, so the others do not refuse approvals meanwhile. */
+    static final class ProofOnStart implements com.hazelcast.core.LifecycleListener, com.hazelcast.core.HazelcastInstanceAware {
+        private volatile com.hazelcast.core.HazelcastInstance member;
+
+        @Override
+        public void setHazelcastInstance(com.hazelcast.core.HazelcastInstance hazelcastInstance) {
+            this.member = hazelcastInstance;
+        }
+
+        @Override
+        public void stateChanged(com.hazelcast.core.LifecycleEvent event) {
+            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.STARTED && member != null
+                    && member.getUserContext().get(MemberContext.KEY) instanceof MemberContext context) {
+                context.standing().proven(member);
+            }
+        }
+    }
+
     /** Kubernetes discovery: the service whose endpoints are the members, in a namespace (the pod's when null). */
     public record Kubernetes(String serviceName, String namespace) {
     }
@@ -138,7 +156,9 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
         network.setMemberEndpointConfig(member);
         config.getSerializationConfig().setJavaSerializationFilterConfig(SerializationFilter.config());
-        config.getUserContext().put(MemberContext.KEY, new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness()));
+        MemberContext context = new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness());
+        config.getUserContext().put(MemberContext.KEY, context);
+        config.addListenerConfig(new com.hazelcast.config.ListenerConfig(new ProofOnStart()));
         // Approval state survives the loss of any one member.
         MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false);
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));

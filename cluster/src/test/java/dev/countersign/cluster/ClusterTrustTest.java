@@ -357,6 +357,14 @@ class ClusterTrustTest {
     }
 
     @Test
+    void aMemberShowsItsProofAsSoonAsItHasJoined() throws Exception {
+        TestMembers members = new TestMembers(1, Clock.systemUTC());
+        HazelcastInstance a = start(members, 0);
+        assertNotNull(a.getReplicatedMap(MemberProofs.MAP).get(a.getCluster().getLocalMember().getUuid()),
+                "published when the member started, before anything asked for its standing");
+    }
+
+    @Test
     void aMemberClaimingAListedAddressStillMustProveItHoldsTheSecret() throws Exception {
         TestMembers members = new TestMembers(3, Clock.systemUTC());
         HazelcastInstance a = start(members, 0);

@@ -44,15 +44,21 @@ public final class Identities {
         String s = Normalizer.normalize(id, Normalizer.Form.NFKC);
         // Upper then lower case folds what lower case alone keeps apart (ß and SS, ſ and s).
         s = s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
-        s = Normalizer.normalize(s, Normalizer.Form.NFKC).strip();
-        int at = s.lastIndexOf('@');
-        if (at > 0) {
-            int end = s.length();
-            while (end > at + 1 && s.charAt(end - 1) == '.') {
-                end--;
+        // The ideographic full stop separates domain labels as '.' does (NFKC makes the halfwidth one into it).
+        s = Normalizer.normalize(s, Normalizer.Form.NFKC).replace('\u3002', '.');
+        String before;
+        do {   // spaces and an e-mail domain's trailing dots, in any order: " carol@example.com . " is carol
+            before = s;
+            s = s.strip();
+            int at = s.lastIndexOf('@');
+            if (at > 0) {
+                int end = s.length();
+                while (end > at + 1 && s.charAt(end - 1) == '.') {
+                    end--;
+                }
+                s = s.substring(0, end);
             }
-            s = s.substring(0, end);
-        }
+        } while (!s.equals(before));
         return s;
     }
 
@@ -68,11 +74,13 @@ public final class Identities {
                 || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
             return true;
         }
-        return cp == 0x034F                                  // combining grapheme joiner
-                || (cp >= 0xFE00 && cp <= 0xFE0F)            // variation selectors
-                || (cp >= 0xE0100 && cp <= 0xE01EF)
-                || cp == 0x115F || cp == 0x1160 || cp == 0x3164 || cp == 0xFFA0   // Hangul fillers
-                || cp == 0x2800                              // braille blank
-                || cp == 0x180E;                             // Mongolian vowel separator
+        // Unicode's default-ignorable code points (DerivedCoreProperties), whatever their category, and
+        // the blank-looking letters that are not among them.
+        return cp == 0x00AD || cp == 0x034F || cp == 0x061C || cp == 0x115F || cp == 0x1160
+                || cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F)
+                || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F)
+                || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 || (cp >= 0xFFF0 && cp <= 0xFFF8)
+                || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0x1D173 && cp <= 0x1D17A) || (cp >= 0xE0000 && cp <= 0xE0FFF)
+                || cp == 0x2800;                             // braille blank
     }
 }

@@ -106,6 +106,17 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
                     && earlier.at().equals(current.decidedAt);
             return new VoteResult(VoteResult.Outcome.ACCEPTED, null, current, decidedIt ? current.status : null);
         }
+        List<String> countsFor = new ArrayList<>();
+        for (String group : requirement.groups()) {
+            if (v.reviewerGroups().contains(group)) {
+                countsFor.add(group);
+            }
+        }
+        if (countsFor.isEmpty()) {
+            // First, and changing nothing (not even an expiry): someone outside its groups learns nothing of it.
+            return new VoteResult(VoteResult.Outcome.NOT_A_REVIEWER, v.reviewer() + " is in none of the required groups "
+                    + requirement.groups(), this, null);
+        }
         if (earlier != null && earlier.choice() == v.choice()) {
             return new VoteResult(VoteResult.Outcome.REPEATED, v.reviewer() + " already voted " + v.choice().wireName(), current, expiredNow);
         }
@@ -116,16 +127,6 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         if (requester.is(v.reviewer())) {
             return new VoteResult(VoteResult.Outcome.SELF_APPROVAL, v.reviewer() + " asked for this action"
                     + requester.how(v.reviewer()) + " and may not approve it", current, null);
-        }
-        List<String> countsFor = new ArrayList<>();
-        for (String group : requirement.groups()) {
-            if (v.reviewerGroups().contains(group)) {
-                countsFor.add(group);
-            }
-        }
-        if (countsFor.isEmpty()) {
-            return new VoteResult(VoteResult.Outcome.NOT_A_REVIEWER, v.reviewer() + " is in none of the required groups "
-                    + requirement.groups(), current, null);
         }
         if (earlier != null) {
             return new VoteResult(VoteResult.Outcome.ALREADY_VOTED, v.reviewer() + " already voted " + earlier.choice().wireName()
@@ -155,6 +156,10 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
      * ({@code client}, when given and recorded).
      */
     public RedeemResult redeem(String hash, String byDecision, Instant now, Requirement required, String client) {
+        if (client != null && requester.client() != null && !requester.client().equals(client)) {
+            // First, and changing nothing: another client learns nothing of it, as of an id that does not exist.
+            return new RedeemResult(false, "approval " + id + " is unknown", this, null);
+        }
         if (redeemedAt != null && byDecision.equals(redeemedBy)) {
             // The same redemption, run again after a failover: answered as the first time.
             return new RedeemResult(true, null, this, null);
@@ -178,9 +183,6 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         if (required != null && !requirement.covers(required)) {
             return new RedeemResult(false, "approval " + id + " met " + requirement.quorum() + " within " + requirement.ttl()
                     + ", but the rules now require " + required.quorum() + " within " + required.ttl(), current, null);
-        }
-        if (client != null && requester.client() != null && !requester.client().equals(client)) {
-            return new RedeemResult(false, "approval " + id + " was asked for by another client", current, null);
         }
         PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement,
                 distinctReviewers, contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now,

@@ -1,6 +1,7 @@
 package dev.countersign.pdp.http;
 
 import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.rules.Identities;
 import dev.countersign.rules.model.Action;
 import dev.countersign.rules.model.ActionContext;
 import dev.countersign.rules.model.Actor;
@@ -97,8 +98,9 @@ final class OriginalRequest {
             method = first(r.getHeader("X-Original-Method"), r.method().name());
             uri = nginxUri;
             uriSource = "X-Original-URI";
-            host = hostOf(first(r.getHeader("X-Original-Host"), r.getHeader("X-Forwarded-Host"), authority));
-            scheme = first(r.getHeader("X-Original-Proto"), r.getHeader("X-Forwarded-Proto"));
+            // NGINX hands its client's headers on: only the X-Original-* ones its configuration sets are its own.
+            host = hostOf(first(r.getHeader("X-Original-Host"), authority));
+            scheme = first(r.getHeader("X-Original-Proto"));
         } else {
             method = r.method().name();
             uri = envoyUri == null ? "/" : envoyUri;
@@ -128,6 +130,10 @@ final class OriginalRequest {
             resourceAttributes.put("scheme", scheme);
         }
         String identity = r.getHeader(config.identityHeader());
+        String problem = Identities.problem(identity);
+        if (problem != null) {
+            throw ApiError.badRequest("invalid_identity", config.identityHeader() + ": an identity " + problem, config.identityHeader());
+        }
         Actor actor = identity == null || identity.isBlank() ? null : new Actor(identity.trim(), config.actorType(), null, null, null, null);
         String sourceIp = clientAddress(r.headers().getAll("X-Forwarded-For"), config.trustedHops());
         if (sourceIp == null && r.remoteAddress() != null) {
@@ -154,7 +160,12 @@ final class OriginalRequest {
             return null;
         }
         HostAndPort parsed = HostAndPort.parseAuthority(authority, -1);
-        return (parsed == null ? authority : parsed.host()).toLowerCase(Locale.ROOT);
+        String host = (parsed == null ? authority : parsed.host()).toLowerCase(Locale.ROOT);
+        int end = host.length();
+        while (end > 1 && host.charAt(end - 1) == '.') {
+            end--;   // shop.example.com. is shop.example.com: servers route both alike
+        }
+        return host.substring(0, end);
     }
 
     /** Envoy sends the original path (which starts with a slash) after its path prefix; null when there is none. */

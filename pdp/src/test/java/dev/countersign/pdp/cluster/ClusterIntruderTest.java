@@ -107,23 +107,21 @@ class ClusterIntruderTest {
         int nodePort = Integer.parseInt(members.get(0).split(":")[1]);
         node = TestNode.start(config(dir.resolve("node"), new ClusterSettings(cluster, "127.0.0.1", nodePort, members, null, 1)
                 .withSecret(secret)));
+        String actor = "frank-" + UUID.randomUUID();
+        String grant = "{\"actor\": {\"id\": \"" + actor + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}";
+        JsonObject decision = node.post("/v1/decisions", grant + "}", GATEWAY).bodyAsJsonObject();
+        String id = decision.getJsonObject("approval").getString("id");
+
         int intruderPort = Integer.parseInt(members.get(1).split(":")[1]);
         intruder = intrude(new ClusterSettings(cluster, "127.0.0.1", intruderPort, members, null, 1), secret);
         awaitMembers(node, 2);
 
-        // An approval the node holds (the intruder holds half the partitions, and holding them refuses every transition).
-        JsonObject held;
-        String approvalId;
-        String actor;
-        int tries = 0;
-        do {
-            assertTrue(tries++ < 64, "no approval landed on a partition the node holds");
-            actor = "frank-" + UUID.randomUUID();
-            held = node.post("/v1/decisions", "{\"actor\": {\"id\": \"" + actor + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}}",
-                    GATEWAY).bodyAsJsonObject();
-            approvalId = held.containsKey("approval") ? held.getJsonObject("approval").getString("id") : null;
-        } while (approvalId == null);
-        JsonObject decision = held;
+        // While it is in the cluster, every node refuses approvals: it has not shown that it holds the secret.
+        HttpResponse<Buffer> meanwhile = node.get("/v1/approvals/" + id, GATEWAY);
+        assertEquals(503, meanwhile.statusCode(), meanwhile.bodyAsString());
+        assertEquals("unproven_member", meanwhile.bodyAsJsonObject().getString("code"));
+        assertEquals(200, node.post("/v1/decisions", "{\"actor\": {\"id\": \"a\"}, \"action\": {\"name\": \"data.read\"}}", GATEWAY)
+                .statusCode(), "allow and deny are still decided");
 
         // The event bus: asking the node for a decision record it keeps gets no answer.
         String nodeId = ((VertxInternal) node.server.vertx()).clusterManager().getNodeId();
@@ -131,11 +129,10 @@ class ClusterIntruderTest {
                 .request("countersign.decisions." + nodeId, decision.getString("decision_id"), new DeliveryOptions().setSendTimeout(2_000))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertTrue(String.valueOf(unanswered.getCause()).contains("Timed out"), String.valueOf(unanswered.getCause()));
-        intruder.eventBus().publish("countersign.approvals.events", new JsonObject().put("id", approvalId).put("event", "approved"));
-        String id = approvalId;
+        intruder.eventBus().publish("countersign.approvals.events", new JsonObject().put("id", id).put("event", "approved"));
         assertTrue(waitFor(() -> metric("countersign_eventbus_refused_total") >= 2), "the node counted both messages it dropped");
 
-        // The shared map: a copy marked approved, with an invented vote, put back as the original finding did.
+        // The shared map: a copy marked approved, with an invented vote, put back as the original finding did; then it leaves.
         HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) intruder).clusterManager()).getHazelcastInstance();
         IMap<String, PendingApproval> approvals = hz.getMap(HazelcastApprovalStore.APPROVALS);
         PendingApproval p = approvals.get(id);
@@ -143,12 +140,14 @@ class ClusterIntruderTest {
                 p.requirement(), p.distinctReviewers(), p.contextHash(), p.context(), p.decision(), p.bundleRevision(), p.callbacks(),
                 ApprovalStatus.APPROVED, List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api",
                 List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.version(), p.seal()));
+        intruder.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        intruder = null;
+        awaitMembers(node, 1);
 
         HttpResponse<Buffer> read = node.get("/v1/approvals/" + id, GATEWAY);
         assertEquals(409, read.statusCode(), read.bodyAsString());
         assertEquals("approval_tampered", read.bodyAsJsonObject().getString("code"));
-        JsonObject redeemed = node.post("/v1/decisions", "{\"actor\": {\"id\": \"" + actor + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"},"
-                + " \"approval_id\": \"" + id + "\"}", GATEWAY).bodyAsJsonObject();
+        JsonObject redeemed = node.post("/v1/decisions", grant + ", \"approval_id\": \"" + id + "\"}", GATEWAY).bodyAsJsonObject();
         assertEquals("deny", redeemed.getString("verdict"), "the forged grant is not honoured: " + redeemed);
         assertTrue(redeemed.getJsonArray("reasons").getJsonObject(0).getString("message").contains("integrity check"), redeemed.encode());
         HttpResponse<Buffer> vote = node.post("/v1/approvals/" + id + "/votes", "{\"vote\": \"approve\"}", CAROL);

@@ -162,6 +162,11 @@ class ClusterTest {
         }
         for (TestNode n : nodes) {
             JsonObject ready = n.get("/health/ready", null).bodyAsJsonObject();
+            while (!"available".equals(ready.getJsonObject("checks").getJsonObject("cluster").getString("approvals"))) {
+                assertTrue(System.nanoTime() < deadline, "approvals did not become available: " + ready.encode());
+                Thread.sleep(50);
+                ready = n.get("/health/ready", null).bodyAsJsonObject();
+            }
             assertEquals("ready", ready.getString("status"), ready.encode());
             assertEquals(3, ready.getJsonObject("checks").getJsonObject("cluster").getInteger("members"), ready.encode());
         }

@@ -188,7 +188,8 @@ class ReadScopesTest {
     }
 
     @ParameterizedTest(name = "on_behalf_of \"{0}\" is carol")
-    @ValueSource(strings = {" carol@example.com", "CAROL@example.com.", "ｃａｒｏｌ@example.com", "Carol@EXAMPLE.com  ", "carol@example.com.."})
+    @ValueSource(strings = {" carol@example.com", "CAROL@example.com.", "ｃａｒｏｌ@example.com", "Carol@EXAMPLE.com  ", "carol@example.com..",
+            "carol@example.com .", "carol@example.com\uFF61", "carol@example\u3002com"})
     void whomTheActionIsForMayNotApproveItWhateverTheSpelling(String onBehalfOf) throws Exception {
         String id = decide("{\"actor\": {\"id\": \"agent:bot\", \"type\": \"agent\", \"on_behalf_of\": \"" + onBehalfOf + "\"},"
                 + " \"action\": {\"name\": \"iam.role.grant\"}}", "gateway").getJsonObject("approval").getString("id");
@@ -198,7 +199,7 @@ class ReadScopesTest {
     }
 
     @ParameterizedTest(name = "an identity with U+{0} is refused")
-    @ValueSource(strings = {"200B", "200D", "2060", "FEFF", "00AD", "3164", "202E"})
+    @ValueSource(strings = {"200B", "200D", "2060", "FEFF", "00AD", "3164", "202E", "180B", "17B4", "E0041"})
     void anIdentityWithAnInvisibleCharacterIsRefused(String codePoint) throws Exception {
         String sneaky = "carol" + new String(Character.toChars(Integer.parseInt(codePoint, 16))) + "@example.com";
         for (String field : List.of("id", "on_behalf_of")) {
@@ -208,6 +209,47 @@ class ReadScopesTest {
             assertEquals("/actor/" + field, r.bodyAsJsonObject().getString("location"));
             assertTrue(r.bodyAsJsonObject().getString("message").contains("U+" + codePoint), r.bodyAsString());
         }
+    }
+
+    @Test
+    void aForwardAuthIdentityWithAnInvisibleCharacterIsRefused() throws Exception {
+        HttpResponse<Buffer> r = node.client.get("/v1/authz/forward").putHeader("Authorization", "Bearer " + TOKENS.get("gateway"))
+                .putHeader("X-Forwarded-Uri", "/x").putHeader("X-Forwarded-Method", "GET").putHeader("X-Forwarded-Host", "shop")
+                .putHeader("X-Forwarded-User", new String("carol@example.com\u00AD".getBytes(StandardCharsets.ISO_8859_1),
+                        StandardCharsets.ISO_8859_1))
+                .send().toCompletionStage().toCompletableFuture().get();
+        assertEquals(400, r.statusCode(), r.bodyAsString());
+        assertEquals("X-Forwarded-User", r.bodyAsJsonObject().getString("location"));
+    }
+
+    @Test
+    void aReviewerOfAnotherGroupCannotTellADecidedApprovalFromAnUnknownOne() throws Exception {
+        String id = decide(grant("hank"), "gateway").getJsonObject("approval").getString("id");
+        assertEquals(200, node.post("/v1/approvals/" + id + "/votes", "{\"vote\": \"deny\"}", TOKENS.get("carol")).statusCode());
+        HttpResponse<Buffer> vote = node.post("/v1/approvals/" + id + "/votes", "{\"vote\": \"approve\"}", TOKENS.get("erin"));
+        assertEquals(404, vote.statusCode(), vote.bodyAsString());
+        assertEquals("no approval " + id, vote.bodyAsJsonObject().getString("message"), "nothing of its state");
+    }
+
+    @Test
+    void anotherClientsRedemptionAnswersLikeAnUnknownId() throws Exception {
+        String body = "{\"actor\": {\"id\": \"ivan\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}";
+        String id = decide(body + "}", "gateway").getJsonObject("approval").getString("id");
+        String unknown = "apr_" + "0".repeat(26);
+        String asUnknown = redemption(body, unknown, "other");
+        assertEquals(asUnknown.replace(unknown, "ID"), redemption(body, id, "other").replace(id, "ID"), "pending");
+        node.post("/v1/approvals/" + id + "/votes", "{\"vote\": \"approve\"}", TOKENS.get("carol"));
+        assertEquals(asUnknown.replace(unknown, "ID"), redemption(body, id, "other").replace(id, "ID"), "approved, right context");
+        String wrongContext = body.replace("ivan", "mallory");
+        assertEquals(asUnknown.replace(unknown, "ID"), redemption(wrongContext, id, "other").replace(id, "ID"), "approved, wrong context");
+        assertTrue(redemption(body, id, "gateway").startsWith("approved by"), "its own client still redeems it");
+        assertEquals(asUnknown.replace(unknown, "ID"), redemption(body, id, "other").replace(id, "ID"), "used");
+    }
+
+    /** The first reason of redeeming {@code approvalId} with the context {@code body} as {@code client}. */
+    static String redemption(String body, String approvalId, String client) throws Exception {
+        JsonObject d = decide(body + ", \"approval_id\": \"" + approvalId + "\"}", client);
+        return d.getJsonArray("reasons").getJsonObject(0).getString("message");
     }
 
     @Test
