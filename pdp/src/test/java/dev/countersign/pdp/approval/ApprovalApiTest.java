@@ -165,7 +165,7 @@ class ApprovalApiTest {
         HttpResponse<Buffer> byOther = node.post("/v1/decisions", withApproval(body, id), TOKENS.get("other-gateway"));
         assertEquals(200, byOther.statusCode());
         assertEquals("deny", byOther.bodyAsJsonObject().getString("verdict"));
-        assertTrue(byOther.bodyAsJsonObject().getJsonArray("reasons").getJsonObject(0).getString("message").contains("another client"),
+        assertEquals("approval " + id + " is unknown", byOther.bodyAsJsonObject().getJsonArray("reasons").getJsonObject(0).getString("message"),
                 byOther.bodyAsString());
         assertEquals("gateway", node.get("/v1/approvals/" + id, TOKENS.get("carol")).bodyAsJsonObject()
                 .getJsonObject("requester").getString("client"));
