@@ -127,15 +127,19 @@ class WebhookConnectorTest {
         }));
     }
 
-    @Test
-    void aRedirectIsNotFollowed() {
-        WebhookReceiver target = await(WebhookReceiver.start(vertx, SECRET));
-        receiver.answer(new WebhookReceiver.Status(307, "Location", target.url("127.0.0.1", "/elsewhere")));
-        ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/hook"), "e1", SampleApprovals.pending()));
-        assertEquals(Kind.PERMANENT, f.kind());
-        assertTrue(f.getMessage().contains("redirects are not followed"), f.getMessage());
-        assertEquals(List.of(), target.deliveries(), "the redirect was followed");
-        await(target.close());
+    /** Every redirect status, 303 included (an HTTP client following redirects turns a POST into a GET there). */
+    @TestFactory
+    Stream<DynamicTest> aRedirectIsNotFollowed() {
+        return Stream.of(301, 302, 303, 307, 308).map(status -> dynamicTest(Integer.toString(status), () -> {
+            WebhookReceiver target = await(WebhookReceiver.start(vertx, SECRET));
+            receiver.answer(new WebhookReceiver.Status(status, "Location", target.url("127.0.0.1", "/elsewhere")));
+            ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/hook"), "e1", SampleApprovals.pending()));
+            assertEquals(Kind.PERMANENT, f.kind());
+            assertEquals("http_" + status, f.code());
+            assertTrue(f.getMessage().contains("redirects are not followed"), f.getMessage());
+            assertEquals(List.of(), target.deliveries(), "the redirect was followed");
+            await(target.close());
+        }));
     }
 
     @Test
