@@ -9,7 +9,6 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
 import dev.countersign.cluster.approval.ApprovalSeal;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
-import dev.countersign.cluster.callback.CallbackOutbox;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -164,11 +163,10 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "expiresAt"));
         MapConfig asks = new MapConfig(HazelcastApprovalStore.ASKS).setBackupCount(1).setTimeToLiveSeconds(7 * 24 * 3600);
-        MapConfig callbacks = new MapConfig(CallbackOutbox.MAP).setBackupCount(1);
-        callbacks.addIndexConfig(new IndexConfig(IndexType.SORTED, "nextAttempt"));
+        approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.dueAt"));
+        approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.remindAt"));
         config.addMapConfig(approvals);
         config.addMapConfig(asks);
-        config.addMapConfig(callbacks);
         return config;
     }
 }

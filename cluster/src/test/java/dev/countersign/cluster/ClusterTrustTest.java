@@ -22,8 +22,6 @@ import dev.countersign.cluster.approval.Requester;
 import dev.countersign.cluster.approval.Requirement;
 import dev.countersign.cluster.approval.ReviewerVote;
 import dev.countersign.cluster.approval.Vote;
-import dev.countersign.cluster.callback.CallbackDelivery;
-import dev.countersign.cluster.callback.CallbackOutbox;
 import dev.countersign.intruder.Gadget;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -140,7 +138,7 @@ class ClusterTrustTest {
                 stored.expiresAt(), stored.requester(), stored.requirement(), stored.distinctReviewers(), stored.contextHash(),
                 stored.context(), stored.decision(), stored.bundleRevision(), stored.callbacks(), ApprovalStatus.APPROVED,
                 List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api", List.of("security"), "c1")),
-                Instant.now(), "mallory@example.com", null, null, stored.version(), stored.seal());
+                Instant.now(), "mallory@example.com", null, null, stored.log(), stored.version(), stored.seal());
         raw.put(held.id(), forged);
 
         for (CompletionStage<?> call : List.of(storeA.get(held.id()), storeB.get(held.id()),
@@ -161,17 +159,20 @@ class ClusterTrustTest {
     }
 
     @Test
-    void aForgedCallbackDeliveryIsNeverSent() throws Exception {
+    void aSinkAddedOutsideCountersignIsNeverDelivered() throws Exception {
         TestMembers members = new TestMembers(1, Clock.systemUTC());
         HazelcastInstance a = start(members, 0);
-        CallbackOutbox outbox = new CallbackOutbox(a);
-        await(outbox.enqueue(CallbackDelivery.first("genuine", "apr_1", "https://hooks.example.com/a", "{}", Instant.now())));
-        a.<String, CallbackDelivery>getMap(CallbackOutbox.MAP).put("forged",
-                CallbackDelivery.first("forged", "apr_1", "https://victim.example.com/hook", "{\"status\":\"approved\"}", Instant.now()));
-        List<CallbackDelivery> claimed = outbox.claimOwnDue("node-a", Duration.ofSeconds(30));
-        assertEquals(List.of("genuine"), claimed.stream().map(CallbackDelivery::id).toList());
-        assertEquals(1, outbox.tampered());
-        assertNull(a.getMap(CallbackOutbox.MAP).get("forged"), "the forged delivery is dropped");
+        HazelcastApprovalStore store = new HazelcastApprovalStore(a);
+        PendingApproval held = await(store.create(proposed(), "ask-" + UUID.randomUUID())).approval();
+        // What a client of the cluster port would do: point the outcome, with the server's signature, at its victim.
+        IMap<String, PendingApproval> raw = a.getMap(HazelcastApprovalStore.APPROVALS);
+        PendingApproval stored = raw.get(held.id());
+        raw.put(held.id(), stored.withCallback("https://victim.example.com/hook").sealedWith(stored.seal()));
+
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(store.claim(held.id(), "node-a", Duration.ofSeconds(30))));
+        assertInstanceOf(TamperedStateException.class, e.getCause());
+        assertNull(raw.get(held.id()).log().deliveries().get("callback:https://victim.example.com/hook").claimedBy(),
+                "nothing claimed it for delivery");
     }
 
     @Test
@@ -314,7 +315,7 @@ class ClusterTrustTest {
         PendingApproval approved = new PendingApproval(id, base.decisionId(), "x", Instant.now(), Instant.now().plusSeconds(3600),
                 base.requester(), base.requirement(), true, base.contextHash(), "{}", "{}", "rev-1", List.of(), ApprovalStatus.APPROVED,
                 List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api", List.of("security"), "c")),
-                Instant.now(), "mallory@example.com", null, null, 0, null);
+                Instant.now(), "mallory@example.com", null, null, null, 0, null);
         ExecutionException created = assertThrows(ExecutionException.class, () -> await(seenByIntruder.submitToKey(id, access.unsignedCreate(approved))));
         assertInstanceOf(TamperedStateException.class, created.getCause());
         assertTrue(created.getCause().getMessage().contains("not signed with the cluster secret"), created.getCause().getMessage());

@@ -30,14 +30,21 @@ final class ApprovalProcessors {
     }
 
     /** Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from {@code current}; answers {@code answer}. */
-    private static <R> R store(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
-                               PendingApproval next, R answer) {
+    static <R> R store(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
+                       PendingApproval next, R answer) {
         if (next != current) {
-            PendingApproval stored = member.seal().seal(next.nextVersion(current.version()));
-            ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(stored);
-            member.freshness().saw(stored.id(), stored.version());
+            stored(entry, member, current, next);
         }
         return answer;
+    }
+
+    /** Stores {@code next} as the version after {@code current}'s, sealed; answers it as stored. */
+    static PendingApproval stored(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
+                                  PendingApproval next) {
+        PendingApproval stored = member.seal().seal(next.nextVersion(current.version()));
+        ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(stored);
+        member.freshness().saw(stored.id(), stored.version());
+        return stored;
     }
 
     /**

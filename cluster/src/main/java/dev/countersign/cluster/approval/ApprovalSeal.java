@@ -1,7 +1,6 @@
 package dev.countersign.cluster.approval;
 
 import dev.countersign.cluster.ClusterSecret;
-import dev.countersign.cluster.callback.CallbackDelivery;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -43,22 +42,12 @@ public final class ApprovalSeal {
         return matches(a.seal(), of(a));
     }
 
-    /** {@code d}, sealed. */
-    public CallbackDelivery seal(CallbackDelivery d) {
-        return d.sealedWith(of(d));
-    }
-
-    /** Whether {@code d} carries the seal of its content. */
-    public boolean holds(CallbackDelivery d) {
-        return matches(d.seal(), of(d));
-    }
-
     private static boolean matches(String seal, String expected) {
         return seal != null && MessageDigest.isEqual(seal.getBytes(StandardCharsets.US_ASCII), expected.getBytes(StandardCharsets.US_ASCII));
     }
 
     String of(PendingApproval a) {
-        Encoder e = new Encoder("approval/1");
+        Encoder e = new Encoder("approval/2");
         e.text(a.id()).text(a.decisionId()).text(a.createdBy()).instant(a.createdAt()).instant(a.expiresAt());
         Requester r = a.requester();
         e.text(r.actorId()).text(r.onBehalfOf()).text(r.client()).text(r.clientReviewer());
@@ -75,7 +64,21 @@ public final class ApprovalSeal {
             e.text(v.reviewer()).text(v.choice().name()).text(v.comment()).instant(v.at()).text(v.node()).text(v.channel())
                     .texts(v.countsFor()).text(v.castId());
         }
-        e.instant(a.decidedAt()).text(a.decidedBy()).instant(a.redeemedAt()).text(a.redeemedBy()).number(a.version());
+        e.instant(a.decidedAt()).text(a.decidedBy()).instant(a.redeemedAt()).text(a.redeemedBy());
+        ApprovalLog log = a.log();
+        e.number(log.events().size());
+        for (ApprovalEvent ev : log.events()) {
+            e.number(ev.seq()).text(ev.type()).instant(ev.at()).number(ev.details().size());
+            ev.details().forEach((k, v) -> e.text(k).text(v));
+        }
+        e.number(log.deliveries().size());
+        for (Delivery d : log.deliveries().values()) {
+            e.text(d.sink()).number(d.delivered()).number(d.attempts()).instant(d.nextAttempt()).text(d.lastError()).flag(d.failed())
+                    .text(d.claimedBy()).instant(d.claimedUntil()).flag(d.uncertain())
+                    .text(d.posted() == null ? null : d.posted().conversation()).text(d.posted() == null ? null : d.posted().messageId());
+        }
+        e.duration(log.remindAfter()).duration(log.remindEvery()).instant(log.remindAt()).number(log.reminders());
+        e.number(a.version());
         return e.mac(key);
     }
 
@@ -99,13 +102,6 @@ public final class ApprovalSeal {
     /** Whether {@code authorization} is that of the operation described. */
     public boolean authorizes(String authorization, String kind, String key, Object... params) {
         return matches(authorization, operation(kind, key, params));
-    }
-
-    String of(CallbackDelivery d) {
-        Encoder e = new Encoder("callback/1");
-        e.text(d.id()).text(d.approvalId()).text(d.url()).text(d.body()).number(d.attempts()).instant(d.nextAttempt())
-                .text(d.lastError()).text(d.claimedBy()).instant(d.claimedUntil());
-        return e.mac(key);
     }
 
     /** The canonical encoding: a kind tag, then each field with a presence byte and a length where it has one. */

@@ -1,5 +1,6 @@
 package dev.countersign.cluster.approval;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -62,4 +63,40 @@ public interface ApprovalStore {
 
     /** The number of pending approvals in the cluster (blocks: call it off an event loop). */
     long pendingCount();
+
+    /**
+     * Claims for {@code node}, for {@code lease}, every sink of approval {@code id} that has events to
+     * take ({@link ApprovalLog}); answers the claimed deliveries, none when nothing is due, and null
+     * when the approval is unknown.
+     */
+    CompletionStage<Claimed> claim(String id, String node, Duration lease);
+
+    /** The approval as it stood when {@code deliveries} were claimed, their events to take after each one's {@code delivered}. */
+    record Claimed(PendingApproval approval, List<Delivery> deliveries) {
+    }
+
+    /** Records what {@code node}'s claimed delivery to {@code sink} came to; answers whether the claim was still its own. */
+    CompletionStage<Boolean> settle(String id, String sink, String node, Settlement settlement);
+
+    /**
+     * Sends approval {@code id}'s reminder if one is due (once cluster-wide), adding {@code escalation}
+     * as sinks at the first; answers whether it did.
+     */
+    CompletionStage<Boolean> remind(String id, List<String> escalation);
+
+    /**
+     * The approvals this member holds that have events due to some sink, or a reminder due, by this
+     * member's clock (blocks briefly on local data: call it off an event loop).
+     */
+    Due ownDue();
+
+    /** Ids of approvals with events due, and of pending approvals with a reminder due. */
+    record Due(Set<String> events, Set<String> reminders) {
+    }
+
+    /**
+     * Calls {@code listener} with each approval this member holds as it is stored (on a thread of the
+     * store's, never an event loop: hand work off); answers what stops it.
+     */
+    AutoCloseable onOwnChange(java.util.function.Consumer<PendingApproval> listener);
 }

@@ -222,6 +222,64 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     @Override
+    public CompletionStage<Claimed> claim(String id, String node, Duration lease) {
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Claim(node, lease).authorize(member().seal(), id))
+                .thenApply(claimed -> claimed == null ? null : new Claimed(checked(claimed.approval(), id), claimed.deliveries())));
+    }
+
+    @Override
+    public CompletionStage<Boolean> settle(String id, String sink, String node, Settlement settlement) {
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Settle(sink, node, settlement)
+                .authorize(member().seal(), id)).thenApply(Boolean.TRUE::equals));
+    }
+
+    @Override
+    public CompletionStage<Boolean> remind(String id, List<String> escalation) {
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Remind(escalation).authorize(member().seal(), id))
+                .thenApply(Boolean.TRUE::equals));
+    }
+
+    @Override
+    public Due ownDue() {
+        if (member().standing().problem(hazelcast, false) != null) {
+            return new Due(Set.of(), Set.of());   // a member that does not stand well delivers nothing
+        }
+        Instant now = member().clock().instant();
+        Set<String> events = approvals.localKeySet(Predicates.lessEqual("log.dueAt", now));
+        Set<String> reminders = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
+                Predicates.lessEqual("log.remindAt", now)));
+        return new Due(Set.copyOf(events), Set.copyOf(reminders));
+    }
+
+    @Override
+    public AutoCloseable onOwnChange(java.util.function.Consumer<PendingApproval> listener) {
+        OwnChanges changes = new OwnChanges(listener);
+        java.util.UUID registration = approvals.addLocalEntryListener(changes, Predicates.alwaysTrue(), true);
+        return () -> approvals.removeEntryListener(registration);
+    }
+
+    /** Hands each approval this member holds, as added or updated, to a listener; the listener checks nothing it does not use. */
+    private record OwnChanges(java.util.function.Consumer<PendingApproval> listener)
+            implements com.hazelcast.map.listener.EntryAddedListener<String, PendingApproval>,
+            com.hazelcast.map.listener.EntryUpdatedListener<String, PendingApproval> {
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, PendingApproval> event) {
+            deliver(event.getValue());
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<String, PendingApproval> event) {
+            deliver(event.getValue());
+        }
+
+        private void deliver(PendingApproval a) {
+            if (a != null) {
+                listener.accept(a);
+            }
+        }
+    }
+
+    @Override
     public long pendingCount() {
         return approvals.aggregate(com.hazelcast.aggregation.Aggregators.count(),
                 Predicates.equal("status", ApprovalStatus.PENDING));

@@ -4,6 +4,7 @@ import dev.countersign.rules.Identities;
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +29,10 @@ import java.util.Map;
  * was changed outside Countersign and is refused, and so is one older than a version a member has
  * already seen ({@link dev.countersign.cluster.Freshness}).
  *
+ * <p>{@code log} holds the events of these transitions ({@link ApprovalLog}): each transition that
+ * changes the approval appends its event in the same step, so what is stored and what is announced
+ * never part.
+ *
  * @param context the action context, masked as in the audit log, as JSON
  * @param decision the decision that held the action, as JSON
  * @param callbacks URLs to tell the outcome when it is decided
@@ -38,16 +43,19 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
                               Requester requester, Requirement requirement, boolean distinctReviewers, String contextHash,
                               String context, String decision, String bundleRevision, List<String> callbacks,
                               ApprovalStatus status, List<Vote> votes, Instant decidedAt, String decidedBy, Instant redeemedAt,
-                              String redeemedBy, long version, String seal)
+                              String redeemedBy, ApprovalLog log, long version, String seal)
         implements Serializable {
 
     public static final String EXPIRY = "expiry";
     /** The most callback URLs one approval tells its outcome to. */
     public static final int MAX_CALLBACKS = 10;
+    /** The prefix of a callback URL's sink name. */
+    public static final String CALLBACK_SINK = "callback:";
 
     public PendingApproval {
         callbacks = List.copyOf(callbacks);
         votes = List.copyOf(votes);
+        log = log == null ? ApprovalLog.of(List.of()) : log;
     }
 
     /** A new pending approval without votes, in which one person counts for one group. */
@@ -57,26 +65,50 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         return pending(id, decisionId, node, now, requester, requirement, true, contextHash, context, decision, bundleRevision, callbacks);
     }
 
-    /** A new pending approval without votes. */
+    /** A new pending approval without votes, whose events no sink takes. */
     public static PendingApproval pending(String id, String decisionId, String node, Instant now, Requester requester,
                                           Requirement requirement, boolean distinctReviewers, String contextHash, String context,
                                           String decision, String bundleRevision, List<String> callbacks) {
-        return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null,
-                0, null);
+        return pending(id, decisionId, node, now, requester, requirement, distinctReviewers, contextHash, context, decision,
+                bundleRevision, callbacks, ApprovalLog.of(List.of()));
     }
 
-    /** The same approval created at {@code now} (the clock of the member that stores it), expiring a ttl later. */
+    /**
+     * A new pending approval without votes, its events for the sinks of {@code log} (each callback URL
+     * is a sink of its own, {@link #callbackSink}).
+     */
+    public static PendingApproval pending(String id, String decisionId, String node, Instant now, Requester requester,
+                                          Requirement requirement, boolean distinctReviewers, String contextHash, String context,
+                                          String decision, String bundleRevision, List<String> callbacks, ApprovalLog log) {
+        ApprovalLog withCallbacks = log;
+        for (String url : callbacks) {
+            withCallbacks = withCallbacks.withSink(callbackSink(url), true);
+        }
+        return new PendingApproval(id, decisionId, node, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
+                contextHash, context, decision, bundleRevision, callbacks, ApprovalStatus.PENDING, List.of(), null, null, null, null,
+                withCallbacks, 0, null);
+    }
+
+    /** The sink that tells {@code url} the outcome. */
+    public static String callbackSink(String url) {
+        return CALLBACK_SINK + url;
+    }
+
+    /**
+     * The same approval created at {@code now} (the clock of the member that stores it), expiring a ttl
+     * later, with its first event.
+     */
     public PendingApproval createdAt(Instant now) {
+        ApprovalLog created = log.createdAt(now).with(ApprovalEvent.CREATED, now, Map.of("status", status.wireName()));
         return new PendingApproval(id, decisionId, createdBy, now, now.plus(requirement.ttl()), requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
-                null);
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy,
+                created, version, null);
     }
 
     /** This approval as it stands at {@code now}: expired if it was pending past its expiry. */
     public PendingApproval at(Instant now) {
         if (status == ApprovalStatus.PENDING && !now.isBefore(expiresAt)) {
-            return with(ApprovalStatus.EXPIRED, votes, now, EXPIRY);
+            return with(ApprovalStatus.EXPIRED, votes, now, EXPIRY, log);
         }
         return this;
     }
@@ -84,15 +116,15 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
     /** This value carrying {@code seal} (the seal of its other fields). */
     public PendingApproval sealedWith(String seal) {
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
-                seal);
+                contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, log,
+                version, seal);
     }
 
     /** The next stored version of this value: its version one higher, as the holder stores it after a change. */
     public PendingApproval nextVersion(long after) {
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
                 contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy,
-                after + 1, null);
+                log, after + 1, null);
     }
 
     /** Applies {@code v}, cast at {@code v.at()}. */
@@ -134,14 +166,21 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         }
         List<Vote> votes = new ArrayList<>(current.votes);
         votes.add(new Vote(v.reviewer(), v.choice(), v.comment(), v.at(), v.node(), v.channel(), countsFor, v.castId()));
-        PendingApproval next;
-        if (v.choice() == Choice.DENY) {
-            next = current.with(ApprovalStatus.DENIED, votes, v.at(), v.reviewer());
-        } else if (Tally.met(requirement, votes, distinctReviewers)) {
-            next = current.with(ApprovalStatus.APPROVED, votes, v.at(), v.reviewer());
-        } else {
-            next = current.with(ApprovalStatus.PENDING, votes, null, null);
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("reviewer", v.reviewer());
+        details.put("vote", v.choice().wireName());
+        if (v.comment() != null) {
+            details.put("comment", v.comment());
         }
+        if (v.channel() != null) {
+            details.put("channel", v.channel());
+        }
+        ApprovalStatus after = v.choice() == Choice.DENY ? ApprovalStatus.DENIED
+                : Tally.met(requirement, votes, distinctReviewers) ? ApprovalStatus.APPROVED : ApprovalStatus.PENDING;
+        details.put("status", after.wireName());
+        ApprovalLog voted = current.log.with(ApprovalEvent.VOTE, v.at(), details);
+        PendingApproval next = after.isFinal() ? current.with(after, votes, v.at(), v.reviewer(), voted)
+                : current.with(after, votes, null, null, voted);
         return new VoteResult(VoteResult.Outcome.ACCEPTED, null, next, next.status != ApprovalStatus.PENDING ? next.status : null);
     }
 
@@ -184,14 +223,16 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
             return new RedeemResult(false, "approval " + id + " met " + requirement.quorum() + " within " + requirement.ttl()
                     + ", but the rules now require " + required.quorum() + " within " + required.ttl(), current, null);
         }
+        ApprovalLog redeemed = current.log.with(ApprovalEvent.REDEEMED, now, Map.of("status", "redeemed", "decision_id", byDecision));
         PendingApproval used = new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement,
                 distinctReviewers, contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy, now,
-                byDecision, version, null);
+                byDecision, redeemed, version, null);
         return new RedeemResult(true, null, used, null);
     }
 
     /**
-     * The same approval, telling its outcome to one more callback URL too; unchanged when the URL is
+     * The same approval, telling its outcome to one more callback URL too (also when it is already
+     * decided: the new sink takes the outcome event recorded before it); unchanged when the URL is
      * already there or {@value #MAX_CALLBACKS} are (so repeated asks cannot fan one outcome out without bound).
      */
     public PendingApproval withCallback(String url) {
@@ -201,8 +242,15 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         List<String> more = new ArrayList<>(callbacks);
         more.add(url);
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy, version,
-                null);
+                contextHash, context, decision, bundleRevision, more, status, votes, decidedAt, decidedBy, redeemedAt, redeemedBy,
+                log.withSink(callbackSink(url), true), version, null);
+    }
+
+    /** The same approval with its log replaced (a delivery settled, a reminder sent). */
+    PendingApproval withLog(ApprovalLog next) {
+        return next.equals(log) ? this : new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement,
+                distinctReviewers, contextHash, context, decision, bundleRevision, callbacks, status, votes, decidedAt, decidedBy,
+                redeemedAt, redeemedBy, next, version, null);
     }
 
     /** Whether {@code other} answers the same ask: the same action context, asking client and requirement. */
@@ -225,8 +273,19 @@ public record PendingApproval(String id, String decisionId, String createdBy, In
         return Tally.approvers(requirement, votes, distinctReviewers);
     }
 
-    private PendingApproval with(ApprovalStatus newStatus, List<Vote> newVotes, Instant at, String by) {
+    /** The approval with a new status and votes; a final status records its event and ends the reminders. */
+    private PendingApproval with(ApprovalStatus newStatus, List<Vote> newVotes, Instant at, String by, ApprovalLog events) {
+        ApprovalLog next = events;
+        if (newStatus.isFinal()) {
+            next = events.with(newStatus.wireName(), at, Map.of("status", newStatus.wireName(), "decided_by", by)).withoutReminders();
+        }
         return new PendingApproval(id, decisionId, createdBy, createdAt, expiresAt, requester, requirement, distinctReviewers,
-                contextHash, context, decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy, version, null);
+                contextHash, context, decision, bundleRevision, callbacks, newStatus, newVotes, at, by, redeemedAt, redeemedBy, next, version,
+                null);
+    }
+
+    /** Whether some sink has events to take. */
+    public boolean undelivered() {
+        return log.dueAt() != null;
     }
 }

@@ -355,6 +355,9 @@ class HazelcastApprovalStoreTest extends ThreeMembers {
             lost.add("the redemption, retried, is refused (\"" + usedAgain.reason() + "\"): the grant is used up and its own decision denied");
         }
         assertEquals(List.of(), lost);
+        assertEquals(List.of("created", "vote", "approved", "redeemed"),
+                await(stores[0].get(a.id())).log().events().stream().map(ApprovalEvent::type).toList(),
+                "each retried transition recorded its event once");
         VoteResult another = await(stores[1].vote(a.id(), vote("carol@example.com", Choice.APPROVE)));
         assertEquals(VoteResult.Outcome.REPEATED, another.outcome(), "a new cast of the same vote is a repeat, not a retry");
     }

@@ -58,7 +58,12 @@ import org.junit.jupiter.api.TestFactory;
  *       - expire: {at: PT1H}                     # as the sweep does it
  *         expect: {expired_now: true}
  *       - callback: https://example.com/hook     # the same ask adding a callback URL
+ *       - create: {at: PT0S}                     # as the holding member stores it
+ *         expect: {events: [created]}            # the types of the log's events, oldest first
  * </pre>
+ * Whatever a case expects, every step is also checked for what always holds of the log: events
+ * numbered from 1 without gaps, earlier events never rewritten, one event per counted vote, one
+ * outcome event once final, one per use of the grant, a sink per callback URL.
  *
  * Times are offsets from the approval's creation at {@link #T0}; {@code transition: none} and
  * {@code null} values assert absence; {@code unchanged} asserts the step answered the very same value.
@@ -74,7 +79,7 @@ class PendingApprovalTest {
         try (Stream<Path> list = Files.list(CASES)) {
             files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertTrue(files.size() >= 6, "transition case files are missing");
+        assertTrue(files.size() >= 7, "transition case files are missing");
         return files.stream().map(PendingApprovalTest::file);
     }
 
@@ -177,6 +182,8 @@ class PendingApprovalTest {
                 if (expect.containsKey("expired_now")) {
                     assertEquals(expect.get("expired_now"), next != current, where);
                 }
+            } else if (step.containsKey("create")) {
+                next = current.createdAt(at(((Map<String, Object>) step.get("create")).get("at")));
             } else if (step.containsKey("callback")) {
                 next = current.withCallback((String) step.get("callback"));
             } else {
@@ -231,6 +238,10 @@ class PendingApprovalTest {
         if (expect.containsKey("callbacks")) {
             assertEquals(expect.get("callbacks"), a.callbacks(), where);
         }
+        if (expect.containsKey("events")) {
+            assertEquals(expect.get("events"), a.log().events().stream().map(ApprovalEvent::type).toList(), where);
+        }
+        checkEvents(before, a, where);
         assertEquals(a.status() != ApprovalStatus.PENDING, a.decidedAt() != null, "decided exactly when final: " + where);
         assertEquals(a.decidedAt() != null, a.decidedBy() != null, where);
         assertEquals(a.redeemedAt() != null, a.redeemedBy() != null, where);
@@ -241,6 +252,28 @@ class PendingApprovalTest {
         assertEquals(before.contextHash(), a.contextHash(), where);
         assertEquals(before.requester(), a.requester(), where);
         assertEquals(before.requirement(), a.requirement(), where);
+    }
+
+    /** Every change is in the log exactly once, numbered without gaps, and nothing recorded is ever rewritten. */
+    private static void checkEvents(PendingApproval before, PendingApproval a, String where) {
+        List<ApprovalEvent> events = a.log().events();
+        for (int i = 0; i < events.size(); i++) {
+            assertEquals(i + 1, events.get(i).seq(), "numbered from 1 without gaps: " + where);
+        }
+        assertEquals(before.log().events(), events.subList(0, Math.min(events.size(), before.log().events().size())),
+                "earlier events are kept as they were: " + where);
+        assertEquals(a.votes().size(), events.stream().filter(e -> e.type().equals(ApprovalEvent.VOTE)).count(), "one event per vote: " + where);
+        assertEquals(a.status().isFinal() ? 1 : 0, events.stream().filter(ApprovalEvent::isOutcome).count(), "one outcome event: " + where);
+        if (a.status().isFinal()) {
+            ApprovalEvent outcome = events.stream().filter(ApprovalEvent::isOutcome).findFirst().orElseThrow();
+            assertEquals(a.status().wireName(), outcome.type(), where);
+            assertEquals(a.decidedAt(), outcome.at(), where);
+            assertEquals(a.decidedBy(), outcome.details().get("decided_by"), where);
+        }
+        assertEquals(a.redeemedAt() != null ? 1 : 0, events.stream().filter(e -> e.type().equals(ApprovalEvent.REDEEMED)).count(), where);
+        for (String url : a.callbacks()) {
+            assertTrue(a.log().deliveries().containsKey(PendingApproval.callbackSink(url)), "each callback URL is a sink: " + where);
+        }
     }
 
     private static Set<String> groupsOf(Map<String, List<String>> directory, String reviewer) {
