@@ -41,7 +41,7 @@ import javax.crypto.spec.SecretKeySpec;
  * </pre>
  * A receiver recomputes the HMAC over the exact bytes received, compares in constant time, rejects
  * timestamps more than five minutes away, and de-duplicates by the event id, which the body's
- * {@code event_id} repeats under the signature.
+ * {@code event_id} repeats under the signature (with the event's type and time in {@code event}).
  *
  * <p>Destinations are {@code webhook:<http or https URL>} without credentials or fragment. Where a
  * delivery may connect is the {@link Egress}'s to say; the request goes to the address it returns.
@@ -142,12 +142,13 @@ public final class WebhookConnector implements Connector {
     }
 
     /**
-     * POSTs event {@code eventId} with {@code message} to {@code destination}, signed.
+     * POSTs {@code event} with {@code message} (the approval as it stands) to {@code destination}, signed.
      *
-     * @param eventId the event's id, printable ASCII, at most 200 characters: the same on every
-     *                retry of the same event, so receivers de-duplicate
+     * @param event its id printable ASCII, at most 200 characters: the same on every retry of the
+     *              same event, so receivers de-duplicate
      */
-    public Future<Void> deliver(Destination destination, String eventId, ApprovalMessage message) {
+    public Future<Void> deliver(Destination destination, WebhookEvent event, ApprovalMessage message) {
+        String eventId = event.id();
         Destination to;
         try {
             to = destination(destination.spec());
@@ -158,7 +159,7 @@ public final class WebhookConnector implements Connector {
             return Future.failedFuture(new IllegalArgumentException("an event id is 1 to 200 printable ASCII characters"));
         }
         URI url = URI.create(to.target());
-        byte[] body = WebhookJson.bytes(eventId, message);
+        byte[] body = WebhookJson.bytes(event, message);
         Future<InetAddress> resolved;
         try {
             resolved = egress.resolve(url);

@@ -16,6 +16,7 @@ import java.time.Instant;
  * <pre>{@code
  * {
  *   "event_id": "apr_01…:7",                       // also the X-Countersign-Event header; signed here
+ *   "event": {"id": "apr_01…:7", "type": "vote", "at": "2026-…Z"},   // created | vote | approved | denied | expired | redeemed | reminder
  *   "approval": {
  *     "id": "apr_01…",
  *     "status": "pending",                          // pending | approved | denied | expired | redeemed
@@ -39,17 +40,18 @@ public final class WebhookJson {
     private WebhookJson() {
     }
 
-    /** The delivery of event {@code eventId}, with {@code message} as the approval's state. */
-    public static ObjectNode delivery(String eventId, ApprovalMessage message) {
-        ObjectNode root = JSON.createObjectNode().put("event_id", text(eventId));
+    /** The delivery of {@code event}, with {@code message} as the approval's state. */
+    public static ObjectNode delivery(WebhookEvent event, ApprovalMessage message) {
+        ObjectNode root = JSON.createObjectNode().put("event_id", text(event.id()));
+        root.putObject("event").put("id", text(event.id())).put("type", event.type()).put("at", event.at().toString());
         root.set("approval", approval(message));
         return root;
     }
 
     /** {@link #delivery} as the exact bytes sent and signed. */
-    public static byte[] bytes(String eventId, ApprovalMessage message) {
+    public static byte[] bytes(WebhookEvent event, ApprovalMessage message) {
         try {
-            return JSON.writeValueAsBytes(delivery(eventId, message));
+            return JSON.writeValueAsBytes(delivery(event, message));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a webhook body could not be written", e);
         }

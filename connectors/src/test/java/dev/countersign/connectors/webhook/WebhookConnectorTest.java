@@ -72,12 +72,15 @@ class WebhookConnectorTest {
 
     @Test
     void aDeliveryIsSignedSoTheReceiverCanVerifyItAndCarriesItsEventId() {
-        await(connector.deliver(to("hooks.invalid", "/countersign?k=1"), "apr_1:7", SampleApprovals.pending()));
+        await(connector.deliver(to("hooks.invalid", "/countersign?k=1"), event("apr_1:7"), SampleApprovals.pending()));
 
         WebhookReceiver.Delivery d = receiver.deliveries().get(0);
         assertTrue(d.signatureValid(), "the receiver could not verify the signature");
         assertEquals("apr_1:7", d.eventId());
         assertEquals("apr_1:7", d.json().path("event_id").asText(), "the event id is not under the signature");
+        assertEquals("apr_1:7", d.json().path("event").path("id").asText());
+        assertEquals("vote", d.json().path("event").path("type").asText());
+        assertEquals("2026-03-02T09:05:00Z", d.json().path("event").path("at").asText());
         assertEquals("pending", d.json().path("approval").path("status").asText());
         assertEquals("hooks.invalid:" + receiver.port(), d.host(), "the URL's host is not the Host header");
         assertEquals("/countersign?k=1", d.uri());
@@ -88,7 +91,7 @@ class WebhookConnectorTest {
     @Test
     void aReceiverWithAnotherSecretCannotVerifyIt() {
         WebhookReceiver other = await(WebhookReceiver.start(vertx, "another-secret"));
-        await(connector.deliver(connector.destination("webhook:" + other.url("127.0.0.1", "/x")), "e1", SampleApprovals.pending()));
+        await(connector.deliver(connector.destination("webhook:" + other.url("127.0.0.1", "/x")), event("e1"), SampleApprovals.pending()));
         assertFalse(other.deliveries().get(0).signatureValid());
         await(other.close());
     }
@@ -96,7 +99,7 @@ class WebhookConnectorTest {
     @Test
     void theBodyIsTheDocumentedJson() throws Exception {
         String actual = new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(WebhookJson.delivery(SampleApprovals.ID + ":3", SampleApprovals.denied())).replace("\r\n", "\n") + "\n";
+                .writeValueAsString(WebhookJson.delivery(new WebhookEvent(SampleApprovals.ID + ":3", "denied", SampleApprovals.CREATED.plusSeconds(720)), SampleApprovals.denied())).replace("\r\n", "\n") + "\n";
         Path golden = Path.of("src/test/resources/golden/webhook-denied.json");
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(golden, actual, StandardCharsets.UTF_8);
@@ -118,7 +121,7 @@ class WebhookConnectorTest {
                 new Case(429, null, null, Kind.RATE_LIMITED, Duration.ofSeconds(30))
         ).map(c -> dynamicTest(c.status() + (c.header() == null ? "" : " " + c.header()), () -> {
             receiver.answer(new WebhookReceiver.Status(c.status(), c.header(), c.value()));
-            ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/secret-path?token=abc"), "e1", SampleApprovals.pending()));
+            ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/secret-path?token=abc"), event("e1"), SampleApprovals.pending()));
             assertEquals(c.kind(), f.kind());
             assertEquals("http_" + c.status(), f.code());
             assertEquals(Optional.ofNullable(c.retryAfter()), f.retryAfter());
@@ -133,7 +136,7 @@ class WebhookConnectorTest {
         return Stream.of(301, 302, 303, 307, 308).map(status -> dynamicTest(Integer.toString(status), () -> {
             WebhookReceiver target = await(WebhookReceiver.start(vertx, SECRET));
             receiver.answer(new WebhookReceiver.Status(status, "Location", target.url("127.0.0.1", "/elsewhere")));
-            ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/hook"), "e1", SampleApprovals.pending()));
+            ConnectorFailure f = connectorFailure(connector.deliver(to("127.0.0.1", "/hook"), event("e1"), SampleApprovals.pending()));
             assertEquals(Kind.PERMANENT, f.kind());
             assertEquals("http_" + status, f.code());
             assertTrue(f.getMessage().contains("redirects are not followed"), f.getMessage());
@@ -145,7 +148,7 @@ class WebhookConnectorTest {
     @Test
     void aHugeAnswerIsNotRead() throws Exception {
         receiver.answer(new WebhookReceiver.Flood());
-        await(connector.deliver(to("127.0.0.1", "/hook"), "e1", SampleApprovals.pending()));   // 200: success, the body is cut off
+        await(connector.deliver(to("127.0.0.1", "/hook"), event("e1"), SampleApprovals.pending()));   // 200: success, the body is cut off
         Thread.sleep(300);
         long written = receiver.flooded();
         assertTrue(written < 16L * 1024 * 1024, "the connector kept reading: " + written + " bytes were written to it");
@@ -155,7 +158,7 @@ class WebhookConnectorTest {
     void aRefusedDestinationIsNeverContacted() {
         WebhookConnector guarded = new WebhookConnector(vertx, Secret.of(SECRET),
                 url -> Future.failedFuture(new Egress.Refused("callbacks go to public addresses unless listed")));
-        ConnectorFailure f = connectorFailure(guarded.deliver(to("127.0.0.1", "/private?token=abc"), "e1", SampleApprovals.pending()));
+        ConnectorFailure f = connectorFailure(guarded.deliver(to("127.0.0.1", "/private?token=abc"), event("e1"), SampleApprovals.pending()));
         assertEquals(Kind.PERMANENT, f.kind());
         assertEquals("egress_refused", f.code());
         assertTrue(f.getMessage().contains("public addresses"), f.getMessage());
@@ -167,7 +170,7 @@ class WebhookConnectorTest {
     @Test
     void aNameThatDoesNotResolveIsTransient() {
         WebhookConnector unresolved = new WebhookConnector(vertx, Secret.of(SECRET), url -> Future.failedFuture(new UnknownHostException("x")));
-        assertEquals(Kind.TRANSIENT, connectorFailure(unresolved.deliver(to("127.0.0.1", "/h"), "e1", SampleApprovals.pending())).kind());
+        assertEquals(Kind.TRANSIENT, connectorFailure(unresolved.deliver(to("127.0.0.1", "/h"), event("e1"), SampleApprovals.pending())).kind());
         assertEquals(List.of(), receiver.deliveries());
         await(unresolved.close());
     }
@@ -179,7 +182,7 @@ class WebhookConnectorTest {
             onEventLoop.add(Context.isOnEventLoopThread());
             return LOOPBACK;
         }));
-        await(blocking.deliver(to("hooks.invalid", "/h"), "e1", SampleApprovals.pending()));
+        await(blocking.deliver(to("hooks.invalid", "/h"), event("e1"), SampleApprovals.pending()));
         assertEquals(List.of(false), List.copyOf(onEventLoop));
         await(blocking.close());
     }
@@ -190,7 +193,7 @@ class WebhookConnectorTest {
         WebhookConnector impatient = new WebhookConnector(vertx, Secret.of(SECRET), url -> Future.succeededFuture(LOOPBACK), null,
                 Duration.ofMillis(700), Clock.systemUTC());
         long started = System.nanoTime();
-        ConnectorFailure f = connectorFailure(impatient.deliver(to("127.0.0.1", "/h"), "e1", SampleApprovals.pending()));
+        ConnectorFailure f = connectorFailure(impatient.deliver(to("127.0.0.1", "/h"), event("e1"), SampleApprovals.pending()));
         long took = (System.nanoTime() - started) / 1_000_000;
         assertEquals("timeout", f.code());
         assertTrue(took >= 600 && took < 3_000, took + " ms");
@@ -208,14 +211,14 @@ class WebhookConnectorTest {
                     r.response().setStatusCode(202).end();
                 })).listen(0, "127.0.0.1")).actualPort();
         WebhookConnector tls = new WebhookConnector(vertx, Secret.of(SECRET), url -> Future.succeededFuture(LOOPBACK), localhost.trustOptions());
-        await(tls.deliver(tls.destination("webhook:https://localhost:" + port + "/h"), "e1", SampleApprovals.pending()));
+        await(tls.deliver(tls.destination("webhook:https://localhost:" + port + "/h"), event("e1"), SampleApprovals.pending()));
         assertEquals(List.of("localhost:" + port + " sni=localhost"), List.copyOf(seen));
 
         SelfSignedCertificate other = SelfSignedCertificate.create("other.example.com");
         WebhookConnector wrongName = new WebhookConnector(vertx, Secret.of(SECRET), url -> Future.succeededFuture(LOOPBACK), other.trustOptions());
         int otherPort = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(other.keyCertOptions()))
                 .requestHandler(r -> seen.add("reached")).listen(0, "127.0.0.1")).actualPort();
-        ConnectorFailure f = connectorFailure(wrongName.deliver(wrongName.destination("webhook:https://localhost:" + otherPort + "/h"), "e1",
+        ConnectorFailure f = connectorFailure(wrongName.deliver(wrongName.destination("webhook:https://localhost:" + otherPort + "/h"), event("e1"),
                 SampleApprovals.pending()));
         assertEquals(Kind.TRANSIENT, f.kind());
         assertEquals(1, seen.size(), "a server whose certificate names another host was sent the delivery");
@@ -225,8 +228,8 @@ class WebhookConnectorTest {
 
     @Test
     void anEventIdThatCouldSplitHeadersIsRefused() {
-        assertInstanceOf(IllegalArgumentException.class, failure(connector.deliver(to("127.0.0.1", "/h"), "e1\r\nX-Evil: 1", SampleApprovals.pending())));
-        assertInstanceOf(IllegalArgumentException.class, failure(connector.deliver(to("127.0.0.1", "/h"), "", SampleApprovals.pending())));
+        assertInstanceOf(IllegalArgumentException.class, failure(connector.deliver(to("127.0.0.1", "/h"), event("e1\r\nX-Evil: 1"), SampleApprovals.pending())));
+        assertInstanceOf(IllegalArgumentException.class, failure(connector.deliver(to("127.0.0.1", "/h"), event(""), SampleApprovals.pending())));
         assertEquals(List.of(), receiver.deliveries());
     }
 
@@ -235,5 +238,9 @@ class WebhookConnectorTest {
         Destination d = connector.destination("webhook:https://hooks.example.com/services/T000/B000/XXXXSECRET?sig=abc");
         assertEquals("webhook:https://hooks.example.com/…", d.toString());
         assertEquals("https://hooks.example.com/services/T000/B000/XXXXSECRET?sig=abc", d.target());
+    }
+
+    static WebhookEvent event(String id) {
+        return new WebhookEvent(id, "vote", SampleApprovals.CREATED.plusSeconds(300));
     }
 }
