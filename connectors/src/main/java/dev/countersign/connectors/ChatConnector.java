@@ -1,12 +1,15 @@
 package dev.countersign.connectors;
 
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The approval workflow's extension of a chat connector (Slack now, Microsoft Teams later): post a
- * card asking reviewers, update it as the approval changes, reply in its thread for each vote and
- * reminder, and notify a person directly.
+ * card asking reviewers, find a card already posted (for a caller that posts at least once), update
+ * it as the approval changes, reply in its thread for each vote and reminder, and notify a person
+ * directly.
  *
  * <p>Every call fails with {@link ConnectorFailure} when the platform refuses or cannot be reached,
  * and with {@link IllegalArgumentException} when an argument is not something this platform can
@@ -20,6 +23,26 @@ public interface ChatConnector extends Connector {
      * @return the reference of the posted card, to keep for {@link #update} and {@link #reply}
      */
     Future<Sent> post(Destination destination, ApprovalMessage message);
+
+    /**
+     * The card already posted with {@link #post} for approval {@code approvalId} in
+     * {@code destination} after {@code since}, or empty when there is none.
+     *
+     * <p>For a caller that posts at least once: an earlier attempt may have been accepted by the
+     * platform while its {@link Sent} never reached the caller (the node died, the answer was lost).
+     * Before posting again, ask: a card found is that attempt's card, to keep and update; empty
+     * means none was posted in that time. Only cards this connector's own bot posted for that
+     * approval count — not its replies or notices, not messages of other apps or people, not cards
+     * of other approvals. Should there be more than one, the oldest is returned, so every caller
+     * settles on the same card.
+     *
+     * <p>The platform stamps messages with its own clock: give {@code since} a margin before the
+     * first attempt began. When the connector cannot tell whether a card was posted (more history
+     * since then than it reads) it fails rather than answer empty.
+     *
+     * @return the reference of the card, as {@link #post} would have returned it, or empty
+     */
+    Future<Optional<Sent>> find(Destination destination, String approvalId, Instant since);
 
     /**
      * Replaces the card {@code sent} refers to with the card for {@code message}. A final status

@@ -10,8 +10,10 @@ import dev.countersign.connectors.Health;
 import dev.countersign.connectors.Sent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +26,12 @@ import java.util.regex.Pattern;
  *
  * <p>Scopes: {@code chat:write} (post, update, reply, notify; {@code views.open} needs no scope of
  * its own), {@code users:read} and {@code users:read.email} ({@link #user}, {@link #email},
- * {@link #notify} by email).
+ * {@link #notify} by email), {@code channels:history}, {@code groups:history} and
+ * {@code im:history} ({@link #find} in public channels, private channels and direct messages).
+ *
+ * <p>A card {@link #post}ed carries message metadata naming its approval
+ * ({@code {"event_type":"countersign_approval","event_payload":{"approval_id":…}}}), invisible to
+ * reviewers, by which {@link #find} knows it again; replies and notices carry none.
  *
  * <p>Beyond the workflow calls: {@link #openDenyReason} (the modal asking why, from a Deny click),
  * {@link #ephemeral} (a private answer to a clicker), {@link #user} and {@link #email}. Cards are
@@ -39,10 +46,14 @@ public final class SlackConnector implements ChatConnector {
 
     private final SlackWebApi api;
     private final SlackUsers users;
+    private final SlackIdentity identity;
+    private final SlackHistory history;
 
     public SlackConnector(Vertx vertx, SlackSettings settings) {
         this.api = new SlackWebApi(vertx, settings);
         this.users = new SlackUsers(api, settings.userCacheSize(), settings.userCacheTtl(), settings.clock());
+        this.identity = new SlackIdentity(api);
+        this.history = new SlackHistory(api, identity);
     }
 
     @Override
@@ -64,6 +75,10 @@ public final class SlackConnector implements ChatConnector {
         return new Destination(KIND, target);
     }
 
+    /**
+     * {@inheritDoc} The card carries its approval's id as message metadata, by which {@link #find}
+     * knows it; a message without an approval id is posted without, and cannot be found.
+     */
     @Override
     public Future<Sent> post(Destination destination, ApprovalMessage message) {
         Destination to;
@@ -72,7 +87,47 @@ public final class SlackConnector implements ChatConnector {
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
-        return postCard(to, SlackCards.card(message));
+        ObjectNode card = SlackCards.card(message);
+        if (message.approvalId() != null && !message.approvalId().isEmpty()) {
+            card.set("metadata", SlackCardMetadata.of(message.approvalId()));
+        }
+        return postCard(to, card);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Slack: {@code conversations.history} of the destination's conversation, with
+     * {@code oldest} = {@code since} to the microsecond (exclusive, as Slack reads it), 200
+     * messages a page, at most 5 pages. The card is a top-level message this token's bot posted
+     * (its {@code bot_id} and bot user, from {@code auth.test}, asked once and kept) whose metadata
+     * names the approval. The destination must be a conversation id ({@code C…}, {@code G…},
+     * {@code D…}): a card posted to a user {@code U…} is in the bot's direct-message channel with
+     * them, whose id the {@link Sent} of that post would have given. When the history goes back
+     * further than those 1000 messages, the oldest card among them is returned, and with none among
+     * them the search fails permanently with {@code too_much_history}. Slack's refusals are
+     * failures as for every call: {@code channel_not_found}, {@code not_in_channel},
+     * {@code missing_scope} (the history scope of the conversation's kind) are permanent.
+     */
+    @Override
+    public Future<Optional<Sent>> find(Destination destination, String approvalId, Instant since) {
+        Destination in;
+        try {
+            in = destination(destination == null ? null : destination.spec());
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        if (!SlackIds.isConversation(in.target())) {
+            return Future.failedFuture(new IllegalArgumentException(in.spec() + " is a person, not a conversation whose history can be read;"
+                    + " give the direct-message channel (D…) the card was posted in"));
+        }
+        if (approvalId == null || approvalId.isEmpty()) {
+            return Future.failedFuture(new IllegalArgumentException("a card is found by its approval id; none was given"));
+        }
+        if (since == null) {
+            return Future.failedFuture(new IllegalArgumentException("a card is searched for since an instant; none was given"));
+        }
+        return history.find(in, approvalId, since);
     }
 
     @Override
@@ -133,10 +188,20 @@ public final class SlackConnector implements ChatConnector {
     /** {@code auth.test}: up with the workspace and bot user it names, or down with Slack's reason. */
     @Override
     public Future<Health> health() {
-        return api.post("auth.test", SlackWebApi.MAPPER.createObjectNode(), null)
+        return identity.test()
                 .map(answer -> Health.up(SlackIds.shown("workspace " + answer.path("team").asText("?") + " (" + answer.path("team_id").asText("?")
                         + "), bot user " + answer.path("user").asText("?") + " (" + answer.path("user_id").asText("?") + ")")))
                 .otherwise(e -> Health.down(e instanceof ConnectorFailure f ? f.code() + ": " + f.getMessage() : String.valueOf(e.getMessage())));
+    }
+
+    /**
+     * The id ({@code T…}) of the workspace the bot token belongs to, as {@code auth.test} reports it
+     * (asked once and kept, also from {@link #health}): a {@link Click} or {@link DenyReason} whose
+     * {@code teamId} differs comes from a user of another workspace, for example in a channel shared
+     * between organisations. Fails as the other calls do when Slack cannot be asked.
+     */
+    public Future<String> teamId() {
+        return identity.bot().map(SlackBot::teamId);
     }
 
     /**

@@ -28,6 +28,9 @@ import java.util.regex.Pattern;
  *   <li>not received before: an identical request (same signature) is a replay
  *       ({@link SeenSignatures}, bounded, kept for the timestamp's window).</li>
  * </ol>
+ * That memory is this object's: a replay sent to another node of a cluster is not seen here. Every
+ * {@link Click} and {@link DenyReason} therefore carries the request's {@link ReplayKey}, for the
+ * caller to refuse replays cluster-wide.
  * The payload's {@code token} field (Slack's deprecated verification token) is never used.
  *
  * <p>Then the form field {@code payload} (URL-encoded JSON) is read: a {@code block_actions} click
@@ -93,7 +96,8 @@ public final class SlackInteractions {
         if (!SlackSignature.matches(signingSecret, timestamp, body, signature)) {
             return new Unauthentic("the signature does not match the body (wrong signing secret, or the body was changed)");
         }
-        switch (seen.note(signature, sent.plus(MAX_AGE).plusSeconds(1), now)) {
+        Instant keepUntil = sent.plus(MAX_AGE).plusSeconds(1);
+        switch (seen.note(signature, keepUntil, now)) {
             case AGAIN:
                 return new Unauthentic("this request was received before (a replay)");
             case FULL:
@@ -101,11 +105,11 @@ public final class SlackInteractions {
             default:
                 break;
         }
-        return read(body);
+        return read(body, new ReplayKey(signature, keepUntil));
     }
 
-    /** The payload of an authentic body. */
-    private static SlackInteraction read(byte[] body) {
+    /** The payload of an authentic body, whose request {@code key} makes a replay. */
+    private static SlackInteraction read(byte[] body, ReplayKey key) {
         String payload;
         try {
             payload = payloadField(new String(body, StandardCharsets.UTF_8));
@@ -123,8 +127,8 @@ public final class SlackInteractions {
         }
         String type = json.path("type").asText("");
         return switch (type) {
-            case "block_actions" -> click(json);
-            case "view_submission" -> submission(json);
+            case "block_actions" -> click(json, key);
+            case "view_submission" -> submission(json, key);
             default -> new Ignored("a " + (type.isEmpty() ? "payload without a type" : "payload of type " + SlackIds.shown(type))
                     + " is not a vote", null);
         };
@@ -157,7 +161,7 @@ public final class SlackInteractions {
         }
     }
 
-    private static SlackInteraction click(JsonNode json) {
+    private static SlackInteraction click(JsonNode json, ReplayKey key) {
         String responseUrl = json.path("response_url").textValue();
         JsonNode actions = json.path("actions");
         if (!actions.isArray() || actions.size() != 1) {
@@ -188,10 +192,10 @@ public final class SlackInteractions {
             ts = json.path("message").path("ts").textValue();
         }
         return new Click(approvalId, choice, userId, user.path("username").textValue(), teamId, json.path("trigger_id").textValue(),
-                responseUrl, channel, ts);
+                responseUrl, channel, ts, key);
     }
 
-    private static SlackInteraction submission(JsonNode json) {
+    private static SlackInteraction submission(JsonNode json, ReplayKey key) {
         JsonNode view = json.path("view");
         if (!SlackViews.DENY_CALLBACK.equals(view.path("callback_id").textValue())) {
             return new Ignored("a view submission that is not the deny reason", null);
@@ -214,7 +218,7 @@ public final class SlackInteractions {
             int end = Character.isHighSurrogate(reason.charAt(SlackViews.REASON_MAX - 1)) ? SlackViews.REASON_MAX - 1 : SlackViews.REASON_MAX;
             reason = reason.substring(0, end);
         }
-        return new DenyReason(card.approvalId(), userId, user.path("username").textValue(), teamId, reason, card.channel(), card.ts());
+        return new DenyReason(card.approvalId(), userId, user.path("username").textValue(), teamId, reason, card.channel(), card.ts(), key);
     }
 
     /** The workspace of the user: the payload's team, else the user's. */

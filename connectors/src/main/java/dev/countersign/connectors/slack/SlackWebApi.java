@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>a method taking JSON ({@code chat.*}, {@code views.*}, {@code auth.test}) is POSTed with
  *       {@code Content-Type: application/json; charset=utf-8} and the token as
- *       {@code Authorization: Bearer}; a read method ({@code users.*}) is a GET with query parameters
- *       (Slack ignores JSON bodies there), the token still only in the header;</li>
+ *       {@code Authorization: Bearer}; a read method ({@code users.*}, {@code conversations.history})
+ *       is a GET with query parameters (Slack ignores JSON bodies there), the token still only in
+ *       the header;</li>
  *   <li>errors arrive as HTTP 200 {@code {"ok":false,"error":"<code>"}}: permanent, except
  *       Slack's server-side codes ({@value #TRANSIENT_CODES_DOC}), which are transient; an unknown
  *       code is permanent, so a misconfiguration never becomes a retry storm;</li>

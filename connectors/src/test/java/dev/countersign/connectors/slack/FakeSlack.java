@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * bodies for {@code chat.*} and {@code views.open} ({@code missing_post_type},
  * {@code invalid_post_type} for a form, {@code invalid_charset}, {@code invalid_json},
  * {@code json_not_object}; a JSON body without {@code charset=utf-8} gets the warning
- * {@code missing_charset}); query or form arguments for {@code users.*} ({@code invalid_arguments}
- * for JSON); {@code channel} required ({@code channel_not_found}), an id for {@code chat.update};
+ * {@code missing_charset}); query or form arguments for {@code users.*} and
+ * {@code conversations.history} ({@code invalid_arguments} for JSON; the history as
+ * {@link FakeSlackHistory} describes); message metadata by {@link MessageMetadataRules}, kept with
+ * the message and through updates that carry none; {@code channel} required
+ * ({@code channel_not_found}), an id for {@code chat.update};
  * {@code is_archived}, {@code not_in_channel}; {@code no_text}; {@code msg_too_long} past 40,000
  * characters; Block Kit limits ({@link BlockKitRules}) → {@code invalid_blocks} with Slack-like
  * messages; increasing string {@code ts} per channel; {@code thread_ts} must be a message of the
@@ -44,19 +48,32 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Failures are injected per method and channel ({@link #fail}): an {@code ok:false} code, 429
  * with {@code Retry-After} (a request sooner is answered 429 again and is a {@link #violations()
- * violation}), a bare status, a stall, a huge answer; and {@link #outage} for a period (503, or the
- * port closed). A request identical to one refused with a permanent code is a violation too.
- * Every request is recorded ({@link #requests()}) with when it arrived, and every message can be
- * read as it now stands ({@link #messages}, {@link #replies}).
+ * violation}), a bare status, a stall, a huge answer, the work done and the answer lost; and
+ * {@link #outage} for a period (503, or the port closed). A request identical to one refused with a
+ * permanent code is a violation too. Every request is recorded ({@link #requests()}) with when it
+ * arrived, and every message can be read as it now stands ({@link #messages}, {@link #replies}).
+ *
+ * <p>Messages by others can be put in a channel: a person's ({@link #foreignMessage}), another
+ * app's bot's with any metadata ({@link #messageFromAnotherApp}), and the bot's own replies with
+ * metadata, broadcast to the channel or not ({@link #botReply}).
  */
 public final class FakeSlack {
     public static final String BOT_TOKEN = "xoxb-fake-0000000000-bot-token";
     public static final String TEAM_ID = "T0FAKE";
+    public static final String TEAM_NAME = "Fake Workspace";
     public static final String BOT_USER = "U0BOT";
+    public static final String BOT_ID = "B0BOT";
+    /** The bot user and bot id of another app in the workspace. */
+    public static final String OTHER_APP_USER = "U0OTHERBOT";
+    public static final String OTHER_APP_BOT_ID = "B0OTHER";
+    /** The scopes a token has unless a test says otherwise: all the connector needs. */
+    public static final Set<String> DEFAULT_SCOPES = Set.of("chat:write", "users:read", "users:read.email", "channels:history",
+            "groups:history", "im:history");
     public static final Duration TRIGGER_VALIDITY = Duration.ofSeconds(3);
     static final Set<String> PERMANENT = Set.of("channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
             "invalid_blocks", "not_authed", "invalid_auth", "token_revoked", "missing_scope", "message_not_found", "cant_update_message",
-            "thread_not_found", "invalid_arguments", "invalid_post_type", "user_not_found", "users_not_found");
+            "thread_not_found", "invalid_arguments", "invalid_post_type", "user_not_found", "users_not_found", "invalid_metadata_format",
+            "invalid_metadata_schema", "invalid_cursor", "invalid_ts_oldest", "invalid_limit");
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** How an outage shows: the server answers 503, or its port refuses connections. */
@@ -75,7 +92,8 @@ public final class FakeSlack {
     private final Map<String, Instant> penalties = new ConcurrentHashMap<>();
     private final Set<String> refusedForGood = ConcurrentHashMap.newKeySet();
     private final Set<HttpServerRequest> stalled = ConcurrentHashMap.newKeySet();
-    private volatile Set<String> scopes = Set.of("chat:write", "users:read", "users:read.email");
+    private volatile Set<String> scopes = DEFAULT_SCOPES;
+    private volatile int historyPageSize = FakeSlackHistory.MAX_LIMIT;
     private volatile boolean revoked;
     private volatile Instant unavailableUntil = Instant.MIN;
     private volatile HttpServer server;
@@ -147,9 +165,23 @@ public final class FakeSlack {
         return this;
     }
 
-    /** The scopes the bot token has (by default chat:write, users:read, users:read.email). */
+    /** The scopes the bot token has (by default {@link #DEFAULT_SCOPES}). */
     public FakeSlack scopes(String... granted) {
         scopes = Set.of(granted);
+        return this;
+    }
+
+    /** The token's scopes without {@code scope}. */
+    public FakeSlack withoutScope(String scope) {
+        Set<String> fewer = new HashSet<>(scopes);
+        fewer.remove(scope);
+        scopes = Set.copyOf(fewer);
+        return this;
+    }
+
+    /** The most messages a {@code conversations.history} page holds, whatever the limit asked (Slack may return fewer). */
+    public FakeSlack historyPageSize(int messages) {
+        historyPageSize = messages;
         return this;
     }
 
@@ -158,9 +190,19 @@ public final class FakeSlack {
         revoked = true;
     }
 
-    /** A message someone other than the bot posted in {@code channel}; its ts. */
+    /** A message a person posted in {@code channel}; its ts. */
     public String foreignMessage(String channel, String text) {
-        return workspace.store(channel, null, false, text, null).ts;
+        return workspace.store(channel, null, FakeWorkspace.Author.PERSON, false, text, null, null).ts;
+    }
+
+    /** A message the bot of another app ({@link #OTHER_APP_BOT_ID}) posted in {@code channel} with {@code metadata} (or none); its ts. */
+    public String messageFromAnotherApp(String channel, String text, JsonNode metadata) {
+        return workspace.store(channel, null, FakeWorkspace.Author.OTHER_APP, false, text, null, metadata).ts;
+    }
+
+    /** A reply of the bot's in the thread of {@code parentTs}, with {@code metadata} (or none), also shown in the channel when {@code broadcast}; its ts. */
+    public String botReply(String channel, String parentTs, String text, JsonNode metadata, boolean broadcast) {
+        return workspace.store(channel, parentTs, FakeWorkspace.Author.BOT, broadcast, text, null, metadata).ts;
     }
 
     /** A trigger id as Slack puts in a click, valid for {@link #TRIGGER_VALIDITY} from now. */
@@ -214,6 +256,11 @@ public final class FakeSlack {
         return requests().stream().filter(r -> r.method().equals(method)).toList();
     }
 
+    /** The requests to {@code method} naming {@code channel}. */
+    public List<ReceivedRequest> requests(String method, String channel) {
+        return requests(method).stream().filter(r -> channel.equals(r.channel())).toList();
+    }
+
     /** The top-level messages of {@code channel} as they now stand, oldest first. */
     public List<PostedMessage> messages(String channel) {
         return workspace.topLevel(channel);
@@ -261,6 +308,10 @@ public final class FakeSlack {
         return scopes;
     }
 
+    int historyPageSize() {
+        return historyPageSize;
+    }
+
     void violation(String what) {
         violations.add(what);
     }
@@ -300,12 +351,16 @@ public final class FakeSlack {
             return;
         }
         synchronized (requests) {
-            requests.set(index, received.answered(answer.status(), answer.error()));
+            requests.set(index, received.answered(answer.lost() ? 0 : answer.status(), answer.error()));
         }
         if (answer.error() != null && PERMANENT.contains(answer.error())) {
-            if (!refusedForGood.add(method + " " + body)) {
+            if (!refusedForGood.add(method + " " + request.query() + " " + body)) {
                 violation(method + " was sent again, unchanged, after Slack refused it with " + answer.error());
             }
+        }
+        if (answer.lost()) {
+            request.connection().close();
+            return;
         }
         answer.headers().forEach(request.response()::putHeader);
         request.response().setStatusCode(answer.status()).putHeader("Content-Type", "application/json; charset=utf-8")
@@ -325,6 +380,7 @@ public final class FakeSlack {
             violation(call.method() + " for " + channel + " came " + early + " ms before the Retry-After of an earlier 429 ran out");
             return FakeSlackMethods.Answer.rateLimited(Duration.ofMillis(early));
         }
+        boolean lose = false;
         for (Injection i : injections) {
             if (i.method().equals(call.method()) && (i.channel() == null || i.channel().equals(channel))) {
                 synchronized (i.remaining()) {
@@ -333,9 +389,19 @@ public final class FakeSlack {
                     }
                     i.remaining()[0]--;
                 }
+                if (i.failure() instanceof SlackFailure.LostAnswer) {
+                    lose = true;
+                    break;
+                }
                 return injected(i.failure(), key);
             }
         }
+        FakeSlackMethods.Answer answer = work(call, given, anyAuthorization);
+        return lose ? answer.lostInstead() : answer;
+    }
+
+    /** The answer of the method itself, its token checked. */
+    private FakeSlackMethods.Answer work(FakeSlackMethods.Call call, String given, boolean anyAuthorization) {
         if ("response_url".equals(call.method())) {
             if (anyAuthorization) {
                 violation("an Authorization header was sent to a response_url (the URL is its own credential)");

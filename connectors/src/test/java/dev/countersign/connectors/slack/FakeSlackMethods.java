@@ -16,11 +16,12 @@ import java.util.Set;
 /**
  * The Web API methods {@link FakeSlack} serves, once the token is checked: {@code chat.postMessage},
  * {@code chat.update}, {@code views.open}, {@code users.info}, {@code users.lookupByEmail},
- * {@code auth.test}, and the response URLs it hands out.
+ * {@code conversations.history} ({@link FakeSlackHistory}), {@code auth.test}, and the response
+ * URLs it hands out.
  */
 final class FakeSlackMethods {
     private static final Set<String> JSON_METHODS = Set.of("chat.postMessage", "chat.update", "views.open");
-    private static final Set<String> READ_METHODS = Set.of("users.info", "users.lookupByEmail");
+    private static final Set<String> READ_METHODS = Set.of("users.info", "users.lookupByEmail", "conversations.history");
     private static final int MAX_TEXT = 40_000;
 
     /** A request as the methods see it: the HTTP method, the content type and charset, and the body as JSON or parameters. */
@@ -58,8 +59,20 @@ final class FakeSlackMethods {
         }
     }
 
-    /** An answer: status, body, extra headers, and the Slack error code it carries (null for ok). */
-    record Answer(int status, String body, Map<String, String> headers, String error) {
+    /**
+     * An answer: status, body, extra headers, and the Slack error code it carries (null for ok);
+     * {@code lost} when the work is done but the connection is to be closed instead of answering.
+     */
+    record Answer(int status, String body, Map<String, String> headers, String error, boolean lost) {
+        Answer(int status, String body, Map<String, String> headers, String error) {
+            this(status, body, headers, error, false);
+        }
+
+        /** This answer never sent: the connection closes after the work was done. */
+        Answer lostInstead() {
+            return new Answer(status, body, headers, error, true);
+        }
+
         static Answer ok(ObjectNode body) {
             body.put("ok", true);
             return new Answer(200, body.toString(), Map.of(), null);
@@ -100,10 +113,12 @@ final class FakeSlackMethods {
 
     private final FakeSlack slack;
     private final FakeWorkspace workspace;
+    private final FakeSlackHistory history;
 
     FakeSlackMethods(FakeSlack slack, FakeWorkspace workspace) {
         this.slack = slack;
         this.workspace = workspace;
+        this.history = new FakeSlackHistory(workspace);
     }
 
     Answer handle(Call call) {
@@ -122,8 +137,9 @@ final class FakeSlackMethods {
             case "views.open" -> openView(call.json());
             case "users.info" -> userInfo(call.params());
             case "users.lookupByEmail" -> lookupByEmail(call.params());
-            case "auth.test" -> Answer.ok(FakeSlack.JSON.createObjectNode().put("url", "https://fake.slack.test/").put("team", "Fake Workspace")
-                    .put("user", "countersign").put("team_id", FakeSlack.TEAM_ID).put("user_id", FakeSlack.BOT_USER).put("bot_id", "B0BOT"));
+            case "conversations.history" -> history.history(call.params(), slack.scopes(), slack.historyPageSize());
+            case "auth.test" -> Answer.ok(FakeSlack.JSON.createObjectNode().put("url", "https://fake.slack.test/").put("team", FakeSlack.TEAM_NAME)
+                    .put("user", "countersign").put("team_id", FakeSlack.TEAM_ID).put("user_id", FakeSlack.BOT_USER).put("bot_id", FakeSlack.BOT_ID));
             default -> Answer.error("unknown_method");
         };
     }
@@ -170,6 +186,10 @@ final class FakeSlackMethods {
         if (content != null) {
             return content;
         }
+        MessageMetadataRules.Read metadata = args.has("metadata") ? MessageMetadataRules.read(args.get("metadata"), false) : null;
+        if (metadata != null && metadata.error() != null) {
+            return Answer.error(metadata.error());
+        }
         String threadTs = args.path("thread_ts").textValue();
         if (args.has("thread_ts")) {
             FakeWorkspace.Stored parent = threadTs == null ? null : workspace.find(to.id(), threadTs);
@@ -178,7 +198,8 @@ final class FakeSlackMethods {
             }
             threadTs = parent.threadTs != null ? parent.threadTs : parent.ts;
         }
-        FakeWorkspace.Stored stored = workspace.store(to.id(), threadTs, true, args.path("text").textValue(), args.get("blocks"));
+        FakeWorkspace.Stored stored = workspace.store(to.id(), threadTs, FakeWorkspace.Author.BOT, args.path("reply_broadcast").asBoolean(false),
+                args.path("text").textValue(), args.get("blocks"), metadata == null ? null : metadata.metadata());
         ObjectNode answer = FakeSlack.JSON.createObjectNode().put("channel", to.id()).put("ts", stored.ts);
         answer.set("message", message(stored));
         return Answer.ok(answer);
@@ -205,7 +226,11 @@ final class FakeSlackMethods {
         if (content != null) {
             return content;
         }
-        workspace.edit(message, args.path("text").textValue(), args.get("blocks"));
+        MessageMetadataRules.Read metadata = args.has("metadata") ? MessageMetadataRules.read(args.get("metadata"), true) : null;
+        if (metadata != null && metadata.error() != null) {
+            return Answer.error(metadata.error());
+        }
+        workspace.edit(message, args.path("text").textValue(), args.get("blocks"), metadata == null ? null : metadata.metadata());
         ObjectNode answer = FakeSlack.JSON.createObjectNode().put("channel", in.id()).put("ts", message.ts).put("text", message.text);
         answer.set("message", message(message));
         return Answer.ok(answer);
@@ -326,12 +351,6 @@ final class FakeSlackMethods {
     }
 
     private static ObjectNode message(FakeWorkspace.Stored m) {
-        ObjectNode message = FakeSlack.JSON.createObjectNode().put("type", "message").put("user", FakeSlack.BOT_USER).put("bot_id", "B0BOT")
-                .put("ts", m.ts).put("text", m.text);
-        if (m.threadTs != null) {
-            message.put("thread_ts", m.threadTs);
-        }
-        message.set("blocks", m.blocks);
-        return message;
+        return FakeSlackHistory.message(m.snapshot(), true);
     }
 }

@@ -1,20 +1,14 @@
 package dev.countersign.connectors.slack;
 
 import static dev.countersign.connectors.Awaits.await;
-import static dev.countersign.connectors.Awaits.onEventLoop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Future;
+import dev.countersign.connectors.slack.RawSlackCalls.Reply;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
 import java.math.BigDecimal;
 import java.util.List;
@@ -32,57 +26,31 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class FakeSlackTest {
-    private static final String JSON = "application/json; charset=utf-8";
-    private static final String FORM = "application/x-www-form-urlencoded";
+    private static final String JSON = RawSlackCalls.JSON;
+    private static final String FORM = RawSlackCalls.FORM;
 
-    private Vertx vertx;
     private FakeSlack slack;
-    private HttpClient client;
-
-    private record Reply(int status, JsonNode json) {
-        String error() {
-            return json.path("ok").asBoolean() ? null : json.path("error").asText();
-        }
-    }
+    private RawSlackCalls raw;
 
     @BeforeEach
     void start(Vertx vertx) {
-        this.vertx = vertx;
         slack = await(FakeSlack.start(vertx)).channel("C0SECURITY", "security").channelWithoutBot("C0PRIVATE", "private")
                 .archivedChannel("C0OLD", "old").user("U0CAROL", "carol@example.com");
-        client = vertx.createHttpClient();
+        raw = new RawSlackCalls(vertx, slack);
     }
 
     @AfterEach
     void stop() {
-        await(client.close());
+        await(raw.close());
         await(slack.close());
     }
 
     private Reply call(String httpMethod, String pathAndQuery, String contentType, String body, String token) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(httpMethod))
-                .setAbsoluteURI("http://127.0.0.1:" + slack.port() + pathAndQuery);
-        if (contentType != null) {
-            options.putHeader("Content-Type", contentType);
-        }
-        if (token != null) {
-            options.putHeader("Authorization", "Bearer " + token);
-        }
-        Future<Reply> reply = onEventLoop(vertx, () -> client.request(options).compose(r -> body == null ? r.send() : r.send(Buffer.buffer(body)))
-                .compose(response -> response.body().map(b -> {
-                    JsonNode json;
-                    try {
-                        json = FakeSlack.JSON.readTree(b.getBytes());
-                    } catch (Exception e) {
-                        json = FakeSlack.JSON.createObjectNode();
-                    }
-                    return new Reply(response.statusCode(), json);
-                })));
-        return await(reply);
+        return raw.call(httpMethod, pathAndQuery, contentType, body, token);
     }
 
     private Reply post(String method, String json) {
-        return call("POST", "/api/" + method, JSON, json, FakeSlack.BOT_TOKEN);
+        return raw.post(method, json);
     }
 
     /** One request each, and Slack's answer to it. */

@@ -2,9 +2,12 @@ package dev.countersign.connectors.slack;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +16,12 @@ import java.util.UUID;
 
 /**
  * The state of {@link FakeSlack}'s workspace: channels (with whether the bot is in them and whether
- * they are archived), users, the messages of every conversation with their threads, the trigger
- * ids and response URLs it handed out, and the views opened. Synchronized: the fake's event loop
- * writes, tests read.
+ * they are archived), users, the messages of every conversation with their threads, authors and
+ * metadata, the trigger ids and response URLs it handed out, and the views opened. Synchronized:
+ * the fake's event loop writes, tests read.
+ *
+ * <p>A message's {@code ts} is, as in Slack, the time it was posted in microseconds
+ * ({@code "1767000000.000123"}), made greater than every earlier one of its channel.
  */
 final class FakeWorkspace {
     record Channel(String id, String name, boolean botIsMember, boolean archived) {
@@ -24,27 +30,44 @@ final class FakeWorkspace {
     record User(String id, String email, boolean deleted) {
     }
 
+    /** Who posted a message: a user id, and the bot id when an app's bot did. */
+    record Author(String user, String botId) {
+        /** The bot of the token the fake serves. */
+        static final Author BOT = new Author(FakeSlack.BOT_USER, FakeSlack.BOT_ID);
+        /** A person of the workspace. */
+        static final Author PERSON = new Author("U0SOMEONE", null);
+        /** The bot of another app installed in the workspace. */
+        static final Author OTHER_APP = new Author(FakeSlack.OTHER_APP_USER, FakeSlack.OTHER_APP_BOT_ID);
+    }
+
     static final class Stored {
         final String channel;
         final String ts;
         final String threadTs;
+        final Author author;
         final boolean byBot;
+        final boolean broadcast;
         String text;
         JsonNode blocks;
+        JsonNode metadata;
         int edits;
         final List<String> replies = new ArrayList<>();
 
-        Stored(String channel, String ts, String threadTs, boolean byBot, String text, JsonNode blocks) {
+        Stored(String channel, String ts, String threadTs, Author author, boolean broadcast, String text, JsonNode blocks, JsonNode metadata) {
             this.channel = channel;
             this.ts = ts;
             this.threadTs = threadTs;
-            this.byBot = byBot;
+            this.author = author;
+            this.byBot = Author.BOT.equals(author);
+            this.broadcast = broadcast;
             this.text = text;
             this.blocks = blocks;
+            this.metadata = metadata;
         }
 
         PostedMessage snapshot() {
-            return new PostedMessage(channel, ts, threadTs, text, blocks.deepCopy(), byBot, edits, replies.size());
+            return new PostedMessage(channel, ts, threadTs, text, blocks.deepCopy(), byBot, edits, replies.size(), author.user(),
+                    author.botId(), metadata == null ? null : metadata.deepCopy(), broadcast);
         }
     }
 
@@ -59,7 +82,7 @@ final class FakeWorkspace {
     private final Map<String, User> users = new LinkedHashMap<>();
     private final Map<String, String> directChannels = new HashMap<>();
     private final Map<String, Map<String, Stored>> messages = new HashMap<>();
-    private final Map<String, Integer> sequence = new HashMap<>();
+    private final Map<String, Long> lastMicros = new HashMap<>();
     private final Map<String, Trigger> triggers = new HashMap<>();
     private final Map<String, ResponseUrl> responseUrls = new HashMap<>();
     private final List<JsonNode> views = new ArrayList<>();
@@ -103,15 +126,23 @@ final class FakeWorkspace {
         return channels.get(channel);
     }
 
-    /** A new ts in {@code channel}, greater than every earlier one there, as a string. */
+    /** A new ts in {@code channel}: now in microseconds, greater than every earlier one there, as a string. */
     synchronized String nextTs(String channel) {
-        int n = sequence.merge(channel, 1, Integer::sum);
-        return String.format("%d.%06d", epoch + n / 1_000_000, n % 1_000_000);
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long micros = Math.max(now, lastMicros.getOrDefault(channel, 0L) + 1);
+        lastMicros.put(channel, micros);
+        return String.format("%d.%06d", micros / 1_000_000, micros % 1_000_000);
     }
 
-    synchronized Stored store(String channel, String threadTs, boolean byBot, String text, JsonNode blocks) {
+    /**
+     * Stores a message by {@code author}: top-level when {@code threadTs} is null, else a reply in
+     * that thread, which is also shown in the channel when {@code broadcast}.
+     */
+    synchronized Stored store(String channel, String threadTs, Author author, boolean broadcast, String text, JsonNode blocks,
+                              JsonNode metadata) {
         String ts = nextTs(channel);
-        Stored message = new Stored(channel, ts, threadTs, byBot, text, blocks == null ? JsonNodeFactory.instance.arrayNode() : blocks);
+        Stored message = new Stored(channel, ts, threadTs, author, threadTs != null && broadcast, text,
+                blocks == null ? JsonNodeFactory.instance.arrayNode() : blocks, metadata);
         messages.computeIfAbsent(channel, c -> new LinkedHashMap<>()).put(ts, message);
         if (threadTs != null) {
             messages.get(channel).get(threadTs).replies.add(ts);
@@ -123,18 +154,42 @@ final class FakeWorkspace {
         return messages.getOrDefault(channel, Map.of()).get(ts);
     }
 
-    synchronized void edit(Stored message, String text, JsonNode blocks) {
+    /**
+     * Edits {@code message}: text and blocks when given; metadata when given, an empty object
+     * removing it (Slack keeps the metadata of an update that carries none).
+     */
+    synchronized void edit(Stored message, String text, JsonNode blocks, JsonNode metadata) {
         if (text != null) {
             message.text = text;
         }
         if (blocks != null) {
             message.blocks = blocks;
         }
+        if (metadata != null) {
+            message.metadata = metadata.isEmpty() ? null : metadata;
+        }
         message.edits++;
     }
 
     synchronized List<PostedMessage> topLevel(String channel) {
         return messages.getOrDefault(channel, Map.of()).values().stream().filter(m -> m.threadTs == null).map(Stored::snapshot).toList();
+    }
+
+    /**
+     * What {@code conversations.history} shows of {@code channel}, newest first: its top-level
+     * messages and the replies broadcast to it, those after {@code oldest} (or at it, when
+     * {@code inclusive}) and before {@code before} (null: no bound).
+     */
+    synchronized List<PostedMessage> history(String channel, BigDecimal oldest, boolean inclusive, BigDecimal before) {
+        return messages.getOrDefault(channel, Map.of()).values().stream()
+                .filter(m -> m.threadTs == null || m.broadcast)
+                .filter(m -> {
+                    int against = new BigDecimal(m.ts).compareTo(oldest);
+                    return against > 0 || (inclusive && against == 0);
+                })
+                .filter(m -> before == null || new BigDecimal(m.ts).compareTo(before) < 0)
+                .sorted(Comparator.comparing((Stored m) -> new BigDecimal(m.ts)).reversed())
+                .map(Stored::snapshot).toList();
     }
 
     synchronized List<PostedMessage> thread(String channel, String ts) {

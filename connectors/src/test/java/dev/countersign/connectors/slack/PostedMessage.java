@@ -17,9 +17,13 @@ import java.util.regex.Pattern;
  * @param byBot    whether the bot posted it (only those can be updated by the bot)
  * @param edits    how many times it was updated
  * @param replies  how many replies its thread has
+ * @param user     the user id of its author (the bot user for a bot's message)
+ * @param botId    the bot id of the app that posted it, or null for a person
+ * @param metadata its message metadata ({@code event_type}, {@code event_payload}), or null
+ * @param broadcast whether it is a reply also shown in the channel
  */
 public record PostedMessage(String channel, String ts, String threadTs, String text, JsonNode blocks, boolean byBot, int edits,
-                            int replies) {
+                            int replies, String user, String botId, JsonNode metadata, boolean broadcast) {
     private static final Pattern TOKEN = Pattern.compile("<([^<>]*)>");
 
     /** Its buttons, in order. */

@@ -137,6 +137,25 @@ class SlackConnectorTest {
     }
 
     @Test
+    void theWorkspaceIdIsAskedOnceAndKeptAlsoFromHealthButAFailureIsNotKept(Vertx vertx) {
+        slack.fail("auth.test", null, new SlackFailure.Status(503));
+        assertEquals("http_503", connectorFailure(connector.teamId()).code());
+        assertEquals(FakeSlack.TEAM_ID, await(connector.teamId()));
+        assertEquals(FakeSlack.TEAM_ID, await(connector.teamId()));
+        assertEquals(2, slack.requests("auth.test").size(), "a failure was kept, or the kept id was asked for again");
+
+        SlackConnector fresh = new SlackConnector(vertx, SlackSettings.of(Secret.of(FakeSlack.BOT_TOKEN)).withBaseUrl(slack.baseUrl()));
+        assertEquals(List.of(FakeSlack.TEAM_ID, FakeSlack.TEAM_ID), await(io.vertx.core.Future.all(fresh.teamId(), fresh.teamId())).list());
+        assertEquals(3, slack.requests("auth.test").size(), "two callers at once asked twice");
+        SlackConnector healthFirst = new SlackConnector(vertx, SlackSettings.of(Secret.of(FakeSlack.BOT_TOKEN)).withBaseUrl(slack.baseUrl()));
+        assertTrue(await(healthFirst.health()).up());
+        assertEquals(FakeSlack.TEAM_ID, await(healthFirst.teamId()));
+        assertEquals(4, slack.requests("auth.test").size(), "what health's auth.test named was not kept");
+        await(fresh.close());
+        await(healthFirst.close());
+    }
+
+    @Test
     void aMessageTheBotDidNotPostOrThatDoesNotExistCannotBeUpdated() {
         String foreign = slack.foreignMessage("C0SECURITY", "someone's message");
         ConnectorFailure notOurs = connectorFailure(connector.update(new Sent(security, "C0SECURITY", foreign), SampleApprovals.approved()));

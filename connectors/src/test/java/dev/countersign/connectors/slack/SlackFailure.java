@@ -24,6 +24,10 @@ public sealed interface SlackFailure {
     record Huge(int bytes) implements SlackFailure {
     }
 
+    /** The request is served (a post is stored), then the connection closes without an answer: an accepted call whose result never arrived. */
+    record LostAnswer() implements SlackFailure {
+    }
+
     static SlackFailure error(String code) {
         return new Error(code);
     }

@@ -2,7 +2,9 @@ package dev.countersign.connectors.slack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
@@ -128,6 +130,34 @@ class SlackInteractionsTest {
         assertEquals(request.payload().path("trigger_id").asText(), click.triggerId());
         assertEquals(request.payload().path("response_url").asText(), click.responseUrl());
         assertNotNull(click.responseUrl());
+        assertEquals(keyOf(request), click.replayKey());
+    }
+
+    /** The replay key a request read by {@link SlackInteractions} carries: its signature, kept while its timestamp is acceptable. */
+    private static ReplayKey keyOf(SignedRequest request) {
+        Instant signed = Instant.ofEpochSecond(Long.parseLong(request.headers().get("X-Slack-Request-Timestamp")));
+        return new ReplayKey(request.headers().get("X-Slack-Signature"), signed.plus(SlackInteractions.MAX_AGE).plusSeconds(1));
+    }
+
+    /**
+     * Two nodes, each with its own memory, both read a request sent to each: the replay key, equal
+     * for both, is what lets the cluster count it once; the same click signed anew has another key.
+     */
+    @Test
+    void aReplayToAnotherNodeIsReadThereTooButCarriesTheSameReplayKey() {
+        SignedRequest click = approve();
+        Click first = assertInstanceOf(Click.class, interactions().receive(click.headers(), click.body()));
+        Click second = assertInstanceOf(Click.class, interactions().receive(click.headers(), click.body()));
+        assertEquals(first.replayKey(), second.replayKey());
+
+        java.util.Map<String, Boolean> shared = new java.util.concurrent.ConcurrentHashMap<>();
+        assertNull(shared.putIfAbsent(first.replayKey().value(), true), "the first node saw a replay");
+        assertNotNull(shared.putIfAbsent(second.replayKey().value(), true), "the second node did not see the replay");
+
+        SignedRequest again = click.skewed(Duration.ofSeconds(1));
+        Click anew = assertInstanceOf(Click.class, interactions().receive(again.headers(), again.body()));
+        assertNotEquals(first.replayKey().value(), anew.replayKey().value(), "a distinct request has the same key");
+        assertEquals(first.replayKey().keepUntil().plusSeconds(1), anew.replayKey().keepUntil());
     }
 
     @Test
@@ -138,7 +168,7 @@ class SlackInteractionsTest {
         DenyReason reason = assertInstanceOf(DenyReason.class, interactions().receive(submission.headers(), submission.body()));
 
         assertEquals(new DenyReason("apr_123", "U0DAN", "u0dan", FakeSlack.TEAM_ID, "Use the aggregated table.\nNot raw rows.", "C0SECURITY",
-                "1767000000.000100"), reason);
+                "1767000000.000100", keyOf(submission)), reason);
     }
 
     /** Authentic requests that are not votes: recognised, never guessed at. */

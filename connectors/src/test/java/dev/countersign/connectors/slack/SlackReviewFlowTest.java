@@ -3,6 +3,7 @@ package dev.countersign.connectors.slack;
 import static dev.countersign.connectors.Awaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,13 +68,16 @@ class SlackReviewFlowTest {
         assertTrue(clicked.took().compareTo(Duration.ofSeconds(3)) < 0, "Slack gives up after 3 s: " + clicked.took());
         Click click = assertInstanceOf(Click.class, received.get(0));
         assertEquals(new Click(SampleApprovals.ID, ReviewerChoice.DENY, "U0DAN", "u0dan", FakeSlack.TEAM_ID, click.triggerId(), click.responseUrl(),
-                "C0SECURITY", card.messageId()), click);
+                "C0SECURITY", card.messageId(), click.replayKey()), click);
+        assertTrue(click.replayKey().value().startsWith("v0="), String.valueOf(click.replayKey()));
+        assertEquals(await(connector.teamId()), click.teamId(), "a click of the bot's own workspace");
 
         await(connector.openDenyReason(click));
         assertEquals(200, await(driver.submit(slack.views().get(0), "U0DAN", "Aggregate it first.").send(vertx, endpoint)).status());
         DenyReason reason = assertInstanceOf(DenyReason.class, received.get(1));
-        assertEquals(new DenyReason(SampleApprovals.ID, "U0DAN", "u0dan", FakeSlack.TEAM_ID, "Aggregate it first.", "C0SECURITY", card.messageId()),
-                reason);
+        assertEquals(new DenyReason(SampleApprovals.ID, "U0DAN", "u0dan", FakeSlack.TEAM_ID, "Aggregate it first.", "C0SECURITY", card.messageId(),
+                reason.replayKey()), reason);
+        assertNotEquals(click.replayKey(), reason.replayKey());
 
         await(connector.update(new Sent(card.destination(), reason.channelId(), reason.messageTs()), SampleApprovals.denied()));
         await(connector.ephemeral(click.responseUrl(), "Your deny was counted."));
@@ -81,6 +85,17 @@ class SlackReviewFlowTest {
         assertThrows(IllegalStateException.class, () -> driver.click(now, "approve", "U0DAN"), "a decided card can still be clicked");
         assertEquals("Your deny was counted.", slack.responses().get(0).path("text").asText());
         assertEquals(List.of(), slack.violations());
+    }
+
+    /** In a channel shared with another organisation, its users can click: their clicks name their own workspace, not the bot's. */
+    @Test
+    void aClickFromAnotherWorkspaceNamesThatWorkspace() {
+        Sent card = await(connector.post(connector.destination("slack:C0SECURITY"), SampleApprovals.pending()));
+        SlackClickDriver outsider = new SlackClickDriver(SIGNING_SECRET, slack, "T0PARTNER");
+        assertEquals(200, await(outsider.click(slack.message("C0SECURITY", card.messageId()), "approve", "U0DAN").send(vertx, endpoint)).status());
+        Click click = assertInstanceOf(Click.class, received.get(0));
+        assertEquals("T0PARTNER", click.teamId());
+        assertNotEquals(await(connector.teamId()), click.teamId());
     }
 
     @Test
