@@ -10,7 +10,7 @@ import java.util.Map;
  * One change of an approval, recorded inside the approval's own entry by the very transition that
  * made it, so it is atomic with the change and backed up with it: numbered from 1 per approval
  * ({@code seq}), timed by the holder's clock, with what a receiver needs to know of it. Its id,
- * {@code <approval id>/<seq>}, is the same wherever and however often it is delivered: receivers
+ * {@code <approval id>:<seq>}, is the same wherever and however often it is delivered: receivers
  * de-duplicate by it.
  */
 public record ApprovalEvent(long seq, String type, Instant at, Map<String, String> details) implements Serializable {
@@ -32,7 +32,7 @@ public record ApprovalEvent(long seq, String type, Instant at, Map<String, Strin
 
     /** The id receivers de-duplicate by. */
     public String id(String approvalId) {
-        return approvalId + "/" + seq;
+        return approvalId + ":" + seq;
     }
 
     /** Whether this event decided the approval. */

@@ -285,7 +285,10 @@ final class ApprovalProcessors {
         }
     }
 
-    /** Adds a callback URL to a pending approval (not to a decided one); answers the approval as it now stands. */
+    /**
+     * Adds a callback URL to an approval, decided or not (a decided one's outcome is then sent to it
+     * too); answers the approval as it now stands.
+     */
     static final class AddCallback extends Transition<PendingApproval> {
         private static final long serialVersionUID = 1L;
         private final String url;
@@ -306,8 +309,7 @@ final class ApprovalProcessors {
 
         @Override
         PendingApproval apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
-            PendingApproval atNow = current.at(now);
-            PendingApproval next = atNow.status().isFinal() ? atNow : atNow.withCallback(url);
+            PendingApproval next = current.at(now).withCallback(url);
             return store(entry, member, current, next, next);
         }
     }

@@ -120,7 +120,9 @@ class SlackFailuresTest {
         ConnectorFailure refused = connectorFailure(connector.post(security, SampleApprovals.pending()));
         assertEquals(Kind.TRANSIENT, refused.kind());
         assertEquals("unreachable", refused.code());
-        assertTrue(refused.getMessage().contains("refused"), refused.getMessage());
+        // The port closing is seen as a refused connection, or, when the request raced onto a pooled
+        // connection the server was closing, as that connection closed: both are Slack unreachable.
+        assertTrue(refused.getMessage().contains("refused") || refused.getMessage().contains("closed"), refused.getMessage());
 
         Thread.sleep(600);
         await(connector.post(security, SampleApprovals.pending()));

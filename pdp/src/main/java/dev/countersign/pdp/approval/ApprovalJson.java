@@ -1,6 +1,8 @@
 package dev.countersign.pdp.approval;
 
+import dev.countersign.cluster.approval.Delivery;
 import dev.countersign.cluster.approval.PendingApproval;
+import dev.countersign.pdp.events.SinkNames;
 import dev.countersign.cluster.approval.Vote;
 import dev.countersign.rules.json.Json;
 import java.io.IOException;
@@ -28,6 +30,41 @@ public final class ApprovalJson {
             m.put("redeemed_at", a.redeemedAt().toString());
             m.put("redeemed_by", a.redeemedBy());
         }
+        return m;
+    }
+
+    /**
+     * {@link #full} and how each of its destinations stands ({@code deliveries}): for each sink but
+     * the audit log and waiters, its state ({@code delivered}, {@code pending}, {@code retrying},
+     * {@code failed}), the events it took of those recorded, its attempts and last error, when it is
+     * tried next, and the card it posted. URLs are shown without their path and query.
+     */
+    public static Map<String, Object> forApi(PendingApproval a) {
+        Map<String, Object> m = full(a);
+        List<Object> deliveries = new ArrayList<>();
+        long last = a.log().lastSeq();
+        for (Delivery d : a.log().deliveries().values()) {
+            if (d.sink().equals(SinkNames.AUDIT) || d.sink().equals(SinkNames.WAITERS)) {
+                continue;
+            }
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("destination", SinkNames.shown(d.sink()));
+            one.put("state", d.failed() ? "failed" : d.delivered() >= last ? "delivered" : d.lastError() != null ? "retrying" : "pending");
+            one.put("events_delivered", d.delivered());
+            one.put("events", last);
+            one.put("attempts", d.attempts());
+            if (d.lastError() != null) {
+                one.put("last_error", d.lastError());
+            }
+            if (d.nextAttempt() != null && !d.failed()) {
+                one.put("next_attempt", d.nextAttempt().toString());
+            }
+            if (d.posted() != null) {
+                one.put("posted", Map.of("conversation", d.posted().conversation(), "message", d.posted().messageId()));
+            }
+            deliveries.add(one);
+        }
+        m.put("deliveries", deliveries);
         return m;
     }
 

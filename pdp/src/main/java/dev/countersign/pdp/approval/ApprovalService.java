@@ -10,8 +10,10 @@ import dev.countersign.cluster.approval.Requester;
 import dev.countersign.cluster.approval.Requirement;
 import dev.countersign.cluster.approval.ReviewerVote;
 import dev.countersign.cluster.approval.VoteResult;
-import dev.countersign.cluster.callback.CallbackDelivery;
-import dev.countersign.cluster.callback.CallbackOutbox;
+import dev.countersign.cluster.approval.ApprovalLog;
+import dev.countersign.pdp.config.ChatSettings;
+import dev.countersign.pdp.events.SinkNames;
+import dev.countersign.pdp.events.WaiterSink;
 import dev.countersign.pdp.config.ReviewerDirectory;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.config.ServerConfig;
@@ -48,17 +50,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The approval workflow, once for every API: holding a needs_approval action as a pending approval
  * (or finding the one already pending for the same ask), counting reviewers' votes, redeeming an
- * approved approval exactly once, expiring what nobody decided in time, telling callback URLs the
- * outcome, and waking callers waiting on any node.
+ * approved approval exactly once, expiring what nobody decided in time, and waiting for a decision.
  *
- * <p>Every transition happens atomically in the cluster ({@link ApprovalStore}); the node whose call
- * made it announces it, once: an audit record, an event on the clustered event bus
- * ({@value #EVENTS}) that wakes waiters everywhere, and, for an outcome, one callback delivery per
- * callback URL in the cluster's outbox. Every member sweeps the approvals and deliveries it owns, so
- * expiry and callbacks happen even when the node that created an approval is gone.
+ * <p>Every transition happens atomically in the cluster ({@link ApprovalStore}) and records its
+ * event in the approval's own entry; nothing here announces anything. An approval is created with
+ * its sinks — the audit log, waiters on every node, each callback URL, each chat or webhook
+ * destination its groups are routed to — and the member holding it delivers its events to them
+ * ({@link dev.countersign.pdp.events.EventDispatcher}), which is how a waiter here is woken
+ * ({@value dev.countersign.pdp.events.WaiterSink#ADDRESS}). Every member expires what it holds.
  */
 public final class ApprovalService implements AutoCloseable {
-    public static final String EVENTS = "countersign.approvals.events";
+    public static final String EVENTS = WaiterSink.ADDRESS;
     /** The reason rule of a decision that an approval decided (a grant used, or refused). */
     public static final String APPROVAL_RULE = "approval";
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
@@ -69,21 +71,27 @@ public final class ApprovalService implements AutoCloseable {
     private final AuditTrail audit;
     private final String node;
     private final ServerConfig.Approvals settings;
-    private final ApprovalCallbacks callbacks;
+    private final ChatSettings chat;
+    private final CallbackSink callbacks;
     private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
     private final AtomicBoolean expiring = new AtomicBoolean();
     private MessageConsumer<JsonObject> events;
     private long sweeper = -1;
 
-    public ApprovalService(Vertx vertx, ApprovalStore store, CallbackOutbox outbox, ReviewerDirectory directory, AuditTrail audit,
-                           String node, ServerConfig.Approvals settings) {
+    /**
+     * @param callbacks the sink of callback URLs, whose destination rules a callback URL is checked against when given
+     * @param chat where approvals are routed and when they are reminded
+     */
+    public ApprovalService(Vertx vertx, ApprovalStore store, CallbackSink callbacks, ReviewerDirectory directory, AuditTrail audit,
+                           String node, ServerConfig.Approvals settings, ChatSettings chat) {
         this.vertx = vertx;
         this.store = store;
         this.directory = directory;
         this.audit = audit;
         this.node = node;
         this.settings = settings;
-        this.callbacks = new ApprovalCallbacks(vertx, outbox, audit, node, settings);
+        this.chat = chat;
+        this.callbacks = callbacks;
     }
 
     /** A caller waiting for a decision, resumed on its own context (its event loop). */
@@ -93,7 +101,7 @@ public final class ApprovalService implements AutoCloseable {
         }
     }
 
-    /** Listens for other nodes' announcements and starts sweeping expiry and callbacks. */
+    /** Listens for the events that wake waiters here, and starts sweeping expiry. */
     public Future<Void> start() {
         events = vertx.eventBus().consumer(EVENTS, message -> wake(message.body().getString("id")));
         sweeper = vertx.setPeriodic(settings.sweepInterval().toMillis(), tick -> sweep());
@@ -131,23 +139,9 @@ public final class ApprovalService implements AutoCloseable {
         PendingApproval proposed = PendingApproval.pending(ApprovalIds.next(), decision.decisionId(), node, now,
                 new Requester(actor, onBehalfOf, caller.name(), caller.reviewer()), requirement, settings.distinctReviewers(), contextHash,
                 json(maskedInput),
-                json(decided), decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl));
+                json(decided), decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl), log(requirement));
         return fromCluster(store.create(proposed, askKey)).map(created -> {
             PendingApproval a = created.approval();
-            if (!created.reused()) {
-                Map<String, Object> record = event("created", a);
-                record.put("decision_id", a.decisionId());
-                record.put("requester", ApprovalJson.summary(a).get("requester"));
-                record.put("groups", a.requirement().groups());
-                record.put("quorum", a.requirement().quorum());
-                record.put("expires_at", a.expiresAt().toString());
-                audit.append(record);
-                publish("created", a);
-            }
-            if (created.reused() && a.status().isFinal() && callbackUrl != null) {
-                // Decided while this ask joined it: its outcome was already sent to the others.
-                callbacks.enqueue(a, List.of(callbackUrl));
-            }
             Map<String, Object> extras = new LinkedHashMap<>();
             extras.put("id", a.id());
             extras.put("status", a.status().wireName());
@@ -184,17 +178,10 @@ public final class ApprovalService implements AutoCloseable {
             if (result == null) {
                 return deny(byRules, "approval " + approvalId + " is unknown");
             }
-            if (result.transition() == ApprovalStatus.EXPIRED) {
-                announceOutcome(result.approval(), "expired", Map.of());
-            }
             if (!result.granted()) {
                 return deny(byRules, result.reason());
             }
             PendingApproval a = result.approval();
-            Map<String, Object> record = event("redeemed", a);
-            record.put("decision_id", byRules.decisionId());
-            audit.append(record);
-            publish("redeemed", a);
             List<String> approvers = new ArrayList<>();
             a.votes().forEach(v -> approvers.add(v.reviewer()));
             List<Reason> reasons = new ArrayList<>();
@@ -217,31 +204,30 @@ public final class ApprovalService implements AutoCloseable {
             if (result == null) {
                 return Future.succeededFuture(null);
             }
-            if (result.transition() == ApprovalStatus.EXPIRED) {
-                announceOutcome(result.approval(), "expired", Map.of());
-            }
             switch (result.outcome()) {
-                case ACCEPTED -> {
-                    Map<String, Object> record = event("vote", result.approval());
-                    record.put("reviewer", reviewer);
-                    record.put("vote", choice.wireName());
-                    record.put("comment", vote.comment());
-                    record.put("channel", channel);
-                    audit.append(record);
-                    if (result.transition() != null) {
-                        announceOutcome(result.approval(), result.transition().wireName(), Map.of("decided_by", reviewer));
-                    } else {
-                        publish("vote", result.approval());
-                    }
-                    return Future.succeededFuture(result.approval());
-                }
-                case REPEATED -> {
+                case ACCEPTED, REPEATED -> {
                     return Future.succeededFuture(result.approval());
                 }
                 default -> {
                     return Future.failedFuture(new VoteRefused(result.outcome(), result.reason()));
                 }
             }
+        });
+    }
+
+    /**
+     * Whether {@code reviewer}'s {@code choice} would count on approval {@code approvalId} now, judged
+     * by the workflow's own rules without casting it: null when it would, the refusal when not, and a
+     * refusal of outcome {@code DECIDED} naming the id as unknown when there is no such approval. For
+     * asking a reason before a deny is cast; the vote itself is judged again when cast.
+     */
+    public Future<VoteRefused> mayVote(String approvalId, String reviewer, Choice choice) {
+        return get(approvalId).map(a -> {
+            if (a == null) {
+                return new VoteRefused(VoteResult.Outcome.DECIDED, "approval " + approvalId + " is unknown");
+            }
+            VoteResult r = a.vote(new ReviewerVote(reviewer, directory.groupsOf(reviewer), choice, null, Instant.now(), node, null));
+            return r.outcome() == VoteResult.Outcome.ACCEPTED ? null : new VoteRefused(r.outcome(), r.reason());
         });
     }
 
@@ -331,34 +317,29 @@ public final class ApprovalService implements AutoCloseable {
         return store.pendingCount();
     }
 
-    private void announceOutcome(PendingApproval a, String outcome, Map<String, Object> details) {
-        Map<String, Object> record = event(outcome, a);
-        record.putAll(details);
-        record.put("approvals", a.approvals());
-        audit.append(record);
-        publish(outcome, a);
-        callbacks.enqueue(a, a.callbacks());
-    }
-
     /** Why {@code url} may not be a callback URL (see {@link CallbackDestinations}); null when it may. */
     public String callbackRefusal(String url) {
         return callbacks.refusal(url);
     }
 
-    private Map<String, Object> event(String name, PendingApproval a) {
-        Map<String, Object> record = new LinkedHashMap<>();
-        record.put("type", "approval");
-        record.put("event", name);
-        record.put("approval_id", a.id());
-        record.put("time", Instant.now().toString());
-        record.put("node", node);
-        record.put("status", a.status().wireName());
-        return record;
+    /** The log a new approval of {@code requirement} starts with: its sinks and its reminders. */
+    private ApprovalLog log(Requirement requirement) {
+        List<String> sinks = new ArrayList<>(List.of(SinkNames.AUDIT, SinkNames.WAITERS));
+        sinks.addAll(chat.destinationsOf(requirement.groups()));
+        ChatSettings.Reminders reminders = chat.reminders();
+        return ApprovalLog.of(sinks, reminders.after(), reminders.every());
     }
 
-    private void publish(String event, PendingApproval a) {
-        vertx.eventBus().publish(EVENTS, new JsonObject().put("id", a.id()).put("event", event).put("status", a.status().wireName())
-                .put("node", node));
+    /** The destinations an approval's first reminder adds: the escalation of each group still short of its quorum. */
+    public List<String> escalation(PendingApproval a) {
+        List<String> shortGroups = new ArrayList<>();
+        Map<String, Integer> approvals = a.approvals();
+        a.requirement().quorum().forEach((group, quorum) -> {
+            if (approvals.getOrDefault(group, 0) < quorum) {
+                shortGroups.add(group);
+            }
+        });
+        return chat.escalationOf(shortGroups);
     }
 
     private void wake(String approvalId) {
@@ -376,19 +357,15 @@ public final class ApprovalService implements AutoCloseable {
     }
 
     /**
-     * Expires what this member owns past its expiry, and sends the callbacks it owns that are due. A
-     * sweep still running when the next is due is not overlapped: the next tick skips it.
+     * Expires what this member owns past its expiry (the expiry is an event, delivered like every
+     * other). A sweep still running when the next is due is not overlapped: the next tick skips it.
      */
     private void sweep() {
         if (expiring.compareAndSet(false, true)) {
-            vertx.executeBlocking(store::expireOwnDue, false).onSuccess(expired -> {
-                for (PendingApproval a : expired) {
-                    announceOutcome(a, "expired", Map.of("decided_by", PendingApproval.EXPIRY));
-                }
-            }).onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()))
+            vertx.executeBlocking(store::expireOwnDue, false)
+                    .onFailure(failure -> LOG.warn("sweeping expired approvals failed: {}", failure.toString()))
                     .onComplete(done -> expiring.set(false));
         }
-        callbacks.sweep();
     }
 
     /** The stage as a future on the caller's context; a seal failure found on the way is audited. */
@@ -443,6 +420,5 @@ public final class ApprovalService implements AutoCloseable {
         if (events != null) {
             events.unregister();
         }
-        callbacks.close();
     }
 }

@@ -1,6 +1,5 @@
 package dev.countersign.pdp.approval;
 
-import dev.countersign.cluster.callback.CallbackDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -65,26 +64,26 @@ final class CallbackSender {
     }
 
     /**
-     * Sends {@code d} to {@code address}, the checked address of its URL's host. The whole exchange,
+     * Sends {@code body}, the outcome of approval {@code approvalId}, as delivery {@code deliveryId}
+     * to {@code url} at {@code address}, the checked address of its host. The whole exchange,
      * connecting included, ends within {@link #DEADLINE}; the response body is read up to
      * {@link #MAX_RESPONSE_BYTES} and dropped. A 2xx status is success even when the body is cut off.
      */
-    Future<Void> send(CallbackDelivery d, InetAddress address) {
-        byte[] body = d.body().getBytes(StandardCharsets.UTF_8);
+    Future<Void> send(String deliveryId, String approvalId, String url, byte[] body, InetAddress address) {
         String timestamp = Long.toString(System.currentTimeMillis() / 1000);
-        URI uri = URI.create(d.url());
+        URI uri = URI.create(url);
         int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(d.url())
+                .setAbsoluteURI(url)
                 .setServer(SocketAddress.inetSocketAddress(new InetSocketAddress(address, port)))
                 .setFollowRedirects(false)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("User-Agent", "countersign-callback")
                 .putHeader(TIMESTAMP, timestamp)
                 .putHeader(SIGNATURE, "v1=" + sign(secret, timestamp, body))
-                .putHeader(DELIVERY, d.id())
-                .putHeader("X-Countersign-Approval", d.approvalId());
+                .putHeader(DELIVERY, deliveryId)
+                .putHeader("X-Countersign-Approval", approvalId);
         Exchange exchange = new Exchange();
         long deadline = vertx.setTimer(DEADLINE.toMillis(), t -> exchange.end("the receiver did not answer within " + DEADLINE.toSeconds() + " s"));
         exchange.outcome.future().onComplete(done -> vertx.cancelTimer(deadline));

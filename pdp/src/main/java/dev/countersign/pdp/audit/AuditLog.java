@@ -17,6 +17,7 @@ import dev.countersign.pdp.decision.AuditTrail;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -245,8 +246,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      *
      * @throws IllegalArgumentException when the record has a field named seq, prev or hash
      */
-    public void append(Map<String, Object> record) {
-        append(record, null);
+    public boolean append(Map<String, Object> record) {
+        return queue(record, null);
     }
 
     /**
@@ -255,6 +256,22 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      * so the caller can keep that form instead of the map. It must be quick and must not throw.
      */
     public void append(Map<String, Object> record, Consumer<byte[]> serialized) {
+        queue(record, serialized);
+    }
+
+    @Override
+    public CompletionStage<Void> written() {
+        FlushRequest request = new FlushRequest();
+        queue.offer(request);
+        if (stopped && queue.remove(request)) {
+            return CompletableFuture.failedFuture(new IOException(closed.get() ? "the audit log is closed"
+                    : "the audit log could not write: " + lastError));
+        }
+        return request.done;
+    }
+
+    /** Queues {@code record}; answers false when it was dropped instead. */
+    private boolean queue(Map<String, Object> record, Consumer<byte[]> serialized) {
         Objects.requireNonNull(record, "record");
         for (String name : RESERVED) {
             if (record.containsKey(name)) {
@@ -266,19 +283,21 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             if (droppedAfterCloseLogged.compareAndSet(false, true)) {
                 LOG.error("audit record dropped: the audit log of {} is closed", directory);
             }
-            return;
+            return false;
         }
         if (outstanding.incrementAndGet() > options.maxQueued()) {
             outstanding.decrementAndGet();
             dropped.increment();
-            return;
+            return false;
         }
         Object item = serialized == null ? record : new Serialized(record, serialized);
         queue.offer(item);
         if (stopped && queue.remove(item)) {
             outstanding.decrementAndGet();
             dropped.increment();
+            return false;
         }
+        return true;
     }
 
     /**

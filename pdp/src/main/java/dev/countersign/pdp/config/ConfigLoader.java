@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
 /**
  * Reads {@code countersign.yaml}. Keys (all optional; these are the defaults):
  * <pre>
- * server: {host: 127.0.0.1, port: 8181, event_loops: 2, max_body_bytes: 1048576, max_depth: 32, node: "host:port"}
+ * server: {host: 127.0.0.1, port: 8181, event_loops: 2, max_body_bytes: 1048576, max_depth: 32, node: "host:port",
+ *          public_url: "https://countersign.example.com"}   # for links on cards; default: none
  * bundle: policies
  * data_dir: data
  * clients:
@@ -41,6 +42,14 @@ import java.util.regex.Pattern;
  *   security: [{id: carol@example.com, slack: U0CAROL, teams: "6f1c...-aad-object-id"}, {id: dan@example.com}]
  * approvals: {callback_secret: "${CALLBACK_SECRET}", max_wait: PT5M, sweep_interval: PT1S,
  *             callback_hosts: []}   # empty: any host with public addresses only
+ * connectors:
+ *   slack: {bot_token: "${SLACK_BOT_TOKEN}", signing_secret: "${SLACK_SIGNING_SECRET}", api_base: "https://slack.com/api",
+ *           team_id: T0123ABCD}     # default: the workspace of the bot token
+ *   webhook: {secret: "${WEBHOOK_SECRET}", hosts: []}
+ * routes:                            # where each group's approvals are shown; "*" for every other group
+ *   security: ["slack:C0SECURITY", "webhook:https://hooks.example.com/countersign"]
+ *   "*": ["slack:C0APPROVALS"]
+ * reminders: {after: PT15M, every: PT30M, escalate_to: {security: ["slack:C0SECLEADS"]}}
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -77,9 +86,9 @@ public final class ConfigLoader {
         substitute(root, "", env, source);
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
-                "cluster", "reviewers", "approvals", "engine"));
+                "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders"));
         JsonNode server = r.object(root, "server");
-        r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node"));
+        r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
         int port = flags.port() != null ? flags.port()
                 : env.containsKey("COUNTERSIGN_PORT") ? parsePort(env.get("COUNTERSIGN_PORT"), "COUNTERSIGN_PORT")
@@ -137,8 +146,9 @@ public final class ConfigLoader {
         if (cacheSize < 0) {
             throw r.error("engine.decision_cache must be 0 (off) or more");
         }
+        ChatSettings chat = ChatSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
-                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize);
+                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, chat);
     }
 
     private static JsonNode read(Path file) throws ConfigException {

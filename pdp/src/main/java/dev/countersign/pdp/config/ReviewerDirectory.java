@@ -24,6 +24,7 @@ public final class ReviewerDirectory {
     private final Map<String, Set<String>> groupsOf = new LinkedHashMap<>();
     private final Map<String, Reviewer> bySlack = new LinkedHashMap<>();
     private final Map<String, Reviewer> byTeams = new LinkedHashMap<>();
+    private final Map<String, Reviewer> byId = new LinkedHashMap<>();
 
     public ReviewerDirectory(Map<String, List<Reviewer>> groups) {
         Map<String, List<Reviewer>> copy = new LinkedHashMap<>();
@@ -32,6 +33,8 @@ public final class ReviewerDirectory {
         this.groups.forEach((group, reviewers) -> {
             for (Reviewer r : reviewers) {
                 groupsOf.computeIfAbsent(key(r.id()), k -> new TreeSet<>()).add(group);
+                byId.merge(key(r.id()), r, (a, b) -> new Reviewer(a.id(), a.slack() != null ? a.slack() : b.slack(),
+                        a.teams() != null ? a.teams() : b.teams()));
                 if (r.slack() != null) {
                     bySlack.put(r.slack(), r);
                 }
@@ -58,6 +61,16 @@ public final class ReviewerDirectory {
 
     public boolean knows(String reviewerId) {
         return reviewerId != null && groupsOf.containsKey(key(reviewerId));
+    }
+
+    /** The reviewer with identity {@code id} (compared as an identity), with the chat handles of any of its entries; null when unknown. */
+    public Reviewer reviewer(String id) {
+        return id == null ? null : byId.get(key(id));
+    }
+
+    /** The reviewers of {@code group}, as listed; empty for an unknown group. */
+    public List<Reviewer> members(String group) {
+        return groups.getOrDefault(group, List.of());
     }
 
     public Reviewer bySlack(String userId) {

@@ -122,7 +122,12 @@ final class Settings {
     }
 
     List<String> texts(JsonNode parent, String at) throws ConfigException {
-        JsonNode n = parent.get(leaf(at));
+        return texts(parent, at, leaf(at));
+    }
+
+    /** The list of strings under {@code name} of {@code parent}, called {@code at} in errors. */
+    List<String> texts(JsonNode parent, String at, String name) throws ConfigException {
+        JsonNode n = parent.get(name);
         List<String> values = new ArrayList<>();
         if (n == null || n.isNull()) {
             return values;

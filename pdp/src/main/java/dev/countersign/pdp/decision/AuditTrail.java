@@ -5,11 +5,19 @@ import java.util.function.Consumer;
 
 /** Where decision and approval events are appended for auditors; appending never blocks. */
 public interface AuditTrail {
-    void append(Map<String, Object> record);
+    /** Queues {@code record}; answers false when it was dropped instead (counted by the log). */
+    boolean append(Map<String, Object> record);
 
     /**
      * Appends {@code record} and calls {@code serialized} with its compact JSON once it is written
      * as such (on another thread), so the caller can keep that form instead of the map.
      */
     void append(Map<String, Object> record, Consumer<byte[]> serialized);
+
+    /**
+     * A stage completed (on another thread) once every record queued before the call is written and
+     * forced to the storage device, or failed when the log could not write them (they stay queued and
+     * are retried): for a caller that acknowledges an event only once its record is kept.
+     */
+    java.util.concurrent.CompletionStage<Void> written();
 }

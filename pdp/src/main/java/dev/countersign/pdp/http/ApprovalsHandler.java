@@ -56,7 +56,7 @@ public final class ApprovalsHandler {
                     if (a == null) {
                         ctx.fail(unknown(id));
                     } else {
-                        Responses.value(ctx, 200, ApprovalJson.full(a));
+                        Responses.value(ctx, 200, ApprovalJson.forApi(a));
                     }
                 }).onFailure(ctx::fail);
     }
@@ -109,7 +109,7 @@ public final class ApprovalsHandler {
             if (a == null) {
                 ctx.fail(unknown(id));
             } else {
-                Responses.value(ctx, 200, ApprovalJson.full(a));
+                Responses.value(ctx, 200, ApprovalJson.forApi(a));
             }
         }).onFailure(failure -> {
             if (failure instanceof VoteRefused refused && refused.outcome() == VoteResult.Outcome.NOT_A_REVIEWER && !caller.has(Scope.ADMIN)) {

@@ -8,11 +8,16 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /health} (the process answers) and {@code GET /health/ready} (this node can decide:
- * every readiness check is up). Readiness answers 503 with the failing checks otherwise.
+ * every required readiness check is up). Readiness answers 503 with the failing checks otherwise.
+ * A check that is not required (a chat connector: its platform being down does not stop decisions,
+ * and approvals stay voteable through the API) is reported without deciding readiness.
  */
 public final class HealthHandler {
-    /** One thing readiness depends on: its name and a probe answering its current state. */
-    public record Check(String name, Supplier<Status> probe) {
+    /** One thing readiness reports: its name, a probe answering its current state, and whether readiness depends on it. */
+    public record Check(String name, Supplier<Status> probe, boolean required) {
+        public Check(String name, Supplier<Status> probe) {
+            this(name, probe, true);
+        }
     }
 
     /** A check's state: up or not, and details for operators. */
@@ -46,9 +51,12 @@ public final class HealthHandler {
             } catch (RuntimeException e) {
                 s = Status.down(Map.of("error", e.toString()));
             }
-            ready &= s.up();
+            ready &= s.up() || !check.required();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("status", s.up() ? "up" : "down");
+            if (!check.required()) {
+                entry.put("required", false);
+            }
             entry.putAll(s.details());
             results.put(check.name(), entry);
         }

@@ -109,8 +109,41 @@ public final class ServerMetrics {
         io.micrometer.core.instrument.FunctionCounter.builder(name, source, count).description(description).register(registry);
     }
 
+    /**
+     * Registers counters kept elsewhere under one name, one per key of {@code counts}: a key is the
+     * values of {@code tags} joined by {@code /} ({@code slack/delivered} for tags kind and outcome).
+     * Keys that appear later are registered at the next scrape.
+     */
+    public void counters(String name, String description, List<String> tags, Supplier<Map<String, Long>> counts) {
+        families.add(new Family(name, description, tags, counts));
+    }
+
+    private record Family(String name, String description, List<String> tags, Supplier<Map<String, Long>> counts) {
+    }
+
+    private final List<Family> families = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Set<String> registered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void registerNewKeys() {
+        for (Family f : families) {
+            for (String key : f.counts().get().keySet()) {
+                if (!registered.add(f.name() + "|" + key)) {
+                    continue;
+                }
+                String[] values = key.split("/", -1);
+                List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
+                for (int i = 0; i < f.tags().size(); i++) {
+                    tags.add(io.micrometer.core.instrument.Tag.of(f.tags().get(i), i < values.length ? values[i] : ""));
+                }
+                io.micrometer.core.instrument.FunctionCounter.builder(f.name(), f, family -> family.counts().get().getOrDefault(key, 0L))
+                        .description(f.description()).tags(tags).register(registry);
+            }
+        }
+    }
+
     /** The Prometheus text exposition of every metric. */
     public String scrape() {
+        registerNewKeys();
         return registry.scrape();
     }
 }

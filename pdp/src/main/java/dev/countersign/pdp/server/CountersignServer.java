@@ -6,7 +6,8 @@ import dev.countersign.cluster.MemberContext;
 import dev.countersign.cluster.Standing;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
-import dev.countersign.cluster.callback.CallbackOutbox;
+import dev.countersign.pdp.approval.CallbackSink;
+import dev.countersign.pdp.chat.Channels;
 import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
@@ -62,17 +63,19 @@ public final class CountersignServer {
     private final HazelcastInstance hazelcast;
     private final PolicyService policies;
     private final ApprovalService approvals;
+    private final Channels channels;
     private final AuditLog audit;
     private final ServerMetrics metrics;
     private final int port;
 
     private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
-                              ApprovalService approvals, AuditLog audit, ServerMetrics metrics, int port) {
+                              ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics, int port) {
         this.config = config;
         this.vertx = vertx;
         this.hazelcast = hazelcast;
         this.policies = policies;
         this.approvals = approvals;
+        this.channels = channels;
         this.audit = audit;
         this.metrics = metrics;
         this.port = port;
@@ -166,9 +169,18 @@ public final class CountersignServer {
             return null;
         }, false));
         HazelcastApprovalStore store = new HazelcastApprovalStore(hazelcast);
-        CallbackOutbox outbox = new CallbackOutbox(hazelcast);
-        ApprovalService approvals = new ApprovalService(vertx, store, outbox,
-                config.reviewers(), audit, config.node(), config.approvals());
+        Clock memberClock = MemberContext.of(hazelcast).clock();
+        CallbackSink callbacks = new CallbackSink(vertx, config.approvals(), memberClock);
+        ApprovalService approvals = new ApprovalService(vertx, store, callbacks, config.reviewers(), audit, config.node(),
+                config.approvals(), config.chat());
+        Channels channels;
+        try {
+            channels = Channels.of(vertx, config, hazelcast, store, approvals, callbacks, audit, memberClock);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(new IllegalStateException("the configuration names a destination that cannot be used: "
+                    + e.getMessage(), e));
+        }
+        channels.registerMetrics(metrics);
         DecisionService decisions = new DecisionService(policies,
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
                         Clock.systemUTC())),
@@ -184,13 +196,13 @@ public final class CountersignServer {
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
-        metrics.functionCounter("countersign_state_tampered", "Approvals and callback deliveries refused on this node for failing their seal",
-                store, s -> s.tampered() + outbox.tampered());
+        metrics.functionCounter("countersign_state_tampered", "Approvals refused on this node for failing their seal",
+                store, HazelcastApprovalStore::tampered);
         metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing or wrong cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
                 () -> hazelcast.getLifecycleService().isRunning() ? MemberContext.of(hazelcast).standing().clockSkewMillis(hazelcast) / 1000.0 : 0);
-        HealthHandler health = new HealthHandler(List.of(
+        List<HealthHandler.Check> checks = new java.util.ArrayList<>(List.of(
                 new HealthHandler.Check("bundle", () -> {
                     CompiledPolicy p = policies.active();
                     return p == null ? HealthHandler.Status.down(Map.of("error", "no bundle is active"))
@@ -202,15 +214,20 @@ public final class CountersignServer {
                             : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
                 }),
                 new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
+        checks.addAll(channels.checks());
+        HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
                 new DecisionsHandler(decisions, config.maxDepth()),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
-                new ApprovalsHandler(approvals));
+                new ApprovalsHandler(approvals), channels.slackInteractions());
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
-        return approvals.start().compose(started -> listen(vertx, config, routes, 3)).map(port -> {
+        return approvals.start().compose(started -> {
+            channels.start();
+            return listen(vertx, config, routes, 3);
+        }).map(port -> {
             if (config.watch()) {
                 policies.watch(config.reloadDebounce());
             }
@@ -221,7 +238,7 @@ public final class CountersignServer {
                     policies.active().rules().size(), config.dataDir().resolve("audit"),
                     config.authenticates() ? config.clients().size() + " clients"
                             : "no clients configured: loopback only, callers are not authenticated");
-            return new CountersignServer(config, vertx, hazelcast, policies, approvals, audit, metrics, port);
+            return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, port);
         });
     }
 
@@ -326,6 +343,7 @@ public final class CountersignServer {
     /** Stops serving, leaves the cluster, then flushes and closes the audit log. */
     public Future<Void> stop() {
         approvals.close();
+        channels.close();
         return vertx.close().andThen(done -> {
             policies.close();
             audit.close();
@@ -339,6 +357,7 @@ public final class CountersignServer {
      */
     public void crash() {
         approvals.close();
+        channels.close();
         hazelcast.getLifecycleService().terminate();
         vertx.close();
         policies.close();

@@ -3,7 +3,6 @@ package dev.countersign.pdp.approval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.countersign.cluster.callback.CallbackDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,7 +45,7 @@ class CallbackSenderTest {
         int port = listen(new HttpServerOptions(), 204);
         CallbackSender sender = new CallbackSender(vertx, "s3cret");
 
-        await(sender.send(delivery("http://hooks.invalid:" + port + "/hook?x=1"), LOOPBACK));
+        await(send(sender, "http://hooks.invalid:" + port + "/hook?x=1"));
 
         assertEquals("POST hooks.invalid:" + port + " /hook?x=1 sni=null", seen.poll());
     }
@@ -57,7 +56,7 @@ class CallbackSenderTest {
         int port = listen(new HttpServerOptions().setSsl(true).setSni(true).setKeyCertOptions(localhost.keyCertOptions()), 200);
         CallbackSender sender = new CallbackSender(vertx, "s3cret", localhost.trustOptions());
 
-        await(sender.send(delivery("https://localhost:" + port + "/hook"), LOOPBACK));
+        await(send(sender, "https://localhost:" + port + "/hook"));
 
         assertEquals("POST localhost:" + port + " /hook sni=localhost", seen.poll());
     }
@@ -68,7 +67,7 @@ class CallbackSenderTest {
         int port = listen(new HttpServerOptions().setSsl(true).setKeyCertOptions(other.keyCertOptions()), 200);
         CallbackSender sender = new CallbackSender(vertx, "s3cret", other.trustOptions());
 
-        ExecutionException failure = assertFailed(sender.send(delivery("https://localhost:" + port + "/hook"), LOOPBACK));
+        ExecutionException failure = assertFailed(send(sender, "https://localhost:" + port + "/hook"));
 
         assertTrue(seen.isEmpty(), "the request reached a server whose certificate names another host: " + seen);
         assertTrue(failure.getCause() instanceof SSLHandshakeException, "not a handshake failure: " + failure.getCause());
@@ -83,7 +82,7 @@ class CallbackSenderTest {
         int port = redirecting.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         CallbackSender sender = new CallbackSender(vertx, "s3cret");
 
-        ExecutionException failure = assertFailed(sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK));
+        ExecutionException failure = assertFailed(send(sender, "http://127.0.0.1:" + port + "/hook"));
 
         assertTrue(String.valueOf(failure.getCause()).contains("the receiver answered 307"), String.valueOf(failure.getCause()));
         assertTrue(seen.isEmpty(), "the redirect was followed: " + seen);
@@ -102,8 +101,8 @@ class CallbackSenderTest {
         int silentPort = silent.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         CallbackSender sender = new CallbackSender(vertx, "s3cret");
 
-        Future<Void> trickled = sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK);
-        ExecutionException never = assertFailed(sender.send(delivery("http://127.0.0.1:" + silentPort + "/hook"), LOOPBACK));
+        Future<Void> trickled = send(sender, "http://127.0.0.1:" + port + "/hook");
+        ExecutionException never = assertFailed(send(sender, "http://127.0.0.1:" + silentPort + "/hook"));
         await(trickled);   // a 2xx status is success, and the endless body is cut off at the deadline
 
         assertTrue(String.valueOf(never.getCause()).contains("did not answer within 10 s"), String.valueOf(never.getCause()));
@@ -126,7 +125,7 @@ class CallbackSenderTest {
         int port = flooding.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
         CallbackSender sender = new CallbackSender(vertx, "s3cret");
 
-        await(sender.send(delivery("http://127.0.0.1:" + port + "/hook"), LOOPBACK));
+        await(send(sender, "http://127.0.0.1:" + port + "/hook"));
 
         Thread.sleep(200);
         assertTrue(written[0] < 64L * 1024 * 1024, "the sender kept reading: " + written[0] + " bytes were sent to it");
@@ -141,8 +140,9 @@ class CallbackSenderTest {
         return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     }
 
-    private static CallbackDelivery delivery(String url) {
-        return CallbackDelivery.first("dlv_test", "apr_test", url, "{\"status\":\"approved\"}", Instant.now());
+    /** Sends the outcome of approval apr_test, as delivery dlv_test, to {@code url} at the loopback address. */
+    private static Future<Void> send(CallbackSender sender, String url) {
+        return sender.send("dlv_test", "apr_test", url, "{\"status\":\"approved\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), LOOPBACK);
     }
 
     private static void await(Future<Void> sent) throws Exception {

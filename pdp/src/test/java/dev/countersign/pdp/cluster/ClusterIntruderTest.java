@@ -139,7 +139,7 @@ class ClusterIntruderTest {
         approvals.put(id, new PendingApproval(p.id(), p.decisionId(), p.createdBy(), p.createdAt(), p.expiresAt(), p.requester(),
                 p.requirement(), p.distinctReviewers(), p.contextHash(), p.context(), p.decision(), p.bundleRevision(), p.callbacks(),
                 ApprovalStatus.APPROVED, List.of(new Vote("mallory@example.com", Choice.APPROVE, "", Instant.now(), "x", "api",
-                List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.version(), p.seal()));
+                List.of("security"), "forged")), Instant.now(), "mallory@example.com", null, null, p.log(), p.version(), p.seal()));
         intruder.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         intruder = null;
         awaitMembers(node, 1);

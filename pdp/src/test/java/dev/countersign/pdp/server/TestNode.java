@@ -2,6 +2,7 @@ package dev.countersign.pdp.server;
 
 import dev.countersign.cluster.ClusterSettings;
 import dev.countersign.pdp.config.ClientConfig;
+import dev.countersign.pdp.config.ChatSettings;
 import dev.countersign.pdp.config.ConfigLoader;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.config.ServerConfig;
@@ -69,14 +70,14 @@ public final class TestNode implements AutoCloseable {
                 defaults.decisionMaxRecords(), "test-node",
                 new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null),
                 defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)),
-                defaults.decisionCacheSize());
+                defaults.decisionCacheSize(), ChatSettings.NONE);
     }
 
     /** {@code config} with another body limit. */
     public static ServerConfig withMaxBodyBytes(ServerConfig c, long maxBodyBytes) {
         return new ServerConfig(c.host(), c.port(), c.eventLoops(), maxBodyBytes, c.maxDepth(), c.bundle(), c.dataDir(), c.clients(),
                 c.auditMask(), c.auditMaxFileBytes(), c.watch(), c.reloadDebounce(), c.forwardAuth(), c.decisionRetention(),
-                c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize());
+                c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize(), c.chat());
     }
 
     /** A free TCP port on 127.0.0.1 (for cluster members, which must know each other's ports up front). */

@@ -1,0 +1,37 @@
+package dev.countersign.pdp.chat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The system clock moved forward by what a test adds: a node's member reads it to time approvals, retries and reminders. */
+final class MovableClock extends Clock {
+    private final AtomicLong offsetMillis = new AtomicLong();
+
+    void advance(Duration by) {
+        offsetMillis.addAndGet(by.toMillis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public long millis() {
+        return System.currentTimeMillis() + offsetMillis.get();
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.ofEpochMilli(millis());
+    }
+}
