@@ -242,6 +242,16 @@ public final class FakeSlack {
         return server.close().onSuccess(v -> vertx.setTimer(Math.max(1, length.toMillis()), t -> listen(was)));
     }
 
+    /** Every request answered 503 from now until {@link #available()}: an outage whose end the test decides. */
+    public void unavailable() {
+        unavailableUntil = Instant.MAX;
+    }
+
+    /** The end of an outage begun with {@link #unavailable()}. */
+    public void available() {
+        unavailableUntil = Instant.EPOCH;
+    }
+
     // ---- what happened ----
 
     /** Every request received, in order of arrival. */
@@ -392,6 +402,10 @@ public final class FakeSlack {
                 if (i.failure() instanceof SlackFailure.LostAnswer) {
                     lose = true;
                     break;
+                }
+                if (i.failure() instanceof SlackFailure.HeldAnswer) {
+                    work(call, given, anyAuthorization);
+                    return null;
                 }
                 return injected(i.failure(), key);
             }

@@ -28,6 +28,13 @@ public sealed interface SlackFailure {
     record LostAnswer() implements SlackFailure {
     }
 
+    /**
+     * The request is served (a post is stored) and its answer held back: the connection stays open
+     * until the client gives up or goes away, as when the node that sent it dies waiting.
+     */
+    record HeldAnswer() implements SlackFailure {
+    }
+
     static SlackFailure error(String code) {
         return new Error(code);
     }

@@ -249,7 +249,7 @@ class ApprovalApiTest {
         assertEquals(409, late.statusCode());
         assertTrue(late.bodyAsJsonObject().getString("message").contains("expired"));
         assertEquals("deny", decide(withApproval(body, id)).getString("verdict"));
-        awaitAudit("\"event\":\"expired\",\"approval_id\":\"" + id + "\"");
+        awaitAudit("\"event\":\"expired\",\"event_id\":\"" + id + ":");
         assertNotEquals(id, decide(body).getJsonObject("approval").getString("id"), "a new ask after expiry is a new approval");
     }
 
@@ -315,7 +315,7 @@ class ApprovalApiTest {
         assertEquals(200, vote(id, "carol", "approve").statusCode());
         decide(withApproval(export("audited"), id));
         for (String event : List.of("created", "vote", "approved", "redeemed")) {
-            awaitAudit("\"event\":\"" + event + "\",\"approval_id\":\"" + id + "\"");
+            awaitAudit("\"event\":\"" + event + "\",\"event_id\":\"" + id + ":");
         }
     }
 

@@ -84,6 +84,8 @@ final class SlackFixture implements AutoCloseable {
                         client("erin", Scope.REVIEW, "erin@example.com"), client("admin", Scope.ADMIN, null)), List.of())
                 .withReviewers(directory())
                 .withChat(adjust.apply(chat(slack.baseUrl())));
+        // The test may move the node's clock; the cluster's stays the system's.
+        config = config.withCluster(config.cluster().withMaxClockSkew(Duration.ofDays(1)));
         return new SlackFixture(vertx, slack, TestNode.start(config, clock));
     }
 
