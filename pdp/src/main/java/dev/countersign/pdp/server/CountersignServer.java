@@ -177,6 +177,7 @@ public final class CountersignServer {
         try {
             channels = Channels.of(vertx, config, hazelcast, store, approvals, callbacks, audit, memberClock);
         } catch (IllegalArgumentException e) {
+            audit.close();
             return Future.failedFuture(new IllegalStateException("the configuration names a destination that cannot be used: "
                     + e.getMessage(), e));
         }

@@ -205,6 +205,25 @@ class ConfigLoaderTest {
             "`cluster: {max_clock_skew: PT0S}`                                         | cluster.max_clock_skew must be longer than zero",
             "`cluster: {host: 0.0.0.0}`                                                | cluster.host 0.0.0.0 is the wildcard address",
             "`cluster: {host: \"::\"}`                                                 | is the wildcard address",
+            "`connectors: {slack: {signing_secret: s}}`                                | connectors.slack.bot_token is required",
+            "`connectors: {slack: {bot_token: xoxp-user, signing_secret: s}}`          | is not a bot token (those start with xoxb-)",
+            "`connectors: {slack: {bot_token: xoxb-1}}`                                | connectors.slack.signing_secret is required",
+            "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, api_base: slack.com}}` | connectors.slack.api_base must be an http(s) URL",
+            "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, team_id: acme}}` | connectors.slack.team_id acme is not a Slack workspace id",
+            "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, channel: C1}}` | unknown key 'connectors.slack.channel'",
+            "`connectors: {teams: {app_id: a}}`                                        | unknown key 'connectors.teams'",
+            "`connectors: {webhook: {secret: short}}`                                  | connectors.webhook.secret must be at least 16 characters",
+            "`connectors: {webhook: {secret: a-webhook-secret-long-enough, hosts: [\"https://x/\"]}}` | connectors.webhook.hosts: 'https://x/' is not a host",
+            "`routes: {security: [\"slack:C0SECURITY\"]}`                              | routes.security[0] goes to slack, but connectors.slack is not configured",
+            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: [\"teams:19:abc\"]}}` | routes.security[0] teams:19:abc names no known connector",
+            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: [\"C0SECURITY\"]}}` | routes.security[0] C0SECURITY names no known connector",
+            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: \"slack:C1\"}}` | routes.security must be a list",
+            "`routes: [slack:C1]`                                                      | routes must map group names to lists of destinations",
+            "`reminders: {every: PT30M}`                                               | need reminders.after",
+            "`reminders: {after: PT5S}`                                                | reminders.after PT5S is too short",
+            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, reminders: {after: PT15M, escalate_to: {\"*\": [\"slack:C1\"]}}}` | \"*\" is only for routes",
+            "`reminders: {after: PT15M, escalate_to: {security: [\"webhook:https://x\"]}}` | reminders.escalate_to.security[0] goes to webhook, but connectors.webhook is not configured",
+            "`server: {public_url: \"ftp://countersign.example.com\"}`                 | server.public_url must be the http(s) base URL",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })
@@ -212,6 +231,41 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> load(yaml, Map.of(), ConfigLoader.Overrides.NONE));
         assertTrue(e.getMessage().contains(message), e.getMessage());
         assertTrue(e.getMessage().startsWith(dir.resolve("countersign.yaml").toString()), e.getMessage());
+    }
+
+    @Test
+    void connectorsRoutesAndRemindersAreReadWithSecretsFromTheEnvironmentAndNeverPrinted() throws Exception {
+        ServerConfig c = load("""
+                server: {public_url: "https://countersign.example.com/"}
+                connectors:
+                  slack: {bot_token: "${SLACK_BOT_TOKEN}", signing_secret: "${SLACK_SIGNING_SECRET}", api_base: "https://slack.example/api/"}
+                  webhook: {secret: "${WEBHOOK_SECRET}", hosts: [hooks.internal]}
+                routes:
+                  security: ["slack:C0SECURITY", "webhook:https://hooks.example.com/countersign"]
+                  "*": ["slack:C0APPROVALS"]
+                reminders: {after: PT15M, every: PT30M, escalate_to: {security: ["slack:C0SECLEADS"]}}
+                """, Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET", "signing-secret-value",
+                "WEBHOOK_SECRET", "webhook-secret-value-0123"), ConfigLoader.Overrides.NONE);
+        ChatSettings chat = c.chat();
+        assertEquals("xoxb-secret-token", chat.slack().botToken());
+        assertEquals("signing-secret-value", chat.slack().signingSecret());
+        assertEquals("https://slack.example/api", chat.slack().apiBase());
+        assertEquals("https://countersign.example.com", chat.publicUrl());
+        assertEquals(List.of("hooks.internal"), chat.webhook().hosts());
+        assertEquals(List.of("slack:C0SECURITY", "webhook:https://hooks.example.com/countersign"), chat.destinationsOf(List.of("security")));
+        assertEquals(List.of("slack:C0APPROVALS"), chat.destinationsOf(List.of("sre")), "a group without a route takes \"*\"");
+        assertEquals(List.of("slack:C0SECURITY", "webhook:https://hooks.example.com/countersign", "slack:C0APPROVALS"),
+                chat.destinationsOf(List.of("security", "sre", "finance")), "each destination once, in order");
+        assertEquals(Duration.ofMinutes(15), chat.reminders().after());
+        assertEquals(Duration.ofMinutes(30), chat.reminders().every());
+        assertEquals(List.of("slack:C0SECLEADS"), chat.escalationOf(List.of("security", "sre")));
+        assertEquals("reminders.escalate_to.security[0]", chat.everyDestination().get("slack:C0SECLEADS"));
+        for (String secret : List.of("xoxb-secret-token", "signing-secret-value", "webhook-secret-value-0123")) {
+            assertFalse(c.toString().contains(secret), "printed: " + secret);
+        }
+        ChatSettings none = load("{}", Map.of(), ConfigLoader.Overrides.NONE).chat();
+        assertEquals(List.of(), none.destinationsOf(List.of("security")), "no routes: events go to the audit log, waiters and callbacks only");
+        assertEquals(null, none.reminders().after());
     }
 
     @Test
