@@ -8,9 +8,10 @@ import java.util.concurrent.CompletionStage;
 /**
  * Pending approvals shared by every node. Calls never block: each answers a stage completed by the
  * cluster. Transitions are atomic cluster-wide and timed by the clock of the member holding the
- * approval (creation, votes, expiry and grant windows alike); a stage answering a transition ({@code created},
- * a vote's {@code transition}, an expiry) completes on exactly one caller per transition, so that
- * caller alone announces it.
+ * approval (creation, votes, expiry and grant windows alike). Every transition appends its
+ * {@link ApprovalEvent} to the approval's own {@link ApprovalLog} in the same atomic step; no caller
+ * announces anything. The member owning an entry delivers its events to the sinks ({@link #claim},
+ * {@link #settle}, {@link #ownDue}, {@link #onOwnChange}), and a new owner carries on from the backup.
  */
 public interface ApprovalStore {
     /**

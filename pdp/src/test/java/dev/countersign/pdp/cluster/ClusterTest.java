@@ -369,7 +369,7 @@ class ClusterTest {
             assertEquals(id, second.getJsonObject("approval").getString("id"), "round " + round + ": " + first.encode() + " " + second.encode());
             assertEquals(1, (first.getJsonObject("approval").getBoolean("reused", false) ? 1 : 0)
                     + (second.getJsonObject("approval").getBoolean("reused", false) ? 1 : 0), "exactly one ask created it");
-            assertEquals(1, count(auditEvents(id), "created"), "created once, audited once");
+            assertEquals(1, count(awaitAudited(id, "created"), "created"), "created once, audited once");
         }
     }
 
@@ -420,7 +420,7 @@ class ClusterTest {
         assertEquals("deny", decide(b, withApproval(grantBody, grant)).getString("verdict"), "and never again");
         List<JsonObject> events = awaitAudited(grant, "redeemed");
         assertEquals(1, count(events, "redeemed"));
-        assertEquals(1, count(auditEvents(halfVoted), "approved"));
+        assertEquals(1, count(awaitAudited(halfVoted, "approved"), "approved"));
     }
 
     @Test
@@ -438,7 +438,7 @@ class ClusterTest {
             JsonObject stored = approval(nodes[0], id);
             assertEquals("approved", stored.getString("status"));
             assertEquals(2, stored.getJsonArray("votes").size(), "no vote lost");
-            List<JsonObject> events = auditEvents(id);
+            List<JsonObject> events = awaitAudited(id, "approved");   // audited in the order of the approval's events
             assertEquals(2, count(events, "vote"), "round " + round + ": " + events);
             assertEquals(1, count(events, "approved"), "round " + round + ": approved once across all nodes: " + events);
         }
@@ -456,7 +456,7 @@ class ClusterTest {
             String outcome = stored.getString("status");
             assertTrue(outcome.equals("approved") || outcome.equals("denied"), outcome);
             assertEquals(1, stored.getJsonArray("votes").size());
-            List<JsonObject> events = auditEvents(id);
+            List<JsonObject> events = awaitAudited(id, outcome);
             assertEquals(1, count(events, "approved") + count(events, "denied"), "one outcome audited: " + events);
             assertEquals(1, count(events, outcome));
         }
@@ -511,7 +511,7 @@ class ClusterTest {
         HttpResponse<Buffer> principal = vote(c, export, "alice", "approve");
         assertEquals(403, principal.statusCode());
         assertTrue(principal.bodyAsJsonObject().getString("message").contains("acts on their behalf"), principal.bodyAsString());
-        List<JsonObject> events = auditEvents(id);
+        List<JsonObject> events = awaitAudited(id, "approved");
         assertEquals(2, count(events, "vote"), "only counted votes are audited: " + events);
     }
 
