@@ -15,14 +15,14 @@ import java.util.Set;
  * channel id, a URL) is checked by its connector when the node starts.
  */
 final class ChatSection {
-    private static final Set<String> KINDS = Set.of("slack", "webhook");
+    private static final Set<String> KINDS = Set.of("slack", "teams", "webhook");
 
     private ChatSection() {
     }
 
     static ChatSettings read(Settings r, JsonNode root) throws ConfigException {
         JsonNode connectors = r.object(root, "connectors");
-        r.keys(connectors, "connectors", Set.of("slack", "webhook"));
+        r.keys(connectors, "connectors", Set.of("slack", "teams", "webhook"));
         ChatSettings.Slack slack = null;
         JsonNode s = connectors.get("slack");
         if (s != null && !s.isNull()) {
@@ -42,6 +42,7 @@ final class ChatSection {
             }
             slack = new ChatSettings.Slack(token, signing, base.endsWith("/") ? base.substring(0, base.length() - 1) : base, team);
         }
+        ChatSettings.Teams teams = teams(r, connectors.get("teams"));
         ChatSettings.Webhook webhook = null;
         JsonNode w = connectors.get("webhook");
         if (w != null && !w.isNull()) {
@@ -62,6 +63,9 @@ final class ChatSection {
         Set<String> configured = new java.util.HashSet<>();
         if (slack != null) {
             configured.add("slack");
+        }
+        if (teams != null) {
+            configured.add("teams");
         }
         if (webhook != null) {
             configured.add("webhook");
@@ -100,7 +104,48 @@ final class ChatSection {
             }
             publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
         }
-        return new ChatSettings(slack, webhook, routes, new ChatSettings.Reminders(after, every, escalate), publicUrl);
+        return new ChatSettings(slack, teams, webhook, routes, new ChatSettings.Reminders(after, every, escalate), publicUrl);
+    }
+
+    private static ChatSettings.Teams teams(Settings r, JsonNode t) throws ConfigException {
+        if (t == null || t.isNull()) {
+            return null;
+        }
+        r.keys(t, "connectors.teams", Set.of("app_id", "app_password", "tenant_id", "token_url", "openid_metadata_url", "service_url"));
+        String app = r.required(t, "connectors.teams.app_id");
+        if (!GUID.matcher(app).matches()) {
+            throw r.error("connectors.teams.app_id " + shown(app) + " is not a Microsoft App ID (a GUID such as 00000000-0000-0000-0000-000000000000,"
+                    + " from the bot's registration)");
+        }
+        String password = r.required(t, "connectors.teams.app_password");
+        String tenant = r.required(t, "connectors.teams.tenant_id");
+        if (!GUID.matcher(tenant).matches()) {
+            throw r.error("connectors.teams.tenant_id " + shown(tenant) + " is not a tenant id (a GUID, the Directory (tenant) ID of"
+                    + " the organisation whose reviewers vote)");
+        }
+        String token = url(r, t, "connectors.teams.token_url", ChatSettings.Teams.TOKEN_URL);
+        String metadata = url(r, t, "connectors.teams.openid_metadata_url", ChatSettings.Teams.OPENID_METADATA_URL);
+        String service = url(r, t, "connectors.teams.service_url", ChatSettings.Teams.SERVICE_URL);
+        return new ChatSettings.Teams(app.toLowerCase(java.util.Locale.ROOT), password, tenant.toLowerCase(java.util.Locale.ROOT), token,
+                metadata, service.endsWith("/") ? service : service + "/");
+    }
+
+    private static final java.util.regex.Pattern GUID = java.util.regex.Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    /** An http(s) URL with a host, no credentials and no fragment, or {@code otherwise}. */
+    private static String url(Settings r, JsonNode node, String key, String otherwise) throws ConfigException {
+        String value = r.text(node, key, otherwise);
+        try {
+            java.net.URI uri = new java.net.URI(value.replace("{tenant}", "tenant"));
+            if (("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) && uri.getHost() != null
+                    && uri.getRawUserInfo() == null && uri.getRawFragment() == null) {
+                return value;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw r.error(key + " must be an http(s) URL without credentials, such as " + otherwise);
     }
 
     private static Map<String, List<String>> groups(Settings r, JsonNode node, String at, Set<String> configured) throws ConfigException {
@@ -121,7 +166,7 @@ final class ChatSection {
                 int colon = spec.indexOf(':');
                 String kind = colon <= 0 ? "" : spec.substring(0, colon);
                 if (!KINDS.contains(kind)) {
-                    throw r.error(key + "[" + i + "] " + shown(spec) + " names no known connector; a destination is slack:<channel id> or webhook:<https URL>");
+                    throw r.error(key + "[" + i + "] " + shown(spec) + " names no known connector; a destination is slack:<channel id>, teams:<conversation id> or webhook:<https URL>");
                 }
                 if (!configured.contains(kind)) {
                     throw r.error(key + "[" + i + "] goes to " + kind + ", but connectors." + kind + " is not configured");

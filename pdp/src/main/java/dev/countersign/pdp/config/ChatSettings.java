@@ -15,7 +15,8 @@ import java.util.Set;
  * ({@code reminders}), and the base URL cards link approvals under ({@code server.public_url}, null
  * for no link). Never prints a secret.
  */
-public record ChatSettings(Slack slack, Webhook webhook, Map<String, List<String>> routes, Reminders reminders, String publicUrl) {
+public record ChatSettings(Slack slack, Teams teams, Webhook webhook, Map<String, List<String>> routes, Reminders reminders,
+                           String publicUrl) {
     /** The route of every group without a route of its own. */
     public static final String FALLBACK = "*";
 
@@ -26,11 +27,20 @@ public record ChatSettings(Slack slack, Webhook webhook, Map<String, List<String
         reminders = reminders == null ? Reminders.NONE : reminders;
     }
 
+    /** Without Teams. */
+    public ChatSettings(Slack slack, Webhook webhook, Map<String, List<String>> routes, Reminders reminders, String publicUrl) {
+        this(slack, null, webhook, routes, reminders, publicUrl);
+    }
+
     /** No connector, no route, no reminder. */
-    public static final ChatSettings NONE = new ChatSettings(null, null, Map.of(), Reminders.NONE, null);
+    public static final ChatSettings NONE = new ChatSettings(null, null, null, Map.of(), Reminders.NONE, null);
 
     public ChatSettings withPublicUrl(String url) {
-        return new ChatSettings(slack, webhook, routes, reminders, url);
+        return new ChatSettings(slack, teams, webhook, routes, reminders, url);
+    }
+
+    public ChatSettings withTeams(Teams teams) {
+        return new ChatSettings(slack, teams, webhook, routes, reminders, publicUrl);
     }
 
     /**
@@ -42,6 +52,24 @@ public record ChatSettings(Slack slack, Webhook webhook, Map<String, List<String
         @Override
         public String toString() {
             return "slack (" + apiBase + (teamId == null ? "" : ", team " + teamId) + ")";
+        }
+    }
+
+    /**
+     * {@code connectors.teams}: the bot's Microsoft App ID and password (client credentials), the
+     * tenant whose reviewers may vote, where tokens come from ({@code {tenant}} replaced by the
+     * tenant), where the Bot Framework's signing keys are published, and the Bot Connector's base URL
+     * (ending with {@code /}).
+     */
+    public record Teams(String appId, String appPassword, String tenantId, String tokenUrl, String openidMetadataUrl,
+                        String serviceUrl) {
+        public static final String TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token";
+        public static final String OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration";
+        public static final String SERVICE_URL = "https://smba.trafficmanager.net/teams/";
+
+        @Override
+        public String toString() {
+            return "teams (app " + appId + ", tenant " + tenantId + ", " + serviceUrl + ")";
         }
     }
 

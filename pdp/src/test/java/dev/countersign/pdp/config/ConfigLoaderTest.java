@@ -211,11 +211,18 @@ class ConfigLoaderTest {
             "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, api_base: slack.com}}` | connectors.slack.api_base must be an http(s) URL",
             "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, team_id: acme}}` | connectors.slack.team_id acme is not a Slack workspace id",
             "`connectors: {slack: {bot_token: xoxb-1, signing_secret: s, channel: C1}}` | unknown key 'connectors.slack.channel'",
-            "`connectors: {teams: {app_id: a}}`                                        | unknown key 'connectors.teams'",
+            "`connectors: {teams: {app_id: a}}`                                        | connectors.teams.app_id a is not a Microsoft App ID",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b}}`   | connectors.teams.app_password is required",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, app_password: p}}` | connectors.teams.tenant_id is required",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, app_password: p, tenant_id: contoso.onmicrosoft.com}}` | connectors.teams.tenant_id contoso.onmicrosoft.com is not a tenant id",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, app_password: p, tenant_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, service_url: \"ftp://x/\"}}` | connectors.teams.service_url must be an http(s) URL",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, app_password: p, tenant_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, token_url: \"https://u:p@login.example/\"}}` | connectors.teams.token_url must be an http(s) URL without credentials",
+            "`connectors: {teams: {app_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, app_password: p, tenant_id: 3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b, bot_token: x}}` | unknown key 'connectors.teams.bot_token'",
+            "`routes: {sre: [\"teams:19:abc@thread.tacv2\"]}`                          | routes.sre[0] goes to teams, but connectors.teams is not configured",
             "`connectors: {webhook: {secret: short}}`                                  | connectors.webhook.secret must be at least 16 characters",
             "`connectors: {webhook: {secret: a-webhook-secret-long-enough, hosts: [\"https://x/\"]}}` | connectors.webhook.hosts: 'https://x/' is not a host",
             "`routes: {security: [\"slack:C0SECURITY\"]}`                              | routes.security[0] goes to slack, but connectors.slack is not configured",
-            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: [\"teams:19:abc\"]}}` | routes.security[0] teams:19:abc names no known connector",
+            "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: [\"teams:19:abc\"]}}` | routes.security[0] goes to teams, but connectors.teams is not configured",
             "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: [\"C0SECURITY\"]}}` | routes.security[0] C0SECURITY names no known connector",
             "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, routes: {security: \"slack:C1\"}}` | routes.security must be a list",
             "`routes: [slack:C1]`                                                      | routes must map group names to lists of destinations",
@@ -266,6 +273,26 @@ class ConfigLoaderTest {
         ChatSettings none = load("{}", Map.of(), ConfigLoader.Overrides.NONE).chat();
         assertEquals(List.of(), none.destinationsOf(List.of("security")), "no routes: events go to the audit log, waiters and callbacks only");
         assertEquals(null, none.reminders().after());
+    }
+
+    @Test
+    void teamsIsReadWithItsDefaultsAndItsPasswordIsNeverPrinted() throws Exception {
+        ServerConfig c = load("""
+                connectors:
+                  teams: {app_id: 3F2A1B4C-5D6E-4F70-8A9B-0C1D2E3F4A5B, app_password: "${TEAMS_APP_PASSWORD}",
+                          tenant_id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d, service_url: "https://smba.example/amer"}
+                routes:
+                  sre: ["teams:19:abc@thread.tacv2", "teams:channel:19:def@thread.tacv2"]
+                """, Map.of("TEAMS_APP_PASSWORD", "teams-app-password-value"), ConfigLoader.Overrides.NONE);
+        ChatSettings.Teams teams = c.chat().teams();
+        assertEquals("3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b", teams.appId(), "ids compared as Microsoft writes them: lower case");
+        assertEquals("teams-app-password-value", teams.appPassword());
+        assertEquals("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", teams.tenantId());
+        assertEquals(ChatSettings.Teams.TOKEN_URL, teams.tokenUrl());
+        assertEquals(ChatSettings.Teams.OPENID_METADATA_URL, teams.openidMetadataUrl());
+        assertEquals("https://smba.example/amer/", teams.serviceUrl(), "a service URL always ends with /");
+        assertEquals(List.of("teams:19:abc@thread.tacv2", "teams:channel:19:def@thread.tacv2"), c.chat().destinationsOf(List.of("sre")));
+        assertFalse(c.toString().contains("teams-app-password-value"), c.toString());
     }
 
     @Test
