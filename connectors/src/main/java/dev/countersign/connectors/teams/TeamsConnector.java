@@ -1,6 +1,5 @@
 package dev.countersign.connectors.teams;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.countersign.connectors.ApprovalMessage;
@@ -45,7 +44,14 @@ import java.util.Optional;
  * <p>Beyond the workflow calls: {@link #post(Destination, ApprovalMessage, List)} and
  * {@link #update(Sent, ApprovalMessage, List)} with a card refresh for the users whose own view the
  * pdp renders ({@link TeamsCards}), and {@link #replyMentioning} with the names the mentions show.
- * Failures are classified as {@link BotConnectorApi} describes; nothing is retried here.
+ * <p>Failures: 401 drops the token and makes the call once more with a new one (a second 401 is
+ * permanent); 429 is rate limited for its {@code Retry-After}, and <b>transient without one</b>, so
+ * that the caller backs off exponentially with jitter as Microsoft asks rather than retrying at a
+ * fixed pace; 412, 502, 504, other 5xx, connection failures and timeouts are transient; 403 (such as
+ * {@code MessageWritesBlocked}), 404 (on an update: the activity is gone), 413
+ * ({@code MessageSizeTooBig}) and other 4xx are permanent. A failure's code is the Bot Connector's
+ * {@code error.code}, its message never holds the token or the app password. Nothing else is
+ * retried here.
  */
 public final class TeamsConnector implements ChatConnector {
     public static final String KIND = "teams";
@@ -183,6 +189,9 @@ public final class TeamsConnector implements ChatConnector {
         String problem = sentProblem(parent);
         if (problem == null && mention.size() > MAX_MENTIONS) {
             problem = "a reply mentions at most " + MAX_MENTIONS + " people; " + mention.size() + " were given";
+        }
+        if (problem == null && mention.isEmpty() && AdaptiveText.clean(text == null ? "" : text, false).isBlank()) {
+            problem = "a reply needs text or someone to mention; Teams refuses an empty message";
         }
         if (problem != null) {
             return Future.failedFuture(new IllegalArgumentException(problem));

@@ -11,8 +11,9 @@ import java.time.Duration;
  * @param status     the HTTP status ({@link Kind#STATUS})
  * @param code       the error code in the body ({@link Kind#STATUS})
  * @param retryAfter the {@code Retry-After} sent with a 429, or null for none
+ * @param bytes      the size of a huge answer ({@link Kind#HUGE})
  */
-public record BotConnectorFailure(Kind kind, int status, String code, Duration retryAfter) {
+public record BotConnectorFailure(Kind kind, int status, String code, Duration retryAfter, int bytes) {
     /** How a failure shows. */
     public enum Kind {
         /** An HTTP status with an error body. */
@@ -20,22 +21,24 @@ public record BotConnectorFailure(Kind kind, int status, String code, Duration r
         /** No answer: the request is left hanging until the client gives up. */
         STALL,
         /** The request is served (a card is stored), then the connection closes without an answer. */
-        LOST_ANSWER
+        LOST_ANSWER,
+        /** 201 with a JSON answer of about {@code bytes} bytes, the work not done. */
+        HUGE
     }
 
     /** {@code status} with error {@code code}. */
     public static BotConnectorFailure status(int status, String code) {
-        return new BotConnectorFailure(Kind.STATUS, status, code, null);
+        return new BotConnectorFailure(Kind.STATUS, status, code, null, 0);
     }
 
     /** 429 with {@code Retry-After} in whole seconds; a request sooner is answered 429 again and is a violation. */
     public static BotConnectorFailure rateLimited(Duration retryAfter) {
-        return new BotConnectorFailure(Kind.STATUS, 429, "Throttled", retryAfter);
+        return new BotConnectorFailure(Kind.STATUS, 429, "Throttled", retryAfter, 0);
     }
 
     /** 429 without {@code Retry-After}. */
     public static BotConnectorFailure rateLimitedWithoutRetryAfter() {
-        return new BotConnectorFailure(Kind.STATUS, 429, "Throttled", null);
+        return new BotConnectorFailure(Kind.STATUS, 429, "Throttled", null, 0);
     }
 
     /** 403 {@code MessageWritesBlocked}: the conversation no longer takes messages from the bot. */
@@ -67,10 +70,14 @@ public record BotConnectorFailure(Kind kind, int status, String code, Duration r
     }
 
     public static BotConnectorFailure stall() {
-        return new BotConnectorFailure(Kind.STALL, 0, null, null);
+        return new BotConnectorFailure(Kind.STALL, 0, null, null, 0);
     }
 
     public static BotConnectorFailure lostAnswer() {
-        return new BotConnectorFailure(Kind.LOST_ANSWER, 0, null, null);
+        return new BotConnectorFailure(Kind.LOST_ANSWER, 0, null, null, 0);
+    }
+
+    public static BotConnectorFailure hugeAnswer(int bytes) {
+        return new BotConnectorFailure(Kind.HUGE, 201, null, null, bytes);
     }
 }

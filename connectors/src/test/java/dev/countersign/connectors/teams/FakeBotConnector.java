@@ -312,6 +312,9 @@ public final class FakeBotConnector {
 
     private FakeConversations.Answer injected(Injection injection, String conversation) {
         BotConnectorFailure f = injection.failure();
+        if (f.kind() == BotConnectorFailure.Kind.HUGE) {
+            return FakeConversations.Answer.ok(201, JSON.createObjectNode().put("id", "1").put("padding", "x".repeat(f.bytes())));
+        }
         if (f.status() == 429) {
             if (f.retryAfter() == null) {
                 return FakeConversations.Answer.error(429, f.code(), "Too many requests.");

@@ -217,6 +217,8 @@ class TeamsConnectorTest {
         assertTrue(mention.getMessage().contains("not a Teams user id to mention"), mention.getMessage());
         assertInstanceOf(IllegalArgumentException.class, failure(connector.post(connector.destination("teams:" + GENERAL), SampleApprovals.pending(),
                 List.of(ALICE_AAD))), "refresh ids are Teams user ids");
+        IllegalArgumentException empty = assertInstanceOf(IllegalArgumentException.class, failure(connector.reply(card, " \u200B\n")));
+        assertTrue(empty.getMessage().contains("needs text"), empty.getMessage());
         assertEquals(0, bot.requests().size());
     }
 
