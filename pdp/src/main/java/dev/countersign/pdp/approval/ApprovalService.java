@@ -226,9 +226,14 @@ public final class ApprovalService implements AutoCloseable {
             if (a == null) {
                 return new VoteRefused(VoteResult.Outcome.DECIDED, "approval " + approvalId + " is unknown");
             }
-            VoteResult r = a.vote(new ReviewerVote(reviewer, directory.groupsOf(reviewer), choice, null, Instant.now(), node, null));
-            return r.outcome() == VoteResult.Outcome.ACCEPTED ? null : new VoteRefused(r.outcome(), r.reason());
+            return refusal(a, reviewer, choice);
         });
+    }
+
+    /** As {@link #mayVote}, on {@code a} as the caller has it: null when the vote would count now, else why not. */
+    public VoteRefused refusal(PendingApproval a, String reviewer, Choice choice) {
+        VoteResult r = a.vote(new ReviewerVote(reviewer, directory.groupsOf(reviewer), choice, null, Instant.now(), node, null));
+        return r.outcome() == VoteResult.Outcome.ACCEPTED ? null : new VoteRefused(r.outcome(), r.reason());
     }
 
     /**

@@ -32,8 +32,8 @@ import java.util.Map;
 
 /**
  * Everything that takes an approval's events, put together from the configuration: the connectors
- * ({@code connectors.slack}, {@code connectors.webhook}), the sinks over them and over the audit
- * log, waiters and callbacks, the dispatcher delivering to them, the Slack Request URL's handler,
+ * ({@code connectors.slack}, {@code connectors.teams}, {@code connectors.webhook}), the sinks over them and over the audit
+ * log, waiters and callbacks, the dispatcher delivering to them, the Slack Request URL's and the Teams messaging endpoint's handlers,
  * and their readiness checks and counters. Every destination a route or escalation names is checked
  * by its connector here, before the node serves: a bad one fails the start, naming its key.
  */
@@ -44,20 +44,25 @@ public final class Channels implements AutoCloseable {
     private final WebhookConnector webhook;
     private final SlackInteractionsHandler slackHandler;
     private final ChatSink slackSink;
+    private final TeamsChannel teams;
     private final CallbackSink callbacks;
     private final List<ConnectorHealth> health = new ArrayList<>();
 
     private Channels(Vertx vertx, EventDispatcher dispatcher, SlackConnector slack, WebhookConnector webhook,
-                     SlackInteractionsHandler slackHandler, ChatSink slackSink, CallbackSink callbacks) {
+                     SlackInteractionsHandler slackHandler, ChatSink slackSink, TeamsChannel teams, CallbackSink callbacks) {
         this.vertx = vertx;
         this.dispatcher = dispatcher;
         this.slack = slack;
         this.webhook = webhook;
         this.slackHandler = slackHandler;
         this.slackSink = slackSink;
+        this.teams = teams;
         this.callbacks = callbacks;
         if (slack != null) {
             health.add(new ConnectorHealth(slack));
+        }
+        if (teams != null) {
+            health.add(new ConnectorHealth(teams.cards));
         }
     }
 
@@ -86,8 +91,22 @@ public final class Channels implements AutoCloseable {
             });
             webhook = new WebhookConnector(vertx, Secret.of(chat.webhook().secret()), egress);
         }
+        TeamsChannel teams = chat.teams() == null ? null : TeamsChannel.of(vertx, config, hazelcast, approvals, audit, clock);
+        Map<String, Connector> byKind = new java.util.HashMap<>();
+        if (slack != null) {
+            byKind.put(slack.kind(), slack);
+        }
+        if (webhook != null) {
+            byKind.put(webhook.kind(), webhook);
+        }
+        if (teams != null) {
+            byKind.put(teams.cards.kind(), teams.cards);
+        }
         for (Map.Entry<String, String> d : chat.everyDestination().entrySet()) {
-            Connector connector = d.getKey().startsWith(SlackConnector.KIND + ":") ? slack : webhook;
+            Connector connector = byKind.get(dev.countersign.connectors.Destination.kindOf(d.getKey()));
+            if (connector == null) {
+                throw new IllegalArgumentException(d.getValue() + ": no connector is configured for " + d.getKey());
+            }
             try {
                 connector.destination(d.getKey());
             } catch (IllegalArgumentException e) {
@@ -106,15 +125,21 @@ public final class Channels implements AutoCloseable {
             handler = new SlackInteractionsHandler(vertx, slack, new SlackInteractions(Secret.of(chat.slack().signingSecret()), clock,
                     SlackInteractions.REMEMBERED), new SeenRequests(hazelcast), config.reviewers(), approvals, team);
         }
+        if (teams != null) {
+            sinks.add(teams.sink);
+        }
         if (webhook != null) {
             sinks.add(new WebhookSink(webhook, chat.publicUrl(), clock));
         }
         EventDispatcher dispatcher = new EventDispatcher(vertx, store, config.node(), sinks, clock, config.approvals().sweepInterval(),
                 approvals::escalation);
-        return new Channels(vertx, dispatcher, slack, webhook, handler, slackSink, callbacks);
+        return new Channels(vertx, dispatcher, slack, webhook, handler, slackSink, teams, callbacks);
     }
 
     public void start() {
+        if (teams != null) {
+            teams.start();
+        }
         dispatcher.start();
         health.forEach(h -> h.start(vertx));
     }
@@ -122,6 +147,11 @@ public final class Channels implements AutoCloseable {
     /** The Slack Request URL's handler, or one saying Slack is not configured. */
     public io.vertx.core.Handler<RoutingContext> slackInteractions() {
         return slackHandler != null ? slackHandler::receive : SlackInteractionsHandler::notConfigured;
+    }
+
+    /** The Teams messaging endpoint's handler, or one saying Teams is not configured. */
+    public io.vertx.core.Handler<RoutingContext> teamsMessages() {
+        return teams != null ? teams.handler::receive : TeamsMessagesHandler::notConfigured;
     }
 
     /** The readiness checks of the connectors (reported, not required). */
@@ -135,6 +165,12 @@ public final class Channels implements AutoCloseable {
         if (slackSink != null) {
             metrics.counters("countersign_slack_calls", "Slack Web API calls made for approval cards, by kind and outcome",
                     List.of("call", "outcome"), slackSink::calls);
+        }
+        if (teams != null) {
+            metrics.counters("countersign_teams_calls", "Bot Connector calls made for approval cards, by kind and outcome",
+                    List.of("call", "outcome"), teams.sink::calls);
+            metrics.counters("countersign_teams_activities", "Activities at the Teams messaging endpoint, by outcome", List.of("outcome"),
+                    teams.handler::outcomes);
         }
         if (slackHandler != null) {
             metrics.counters("countersign_slack_interactions", "Requests to the Slack Request URL, by outcome", List.of("outcome"),
@@ -151,6 +187,9 @@ public final class Channels implements AutoCloseable {
         }
         if (webhook != null) {
             webhook.close();
+        }
+        if (teams != null) {
+            teams.close();
         }
         callbacks.close();
     }

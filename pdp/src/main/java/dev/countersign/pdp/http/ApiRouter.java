@@ -35,13 +35,13 @@ public final class ApiRouter {
     private static final Set<Scope> ANY_SCOPE = EnumSet.allOf(Scope.class);
     /** A route anyone may call, without a body: health and metrics. */
     private static final Admission.Check PUBLIC = null;
-    /** A route a chat platform calls, whose requests its handler authenticates by the platform's signature over the body. */
+    /** A route a chat platform calls, whose requests its handler authenticates by the platform's signature over the body (Slack) or its signed token (Teams). */
     private static final Admission.Check SIGNED_BY_PLATFORM = PUBLIC;
 
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
-                           Handler<RoutingContext> slackInteractions) {
+                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages) {
     }
 
     private final Router router;
@@ -79,6 +79,7 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/v1/policies", "policies.get", api.client(ANY_SCOPE), h.policies()::getPolicies);
         api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", api.client(ADMIN), h.policies()::reloadPolicies);
         api.route(HttpMethod.POST, "/connectors/slack/interactions", "slack.interactions", SIGNED_BY_PLATFORM, h.slackInteractions());
+        api.route(HttpMethod.POST, "/connectors/teams/messages", "teams.messages", SIGNED_BY_PLATFORM, h.teamsMessages());
 
         api.router.route().failureHandler(ApiRouter::failed);
         api.router.errorHandler(404, ctx -> Responses.error(ctx, new ApiError(404, "not_found",

@@ -223,7 +223,7 @@ public final class CountersignServer {
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
-                new ApprovalsHandler(approvals), channels.slackInteractions());
+                new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages());
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();
