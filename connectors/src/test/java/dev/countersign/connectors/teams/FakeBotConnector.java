@@ -45,7 +45,9 @@ import java.util.regex.Pattern;
  * {@code MessageWritesBlocked}. Injected failures ({@link #fail}) answer the next calls instead: any
  * status with an error body, 429 with or without {@code Retry-After} (a request sooner than the
  * {@code Retry-After} is answered 429 again and is a violation), a stall, a lost answer. A request
- * identical to one refused with a permanent status (400, 403, 404, 413) is a violation too.
+ * identical to one refused with a permanent status (400, 403, 404, 413) is a violation too. While
+ * {@link #unavailable() unavailable} it answers every request 503 {@code ServiceUnavailable}, doing
+ * nothing, until {@link #available()}.
  *
  * <p>Every request is recorded ({@link #requests()}), and every activity with all its versions
  * ({@link #activities}, {@link #versions}); {@link #violations()} lists what a real Bot Connector
@@ -60,7 +62,7 @@ public final class FakeBotConnector {
     private static final Set<Integer> PERMANENT = Set.of(400, 403, 404, 413);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Injection(Operation operation, String conversation, BotConnectorFailure failure, int[] remaining) {
+    private record Injection(Operation operation, String conversation, String containing, BotConnectorFailure failure, int[] remaining) {
     }
 
     private final Vertx vertx;
@@ -74,6 +76,7 @@ public final class FakeBotConnector {
     private final Set<String> refusedForGood = ConcurrentHashMap.newKeySet();
     private final Set<HttpServerRequest> stalled = ConcurrentHashMap.newKeySet();
     private volatile HttpServer server;
+    private volatile boolean unavailable;
 
     private FakeBotConnector(Vertx vertx, FakeTeamsTokens tokens, String prefix) {
         this.vertx = vertx;
@@ -150,7 +153,25 @@ public final class FakeBotConnector {
 
     /** Answers the next {@code times} requests of {@code operation} (any when null) in {@code conversation} (any when null) with {@code failure}. */
     public void fail(Operation operation, String conversation, BotConnectorFailure failure, int times) {
-        injections.add(new Injection(operation, conversation, failure, new int[] {times}));
+        fail(operation, conversation, null, failure, times);
+    }
+
+    /**
+     * Answers the next {@code times} requests of {@code operation} (any when null) in
+     * {@code conversation} (any when null) whose body holds the text {@code containing} (any when
+     * null) with {@code failure}: to fail the calls about one approval only.
+     */
+    public void fail(Operation operation, String conversation, String containing, BotConnectorFailure failure, int times) {
+        injections.add(new Injection(operation, conversation, containing, failure, new int[] {times}));
+    }
+
+    /** From now until {@link #available()}, every request is answered 503 {@code ServiceUnavailable} and nothing is done. */
+    public void unavailable() {
+        unavailable = true;
+    }
+
+    public void available() {
+        unavailable = false;
     }
 
     // ---- what happened ----
@@ -247,8 +268,11 @@ public final class FakeBotConnector {
         } else if (!encoded) {
             violations.add("the ids in " + raw + " are not percent-encoded");
             answer = FakeConversations.Answer.error(400, "BadArgument", "Malformed conversation id in the path.");
+        } else if (unavailable) {
+            answer = FakeConversations.Answer.error(503, "ServiceUnavailable", "The service is unavailable.");
         } else {
-            Injection injection = injection(operation, conversation == null ? json == null ? null : createTarget(json) : conversation);
+            Injection injection = injection(operation, conversation == null ? json == null ? null : createTarget(json) : conversation,
+                    body.toString(StandardCharsets.UTF_8));
             if (injection != null && injection.failure().kind() == BotConnectorFailure.Kind.STALL) {
                 stalled.add(request);
                 return;
@@ -325,9 +349,10 @@ public final class FakeBotConnector {
         return FakeConversations.Answer.error(f.status(), f.code(), "Injected by the test.");
     }
 
-    private Injection injection(Operation operation, String conversation) {
+    private Injection injection(Operation operation, String conversation, String body) {
         for (Injection i : injections) {
-            if ((i.operation() == null || i.operation() == operation) && (i.conversation() == null || i.conversation().equals(conversation))) {
+            if ((i.operation() == null || i.operation() == operation) && (i.conversation() == null || i.conversation().equals(conversation))
+                    && (i.containing() == null || body.contains(i.containing()))) {
                 synchronized (i.remaining()) {
                     if (i.remaining()[0] > 0) {
                         i.remaining()[0]--;

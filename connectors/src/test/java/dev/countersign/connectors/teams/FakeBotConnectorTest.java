@@ -190,6 +190,27 @@ class FakeBotConnectorTest {
     }
 
     @Test
+    void whileUnavailableEveryCallIs503AndNothingIsStored() {
+        bot.unavailable();
+        Reply down = send(card(), token);
+        assertEquals(503, down.status());
+        assertEquals("ServiceUnavailable", down.code());
+        assertEquals(List.of(), bot.activities(CHAT), "nothing stored while down");
+        bot.available();
+        assertEquals(201, send(card(), token).status());
+        assertEquals(1, bot.activities(CHAT).size());
+    }
+
+    @Test
+    void aFailureForBodiesHoldingATextSparesTheOthers() {
+        bot.fail(BotConnectorRequest.Operation.SEND, CHAT, "marker0123", BotConnectorFailure.badGateway(), 1);
+        assertEquals(201, send(card(), token).status(), "a card without the text");
+        ObjectNode marked = JSON.createObjectNode().put("type", "message").put("text", "about marker0123");
+        assertEquals(502, send(marked, token).status());
+        assertEquals(201, send(marked, token).status(), "once only");
+    }
+
+    @Test
     void aThreadIsStartedInAKnownChannelAndAPersonalChatIsTheSameEachTime() {
         String channel = "19:general@thread.tacv2";
         bot.channel(channel);
