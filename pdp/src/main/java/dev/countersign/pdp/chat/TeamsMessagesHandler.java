@@ -193,9 +193,10 @@ public final class TeamsMessagesHandler {
     }
 
     /**
-     * Null when {@code a} exists and has a card posted in {@code conversation} through the configured
-     * service URL; else the answer saying why nothing is shown or counted (audited when the approval
-     * exists: a card of it reached a conversation it was not posted to).
+     * Null when {@code a} exists and has a card posted in {@code conversation} ({@link #postedIn})
+     * through the configured service URL; else the answer saying why nothing
+     * is shown or counted (audited when the approval exists: a card of it reached a conversation it
+     * was not posted to).
      */
     private InvokeResponse notHere(PendingApproval a, String approvalId, String conversation, String service, String aadObjectId) {
         if (a == null) {
@@ -215,8 +216,18 @@ public final class TeamsMessagesHandler {
         return InvokeResponses.message("This card was not posted by Countersign in this conversation; nothing was shown or counted.");
     }
 
-    private static boolean postedIn(Delivery d, String conversation) {
-        return d.posted() != null && d.posted().conversation().equals(conversation);
+    /**
+     * Whether a click from {@code conversation} is on the card {@code d} posted: the conversation the
+     * card was posted to, or the thread Teams makes of a card posted to a channel, which it names
+     * {@code <channel>;messageid=<the card's activity id>} in the activities of clicks on it.
+     */
+    static boolean postedIn(Delivery d, String conversation) {
+        if (d.posted() == null || conversation == null) {
+            return false;
+        }
+        String posted = d.posted().conversation();
+        return posted.equals(conversation)
+                || !posted.contains(";") && conversation.equals(posted + ";messageid=" + d.posted().messageId());
     }
 
     /** How {@code reviewer} (null: someone not in the directory) sees {@code a} now. */
