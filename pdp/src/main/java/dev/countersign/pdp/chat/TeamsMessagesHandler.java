@@ -30,6 +30,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -46,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every activity is authenticated by its Bot Framework token and checked against the configured
  * app and tenant ({@link TeamsInteractions}); one that is not is refused (401/403, or 503 while no
  * signing keys are known), logged and audited, and changes nothing. An authentic click counts only
- * from the conversation of one of the approval's posted cards, on the configured service URL, and
+ * from the conversation of one of the approval's posted cards, through the Bot Connector of the
+ * configured service URL (its scheme, host and port: Teams names a regional path, such as
+ * {@code /amer/}, in the activities it sends, while cards may be posted through the global
+ * {@code /teams/}), and
  * from a reviewer the directory knows by Entra object id ({@code teams}); it goes to the one
  * workflow ({@link ApprovalService#vote}) and is answered with the card as the clicker now sees it
  * (no buttons once they voted or it is decided); a click that does not count is answered with the
@@ -194,7 +199,7 @@ public final class TeamsMessagesHandler {
 
     /**
      * Null when {@code a} exists and has a card posted in {@code conversation} ({@link #postedIn})
-     * through the configured service URL; else the answer saying why nothing
+     * through the configured Bot Connector ({@link #sameService}); else the answer saying why nothing
      * is shown or counted (audited when the approval exists: a card of it reached a conversation it
      * was not posted to).
      */
@@ -203,7 +208,7 @@ public final class TeamsMessagesHandler {
             count("refused");
             return InvokeResponses.message("Approval " + approvalId + " is unknown to Countersign.");
         }
-        boolean posted = serviceUrl.equals(service) && a.log().deliveries().values().stream()
+        boolean posted = sameService(serviceUrl, service) && a.log().deliveries().values().stream()
                 .anyMatch(d -> d.sink().startsWith(TeamsConnector.KIND + ":") && postedIn(d, conversation));
         if (posted) {
             return null;
@@ -214,6 +219,30 @@ public final class TeamsMessagesHandler {
         audited("foreign_conversation", Map.of("approval_id", a.id(), "conversation", String.valueOf(conversation),
                 "service_url", String.valueOf(service), "aad_object_id", String.valueOf(aadObjectId)));
         return InvokeResponses.message("This card was not posted by Countersign in this conversation; nothing was shown or counted.");
+    }
+
+    /**
+     * Whether the activity's {@code serviceUrl} (vouched for by its token) is the Bot Connector cards are
+     * posted through, {@code configured}: the same scheme, host (without regard to case) and port. The
+     * path is not compared: Teams sends activities with its regional base ({@code …/amer/},
+     * {@code …/emea/…}), which differs from the global {@code …/teams/} cards may be posted through.
+     */
+    static boolean sameService(String configured, String activity) {
+        if (configured == null || activity == null) {
+            return false;
+        }
+        try {
+            URI a = new URI(configured);
+            URI b = new URI(activity);
+            return a.getScheme() != null && a.getHost() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
+                    && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     /**
