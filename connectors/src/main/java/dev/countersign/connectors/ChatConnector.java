@@ -72,4 +72,14 @@ public interface ChatConnector extends Connector {
      *                     it up, their email address
      */
     Future<Void> notify(String personHandle, ApprovalMessage message);
+
+    /**
+     * Whether {@link #notify} can address the person {@code personHandle} names on this platform at
+     * all (whether they exist there is only known by trying): a caller holding a handle this says no to
+     * tells the person nothing here, and makes no call. Any non-null handle unless the connector says
+     * otherwise.
+     */
+    default boolean reaches(String personHandle) {
+        return personHandle != null;
+    }
 }

@@ -222,7 +222,7 @@ public final class TeamsConnector implements ChatConnector {
      */
     @Override
     public Future<Void> notify(String personHandle, ApprovalMessage message) {
-        if (!TeamsIds.isUser(personHandle) && !TeamsIds.isAadObjectId(personHandle)) {
+        if (!reaches(personHandle)) {
             return Future.failedFuture(new IllegalArgumentException(TeamsIds.shown(personHandle)
                     + " is neither a Teams user id (29:…) nor an Entra object id"));
         }
@@ -230,6 +230,12 @@ public final class TeamsConnector implements ChatConnector {
         return personalChat(personHandle)
                 .compose(chat -> send(new Destination(KIND, chat), chat, activity, "a notice to the personal chat with " + personHandle))
                 .mapEmpty();
+    }
+
+    /** Only a Teams user id ({@code 29:…}) or an Entra object id: Teams cannot look a person up by email address. */
+    @Override
+    public boolean reaches(String personHandle) {
+        return TeamsIds.isUser(personHandle) || TeamsIds.isAadObjectId(personHandle);
     }
 
     /** A Bot Framework token from the token endpoint: up with the app and tenant, or down with the endpoint's reason. */

@@ -138,6 +138,9 @@ class TeamsConnectorTest {
                 SampleApprovals.pending())));
         assertTrue(e.getMessage().contains("neither a Teams user id"), e.getMessage());
         assertEquals(before, bot.requests().size(), "nothing was sent for a handle that is not an id");
+        assertTrue(connector.reaches(CAROL) && connector.reaches(ALICE_AAD), "user ids and object ids are reached");
+        assertFalse(connector.reaches("alice@example.com") || connector.reaches(null) || connector.reaches("U0CAROL"),
+                "an email address, nothing, or another platform's id is not");
         assertEquals("BotNotInConversationRoster", connectorFailure(connector.notify("29:1stranger", SampleApprovals.pending())).code());
     }
 

@@ -202,14 +202,18 @@ public final class ChatSink implements EventSink {
         return List.copyOf(handles);
     }
 
-    /** Tells the person the action was for (else the actor) the outcome, where this platform can reach them. */
+    /**
+     * Tells the person the action was for (else the actor) the outcome, where this platform can
+     * reach them: by their handle in the directory, else by email address where the connector
+     * {@linkplain ChatConnector#reaches reaches} one; otherwise nothing is sent or counted.
+     */
     private Future<Void> tellRequester(PendingApproval a) {
         String person = a.requester().onBehalfOf() != null ? a.requester().onBehalfOf() : a.requester().actorId();
         ReviewerDirectory.Reviewer known = directory.reviewer(person);
         String to = known != null && handle.apply(known) != null ? handle.apply(known)
                 : person != null && person.contains("@") ? person : null;
-        if (to == null) {
-            return Future.succeededFuture();
+        if (to == null || !connector.reaches(to)) {
+            return Future.succeededFuture();   // this platform cannot address them (Teams and an email address): no call
         }
         return counted("notify", connector.notify(to, ApprovalMessages.of(a, publicUrl))).recover(failure -> {
             if (failure instanceof ConnectorFailure f && f.isPermanent()) {

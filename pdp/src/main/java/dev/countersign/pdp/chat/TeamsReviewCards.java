@@ -12,7 +12,6 @@ import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The Teams connector as the chat sink uses it, with what only the workflow knows: each card's
@@ -22,8 +21,6 @@ import java.util.regex.Pattern;
  * id, never an email address, which Teams cannot look up).
  */
 final class TeamsReviewCards implements ChatConnector {
-    private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-
     private final TeamsConnector teams;
     private final TeamsUsers users;
     private final ReviewerDirectory directory;
@@ -88,8 +85,14 @@ final class TeamsReviewCards implements ChatConnector {
     }
 
     @Override
+    public boolean reaches(String personHandle) {
+        return teams.reaches(personHandle);
+    }
+
+    /** Tells the person {@code personHandle} names ({@link #reaches}: a Teams user id or an Entra object id); anyone else is not told here. */
+    @Override
     public Future<Void> notify(String personHandle, ApprovalMessage message) {
-        if (personHandle == null || !(personHandle.startsWith("29:") || OBJECT_ID.matcher(personHandle).matches())) {
+        if (!reaches(personHandle)) {
             return Future.succeededFuture();
         }
         return teams.notify(personHandle, message);

@@ -60,12 +60,26 @@ class SlackAndTeamsTest {
         return f.slack.messages(channel).stream().filter(m -> m.threadTs() == null && String.valueOf(m.blocks()).contains(id)).toList();
     }
 
+    /** The notices Teams was asked to send, by the node's counter (0 before the first). */
+    static double teamsNotices() throws Exception {
+        String metrics = f.node.get("/metrics", null).bodyAsString();
+        double n = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("countersign_teams_calls_total{call=\"notify\"")) {
+                n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return n;
+    }
+
     @Test
     void anApprovalVotedOnceInSlackAndOnceInTeamsIsApprovedAndEveryCardShowsIt() throws Exception {
         String id = f.hold("{\"actor\": {\"id\": \"ops-bot@example.com\", \"type\": \"agent\"}, \"action\": {\"name\": \"iam.role.grant\"},"
                 + " \"grantee\": \"g-" + UUID.randomUUID() + "\"}");
         PostedMessage inSlack = slackCard(SlackFixture.APPROVALS, id);
         StoredActivity inTeams = f.card(APPROVALS, id);
+        int lookups = f.slack.requests("users.lookupByEmail").size();
+        double notices = teamsNotices();
         assertNotNull(inSlack.button("approve"));
         assertEquals(List.of("approve", "deny"), inTeams.verbs());
 
@@ -101,6 +115,9 @@ class SlackAndTeamsTest {
         assertTrue(teamsNow.allText().contains("dan@example.com"), teamsNow.allText());
         eventually("the Slack thread told of dan's vote", 10, () -> f.slack.replies(SlackFixture.APPROVALS, inSlack.ts()).stream()
                 .anyMatch(r -> r.text().contains("dan@example.com approved (via teams)")));
+        eventually("Slack asked for the requester by email", 10, () -> f.slack.requests("users.lookupByEmail").size() > lookups);
+        Thread.sleep(300);
+        assertEquals(notices, teamsNotices(), "Teams cannot address a requester known only by email: no notice, and none counted");
         assertEquals(1, slackCards(SlackFixture.APPROVALS, id).size(), "one Slack card");
         assertEquals(1, f.cards(APPROVALS, id).size(), "one Teams card");
         assertEquals(List.of(), f.slack.violations());
