@@ -181,7 +181,7 @@ public final class TeamsConnector implements ChatConnector {
     /**
      * Replies in the thread of {@code parent} with {@code text}, shown as written (it can never mention
      * or link anyone), after {@code mentions}, each shown as {@code @name}: a message with
-     * {@code replyToId} in the parent's conversation, {@code textFormat: xml}, and one
+     * {@code replyToId} in the parent's thread ({@link #threadOf}), {@code textFormat: xml}, and one
      * {@code mention} entity per mention whose text is the {@code <at>…</at>} in the message.
      */
     public Future<Sent> replyMentioning(Sent parent, String text, List<TeamsMention> mentions) {
@@ -211,7 +211,18 @@ public final class TeamsConnector implements ChatConnector {
         if (!entities.isEmpty()) {
             activity.set("entities", entities);
         }
-        return send(parent.destination(), parent.conversation(), activity, "a reply in " + parent.conversation() + " to " + parent.messageId());
+        String thread = threadOf(parent);
+        return send(parent.destination(), thread, activity, "a reply in " + thread + " to " + parent.messageId());
+    }
+
+    /**
+     * The conversation a reply to {@code parent} goes to: for a post in a channel, the thread Teams
+     * made of it, {@code <channel>;messageid=<post>} (sent to the channel itself, even naming the post
+     * as {@code replyToId}, it would show as a new post); otherwise the parent's own conversation (a
+     * thread already, a group or personal chat).
+     */
+    static String threadOf(Sent parent) {
+        return TeamsIds.isChannel(parent.conversation()) ? parent.conversation() + ";messageid=" + parent.messageId() : parent.conversation();
     }
 
     /**

@@ -19,6 +19,10 @@ import java.util.function.Consumer;
  * operation. Every activity is checked as Teams would: a message with a type, text or attachments,
  * attachments of a known content type holding a valid Adaptive Card, a known text format, mention
  * entities whose text is in the message; a thread started or a personal chat created with the tenant.
+ * A top-level post in a channel ({@code 19:…@thread.tacv2}) is the root of a thread Teams names
+ * {@code <channel>;messageid=<post>}: what is sent there is a reply in that thread (listed with the
+ * channel's activities), while a reply sent to the channel itself, naming the post only as its
+ * {@code replyToId}, would show as a new post and is a violation.
  * Synchronized: requests arrive on several event loops.
  */
 final class FakeConversations {
@@ -130,11 +134,12 @@ final class FakeConversations {
 
     /** {@code POST v3/conversations/{id}/activities}, or {@code …/activities/{replyTo}} when {@code replyTo} is given. */
     synchronized Answer send(String conversation, String replyTo, JsonNode activity) {
-        Conversation c = conversations.get(conversation);
+        String held = holder(conversation);
+        Conversation c = conversations.get(held);
         if (c == null) {
             return Answer.error(404, "ConversationNotFound", "Conversation not found.");
         }
-        if (blocked.contains(conversation)) {
+        if (blocked.contains(held)) {
             return Answer.error(403, "MessageWritesBlocked", "Message writes are blocked in this conversation.");
         }
         Answer refused = check(activity);
@@ -148,13 +153,18 @@ final class FakeConversations {
         if (parent != null && !c.versions.containsKey(parent) && !conversation.endsWith(";messageid=" + parent)) {
             violation.accept("a reply in " + conversation + " names replyToId " + parent + ", which is no activity there");
         }
+        if (replyTo == null && parent != null && TeamsIds.isChannel(conversation)) {
+            violation.accept("a reply to " + parent + " was sent to the channel " + conversation + " itself, where Teams shows it as a new"
+                    + " post; a reply in a channel goes to the thread's conversation " + conversation + ";messageid=" + parent);
+        }
         String id = nextId();
-        store(conversation, id, activity);
+        store(held, id, activity);
         return Answer.ok(201, JSON.createObjectNode().put("id", id));
     }
 
     /** {@code PUT v3/conversations/{id}/activities/{activityId}}: the whole activity replaced. */
     synchronized Answer update(String conversation, String activityId, JsonNode activity) {
+        conversation = holder(conversation);
         Conversation c = conversations.get(conversation);
         if (c == null) {
             return Answer.error(404, "ConversationNotFound", "Conversation not found.");
@@ -175,6 +185,21 @@ final class FakeConversations {
         List<StoredActivity> versions = c.versions.get(activityId);
         versions.add(new StoredActivity(conversation, activityId, activity, versions.size(), Instant.now()));
         return Answer.ok(200, JSON.createObjectNode().put("id", activityId));
+    }
+
+    /**
+     * The conversation that holds what is sent to {@code conversation}: itself, or for the thread
+     * {@code <channel>;messageid=<post>} of a post made to a channel (Teams names the thread of every
+     * top-level channel post so), that channel, whose activities list the thread's replies too.
+     */
+    private String holder(String conversation) {
+        if (conversations.containsKey(conversation) || !conversation.contains(";messageid=")) {
+            return conversation;
+        }
+        String channel = conversation.substring(0, conversation.indexOf(";messageid="));
+        String post = conversation.substring(conversation.indexOf(";messageid=") + ";messageid=".length());
+        Conversation c = conversations.get(channel);
+        return TeamsIds.isChannel(channel) && c != null && c.versions.containsKey(post) ? channel : conversation;
     }
 
     /** The activities of {@code conversation} as they now stand, in the order they were sent. */

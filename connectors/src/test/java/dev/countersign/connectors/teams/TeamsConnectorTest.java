@@ -81,7 +81,10 @@ class TeamsConnectorTest {
         assertEquals(CAROL, mention.path("mentioned").path("id").asText());
         assertEquals("Carol Jones", mention.path("mentioned").path("name").asText());
         assertEquals(List.of(), all.get(2).mentions());
-        assertEquals(List.of(), bot.violations());
+        assertEquals(GENERAL + ";messageid=" + card.messageId(), first.conversation(), "a reply in a channel goes to the card's thread");
+        assertTrue(bot.requests(Operation.SEND).stream().skip(1).allMatch(r -> (GENERAL + ";messageid=" + card.messageId()).equals(r.conversation())),
+                "both replies were sent to the thread: " + bot.requests(Operation.SEND));
+        assertEquals(List.of(), bot.violations(), "no reply sent to the channel itself, where it would show as a new post");
     }
 
     @Test
