@@ -23,7 +23,8 @@ import java.util.Set;
  * are refused by name, whatever the receiver. Syntax whose effect cannot be checked this way is
  * refused: unicode escapes and invisible characters (see {@link DrlTokens}), {@code dialect "mvel"}
  * (MVEL consequences are interpreted, outside the sandbox class loader), MVEL's {@code with},
- * {@code def}, inline {@code import} and templates, lambdas, method references, anonymous classes,
+ * {@code def}, inline {@code import} and templates, grouped accessors ({@code name.( ... )}, which the
+ * DRL parser rewrites as text), lambdas, method references, anonymous classes,
  * explicit type arguments, inline accumulate code, sliding windows, and rule packages named after
  * the JDK's or the engine's. A file with any of this is not built.
  *
@@ -169,6 +170,9 @@ final class RuleSandbox {
             boolean adjacent = next.start() == k.end();
             if (k.is(".") && next.is("{")) {
                 refuse(i, "MVEL's inline with-block ('.{ ... }') changes values; a consequence may only say allow, deny or requireApproval");
+            } else if (k.is(".") && next.is("(")) {
+                refuse(i, "grouped accessors ('.( ... )') are not available in rules: the rule parser rewrites them by splitting"
+                        + " the text at && and || without regard to strings; write the path in each condition");
             } else if (k.is(".") && next.is("<")) {
                 refuse(i, "explicit type arguments ('.<T>') are not available in rules: leave them out");
             } else if (k.is("-") && next.is(">") && adjacent) {

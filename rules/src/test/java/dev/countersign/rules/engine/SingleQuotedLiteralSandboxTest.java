@@ -20,23 +20,15 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review 2, finding 1 (reproduction; these tests FAIL while the hole is open).
- *
- * <p>The DRL6 lexer reads a single-quoted string {@code '...'} and then rewrites its token text
- * into a double-quoted one without escaping the double quotes inside it
- * ({@code DRL6Lexer.normalizeString}): {@code 'a" + X + "'} becomes {@code "a" + X + ""}. The
- * constraint, {@code from}, salience text Drools hands to MVEL is built from token texts, so MVEL
- * evaluates {@code X} as code. The sandbox's {@code DrlTokens} reads the whole {@code '...'} as one
- * string literal and never looks inside it. Result: anything in a condition, a {@code from} or a
- * salience expression, including {@code Runtime.getRuntime().exec}, runs on the node that compiles
- * or evaluates the bundle.
- *
- * <p>Expected: each bundle is refused at compile time and the marker never appears.
- * Actual (at the review's commit): each compiles, and compiling or deciding creates the marker or
- * puts the process environment and system properties into a reason (the third case has no
- * marker: the failure message shows the reason).
+ * Code hidden in a single-quoted DRL literal never runs. The DRL6 lexer reads {@code '...'} and
+ * rewrites its token text as a double-quoted string without escaping the double quotes inside it
+ * ({@code DRL6Lexer.normalizeString}): {@code 'a" + X + "'} becomes {@code "a" + X + ""}, and the
+ * condition, {@code from} and salience text handed to MVEL is built from those token texts, so
+ * {@code X} would be evaluated as code (found by the second security review). The sandbox refuses any
+ * single-quoted literal holding a double quote, so each bundle here is a compile error and the marker
+ * never appears. (The data-driven variants are in {@code cases/23_sandbox_parser_rewrites.yaml}.)
  */
-class Review2SingleQuoteEscapeTest {
+class SingleQuotedLiteralSandboxTest {
     @TempDir
     Path dir;
 
