@@ -186,6 +186,9 @@ final class RuleSandbox {
                 refuse(i, "the annotation @" + next.text() + " is not available to rules: " + (temporal
                         ? "events and their expiry depend on the engine's clock; a decision sees only its facts"
                         : "rules may use @key, @position and @watch"));
+            } else if (k.is("[") && (next.is("]") || newArray(i))) {
+                refuse(i, "arrays are not available to rules: an array's text is its identity, which differs on every run;"
+                        + " use a list (List.of(...))");
             } else if (k.is("{") && anonymousClass(i)) {
                 refuse(i, "anonymous classes are not available in rules: write a DRL function, or declare a type");
             }
@@ -405,6 +408,15 @@ final class RuleSandbox {
         private boolean continuesExpression(int i) {
             Token k = t.get(i);
             return k.is(".") || k.is("(") || k.is(")") || k.is("[") || k.is("]") || k.is("?") || (k.isIdentifier() && afterDot(i));
+        }
+
+        /** Whether the bracket at {@code i} follows {@code new Name}: {@code new int[3]}, {@code new java.lang.String[]{...}}. */
+        private boolean newArray(int i) {
+            int k = i - 1;
+            while (k >= 0 && (t.get(k).isIdentifier() || t.get(k).is(".")) && !t.get(k).is("new")) {
+                k--;
+            }
+            return k >= 0 && k < i - 1 && t.get(k).is("new");
         }
 
         /** Whether the brace at {@code i} opens the body of an anonymous class: {@code new Name(...) {}. */

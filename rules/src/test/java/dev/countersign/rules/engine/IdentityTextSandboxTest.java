@@ -14,19 +14,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review 2, purity finding (reproduction; FAILS while open). The fix refuses
- * {@code new Object()}, {@code hashCode} and {@code identityHashCode} by name, but any allowed value
- * whose class keeps Object's {@code toString} carries its identity hash in its text: an iterator
+ * A rule cannot read an identity hash code through the text of a value. Any value whose class keeps
+ * Object's {@code toString} carries its identity hash in its text: an iterator
  * ({@code new ArrayList().iterator()}), {@code Comparator.reverseOrder()},
- * {@code String.CASE_INSENSITIVE_ORDER}. String concatenation (or {@code toString()}, an allowed
- * member) turns it into text a rule can branch on or put in a reason, in a condition (MVEL) and in a
- * consequence (Java: the concatenation's invokedynamic calls {@code toString} where the bytecode check
- * does not look). The same input is then decided differently from one evaluation to the next.
- *
- * <p>Expected: the bundle is refused (or the reason is the same every time). Actual: it compiles and
- * two evaluations of one input give two reasons.
+ * {@code String.CASE_INSENSITIVE_ORDER}. String concatenation (or {@code toString()}) would turn it into
+ * text a rule branches on or puts in a reason, in a condition (MVEL) and in a consequence (Java, where
+ * the concatenation's invokedynamic calls {@code toString}), so one input would be decided differently
+ * from one evaluation to the next (found by the second security review). Such values are not available
+ * to rules at all, so the bundle is refused. (The data-driven variants are in
+ * {@code cases/25_sandbox_identity_text.yaml}.)
  */
-class Review2IdentityTextTest {
+class IdentityTextSandboxTest {
     private static final String DRL = """
             package p
             import java.util.*;
