@@ -2,6 +2,7 @@ package dev.countersign.pdp.http;
 
 import static dev.countersign.pdp.http.ForwardAuthTest.GATEWAY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.countersign.pdp.http.ForwardAuthTest.Ask;
 import dev.countersign.pdp.server.TestNode;
@@ -18,16 +19,14 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review 2, gateway finding (reproduction; FAILS while open). The README promises rules see
- * the host "in lower case, without its port". {@code OriginalRequest.hostOf} drops the port only when
- * Vert.x's {@code HostAndPort.parseAuthority} accepts the authority; for a port it does not accept
- * (not a number, or over 65535) it keeps the raw text, port and all. A Go router such as Traefik strips
- * any port with {@code net.SplitHostPort}, which accepts both, so (unverified against a running
- * Traefik) such a request is routed to shop.example.com while rules see "shop.example.com:abc": a
- * deny on {@code id.startsWith("shop.example.com/admin/")} or on {@code attributes["host"]} no longer
- * matches, and an allow that does not name the host then wins.
+ * Rules see the original request's host "in lower case, without its port", whatever the port. Vert.x's
+ * {@code HostAndPort.parseAuthority} accepts no port that is not a number up to 65535, while a Go
+ * router such as Traefik strips any port ({@code net.SplitHostPort}): before, such a request was
+ * routed to shop.example.com while rules saw "shop.example.com:abc", so a deny on
+ * {@code id.startsWith("shop.example.com/admin/")} no longer matched (found by the second security
+ * review). A host that is no host even without its port is refused with 400, naming the header.
  */
-class Review2HostPortTest {
+class ForwardedHostPortTest {
     @TempDir
     static Path dir;
     static TestNode node;
@@ -50,6 +49,20 @@ class Review2HostPortTest {
                             .with("X-Forwarded-User", OriginalRequestTest.STAFF).send(node);
                     JsonObject resource = ForwardAuthTest.recorded(node, r, null).getJsonObject("input").getJsonObject("resource");
                     assertEquals("shop.example.com/admin/users", resource.getString("id"), "status " + r.statusCode() + ", " + resource.encode());
+                }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> aHostThatIsNoHostWithoutItsPortIsRefusedNamingTheHeader() {
+        return Stream.of("shop example.com:abc", "shop.example.com:80:80", "[::1:80", "a/b.example.com").map(host ->
+                DynamicTest.dynamicTest(host, () -> {
+                    HttpResponse<Buffer> r = Ask.traefik("GET", "https", host, "/admin/users")
+                            .with("X-Forwarded-User", OriginalRequestTest.STAFF).send(node);
+                    assertEquals(400, r.statusCode(), r.bodyAsString());
+                    JsonObject body = r.bodyAsJsonObject();
+                    assertEquals("invalid_host", body.getString("code"), body.encode());
+                    assertEquals("X-Forwarded-Host", body.getString("location"), body.encode());
+                    assertTrue(body.getString("message").startsWith("X-Forwarded-Host: \"" + host + "\" is not a host name"), body.encode());
                 }));
     }
 }
