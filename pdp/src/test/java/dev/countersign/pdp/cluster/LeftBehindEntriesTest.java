@@ -101,7 +101,7 @@ class LeftBehindEntriesTest {
         hz.getMap(HazelcastApprovalStore.APPROVALS).put(poison, new PendingApproval(poison, "dec", "x", null,
                 Instant.now().plus(Duration.ofDays(1)), new Requester("a", null, "gateway", null),
                 new Requirement(List.of("security"), Map.of("security", 1), Duration.ofHours(1)), true, "h", "{}", "{}", "rev",
-                List.of(), ApprovalStatus.PENDING, List.of(), null, null, null, null, 0, null));
+                List.of(), ApprovalStatus.PENDING, List.of(), null, null, null, null, null, 0, null));   // no event log either
         Thread.sleep(1_000);   // the replicated map reaches the node
         intruder.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         intruder = null;
