@@ -32,6 +32,12 @@ public final class TamperedStateException extends IllegalStateException implemen
                 + " outside Countersign, so it is refused and reported", true);
     }
 
+    /** An answer about entry {@code id} (a {@code what} granted or counted) that the sealed state it came with does not record. */
+    public static TamperedStateException unrecorded(String what, String id) {
+        return new TamperedStateException(id, "the member holding " + id + " answered a " + what + " that the sealed approval it"
+                + " returned does not record: the answer came from outside Countersign, so it is refused and reported", true);
+    }
+
     /** The id of the entry that failed. */
     public String id() {
         return id;

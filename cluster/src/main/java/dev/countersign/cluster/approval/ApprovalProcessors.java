@@ -29,13 +29,18 @@ final class ApprovalProcessors {
     private ApprovalProcessors() {
     }
 
-    /** Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from {@code current}; answers {@code answer}. */
+    /**
+     * Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from
+     * {@code current}; answers {@code answer}, or the value as stored (sealed) when {@code answer} is {@code next}.
+     */
+    @SuppressWarnings("unchecked")
     private static <R> R store(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
                                PendingApproval next, R answer) {
         if (next != current) {
             PendingApproval stored = member.seal().seal(next.nextVersion(current.version()));
             ((ExtendedMapEntry<String, PendingApproval>) entry).setValueWithoutChangingExpiryTime(stored);
             member.freshness().saw(stored.id(), stored.version());
+            return answer == next ? (R) stored : answer;
         }
         return answer;
     }
@@ -216,7 +221,8 @@ final class ApprovalProcessors {
         @Override
         VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             VoteResult result = current.vote(vote.at(now));
-            return store(entry, member, current, result.approval(), result);
+            PendingApproval stored = store(entry, member, current, result.approval(), result.approval());
+            return new VoteResult(result.outcome(), result.reason(), stored, result.transition());   // sealed: the caller checks it
         }
     }
 
@@ -274,7 +280,8 @@ final class ApprovalProcessors {
         @Override
         RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
-            return store(entry, member, current, result.approval(), result);
+            PendingApproval stored = store(entry, member, current, result.approval(), result.approval());
+            return new RedeemResult(result.granted(), result.reason(), stored, result.transition());   // sealed: the caller checks it
         }
     }
 

@@ -143,15 +143,57 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return standing(() -> observe(id));
     }
 
+    /**
+     * {@inheritDoc} The holder's answer is believed only as far as the approval it returns, sealed,
+     * records it: a counted or repeated vote must be in it, and a status it moved to must be the
+     * approval's.
+     */
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote).authorize(member().seal(), id)));
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote).authorize(member().seal(), id))
+                .thenApply(result -> {
+                    PendingApproval a = result == null || result.approval() == null ? null : checked(result.approval(), id);
+                    Vote recorded = a == null ? null : a.voteOf(vote.reviewer());
+                    boolean claimsVote = result != null && (result.counted() || result.outcome() == VoteResult.Outcome.REPEATED);
+                    if (claimsVote && (recorded == null || recorded.choice() != vote.choice()
+                            || result.counted() && vote.castId() != null && !vote.castId().equals(recorded.castId()))) {
+                        throw unrecorded("vote", id);
+                    }
+                    if (result != null && result.transition() != null && (a == null || a.status() != result.transition())) {
+                        throw unrecorded("move to " + result.transition().wireName(), id);
+                    }
+                    return result;
+                }));
     }
 
+    /**
+     * {@inheritDoc} The holder's answer is believed only as far as the approval it returns, sealed,
+     * records it: a grant must be an approved approval for this context, used by this very decision,
+     * and a status it moved to must be the approval's.
+     */
     @Override
     public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Requirement required, String client) {
         return standing(() -> approvals.submitToKey(id,
-                new ApprovalProcessors.Redeem(contextHash, decisionId, required, client).authorize(member().seal(), id)));
+                new ApprovalProcessors.Redeem(contextHash, decisionId, required, client).authorize(member().seal(), id))
+                .thenApply(result -> {
+                    PendingApproval a = result == null || result.approval() == null ? null : checked(result.approval(), id);
+                    if (result != null && result.granted() && (a == null || a.status() != ApprovalStatus.APPROVED
+                            || a.redeemedAt() == null || !decisionId.equals(a.redeemedBy()) || !contextHash.equals(a.contextHash()))) {
+                        throw unrecorded("redemption", id);
+                    }
+                    if (result != null && result.transition() != null && (a == null || a.status() != result.transition())) {
+                        throw unrecorded("move to " + result.transition().wireName(), id);
+                    }
+                    return result;
+                }));
+    }
+
+    /** Refuses (logged and counted as tampered) an answer of the holder of {@code id} that its sealed approval does not record. */
+    private TamperedStateException unrecorded(String what, String id) {
+        TamperedStateException refused = TamperedStateException.unrecorded(what, id);
+        tampered.incrementAndGet();
+        LOG.error("{}", refused.getMessage());
+        return refused;
     }
 
     @Override
