@@ -164,7 +164,8 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
         network.setMemberEndpointConfig(member);
         config.getSerializationConfig().setJavaSerializationFilterConfig(SerializationFilter.config());
-        MemberContext context = new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness());
+        MemberContext context = new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness(),
+                new Tampering());
         config.getUserContext().put(MemberContext.KEY, context);
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig(new ProofOnStart()));
         // Approval state survives the loss of any one member.

@@ -184,7 +184,8 @@ public final class CountersignServer {
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
-        metrics.functionCounter("countersign_state_tampered", "Approvals and callback deliveries refused on this node for failing their seal",
+        metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals and callback"
+                + " deliveries failing their seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
                 store, s -> s.tampered() + outbox.tampered());
         metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing or wrong cluster MAC",
                 seal, EventBusSeal::refused);

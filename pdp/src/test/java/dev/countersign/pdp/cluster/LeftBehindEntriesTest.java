@@ -1,6 +1,8 @@
 package dev.countersign.pdp.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.countersign.cluster.ClusterSecret;
@@ -15,6 +17,7 @@ import dev.countersign.pdp.server.TestNode;
 import dev.countersign.pdp.config.ServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -30,22 +33,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review 2, finding (reproduction; FAILS while open): what an intruder without the secret
- * writes into the unsealed or only-read-time-checked shared maps outlives it and turns reads into
- * 500s on every node after it has left (when approvals are no longer refused for its presence).
+ * What an intruder without the secret writes into the shared maps outlives it, but no read fails on
+ * it once it has left (when approvals are no longer refused for its presence): it is left out as
+ * tampered, and counted (found by the second security review, where both reads answered 500).
  *
  * <ul>
  *   <li>{@code countersign.member-bundles}: an entry with null fields under a UUID that is no member
- *       (only a leaving member's own UUID is ever removed) makes {@code GET /v1/policies} throw in
- *       {@code MemberBundles.all} / {@code PoliciesHandler} ({@code Map.of} and the comparator refuse
- *       nulls).</li>
- *   <li>{@code countersign.approvals}: an entry whose {@code createdAt} is null, pending and matching
- *       the filter, makes the paging comparator {@code HazelcastApprovalStore.NewestFirst} throw inside
- *       the query, so {@code GET /v1/approvals} fails instead of leaving the entry out as tampered.</li>
+ *       (only a leaving member's own entry is removed) is not listed by {@code GET /v1/policies}.</li>
+ *   <li>{@code countersign.approvals}: an unsealed pending entry without a creation time is left out
+ *       of {@code GET /v1/approvals} where it is held, before the listing sorts by creation time.</li>
  * </ul>
- * Expected: both answer 200 (the forged entries ignored, or refused as tampered and left out).
  */
-class Review2LeftBehindEntriesTest {
+class LeftBehindEntriesTest {
     static final String GATEWAY = ClusterIntruderTest.GATEWAY;
     static final String CAROL = ClusterIntruderTest.CAROL;
     private final ClusterIntruderTest helpers = new ClusterIntruderTest();
@@ -78,15 +77,18 @@ class Review2LeftBehindEntriesTest {
     }
 
     @Test
-    void entriesAnIntruderLeavesBehindMakeReadsFailWith500() throws Exception {
+    void entriesAnIntruderLeavesBehindAreLeftOutOfReads() throws Exception {
         ClusterSecret secret = ClusterSecret.generate();
         String cluster = "left-behind-" + UUID.randomUUID();
         List<String> members = List.of("127.0.0.1:" + TestNode.freePort(), "127.0.0.1:" + TestNode.freePort());
         int nodePort = Integer.parseInt(members.get(0).split(":")[1]);
-        node = TestNode.start(config(dir.resolve("node"), new ClusterSettings(cluster, "127.0.0.1", nodePort, members, null, 1)
-                .withSecret(secret)));
+        ServerConfig nodeConfig = config(dir.resolve("node"), new ClusterSettings(cluster, "127.0.0.1", nodePort, members, null, 1)
+                .withSecret(secret));
+        node = TestNode.start(nodeConfig);
         String grant = "{\"actor\": {\"id\": \"frank-" + UUID.randomUUID() + "\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"}}";
-        assertEquals(200, node.post("/v1/decisions", grant, GATEWAY).statusCode());
+        HttpResponse<Buffer> held = node.post("/v1/decisions", grant, GATEWAY);
+        assertEquals(200, held.statusCode());
+        String pending = held.bodyAsJsonObject().getJsonObject("approval").getString("id");
         assertEquals(200, node.get("/v1/approvals?status=pending", CAROL).statusCode(), "listing works before");
         assertEquals(200, node.get("/v1/policies", CAROL).statusCode(), "policies work before");
 
@@ -105,9 +107,26 @@ class Review2LeftBehindEntriesTest {
         intruder = null;
         awaitMembers(node, 1);
 
+        double tamperedBefore = metric("countersign_state_tampered_total");
         HttpResponse<Buffer> policies = node.get("/v1/policies", CAROL);
         HttpResponse<Buffer> listing = node.get("/v1/approvals?status=pending", CAROL);
         assertEquals(List.of(200, 200), List.of(policies.statusCode(), listing.statusCode()),
                 "GET /v1/policies: " + policies.bodyAsString() + " / GET /v1/approvals: " + listing.bodyAsString());
+        JsonArray deciding = policies.bodyAsJsonObject().getJsonArray("cluster");
+        assertEquals(1, deciding.size(), "only the node itself decides in the cluster now: " + deciding.encode());
+        assertEquals(nodeConfig.node(), deciding.getJsonObject(0).getString("node"));
+        String listed = listing.bodyAsString();
+        assertTrue(listed.contains(pending), "the sealed approval is listed: " + listed);
+        assertFalse(listed.contains(poison), "the forged one is not: " + listed);
+        assertTrue(metric("countersign_state_tampered_total") >= tamperedBefore + 1, "the forged approval is counted as tampered");
+    }
+
+    private double metric(String name) throws Exception {
+        for (String line : node.get("/metrics", null).bodyAsString().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no metric " + name);
     }
 }
