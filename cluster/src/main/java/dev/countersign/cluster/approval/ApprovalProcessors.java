@@ -1,5 +1,6 @@
 package dev.countersign.cluster.approval;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.ReadOnly;
@@ -11,6 +12,8 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transitions of {@link PendingApproval}, applied by the member that owns the entry, one at a
@@ -26,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * while answering, so each transition answers a retry of itself as it answered the first time.
  */
 final class ApprovalProcessors {
+    private static final Logger LOG = LoggerFactory.getLogger(ApprovalProcessors.class);
+
     private ApprovalProcessors() {
     }
 
@@ -100,8 +105,7 @@ final class ApprovalProcessors {
 
         @Override
         public EntryProcessor<String, PendingApproval, R> getBackupProcessor() {
-            ApprovalSeal seal = MemberContext.of(member).seal();
-            return new Backup<>(this, appliedAt, seal.operation("backup", String.valueOf(authorization), kind(), appliedAt));
+            return backupOf(this, appliedAt, MemberContext.of(member).seal());
         }
 
         /** The kind of transition, as signed. */
@@ -124,10 +128,18 @@ final class ApprovalProcessors {
         }
     }
 
+    /** {@code primary} as its backup replicas apply it: at {@code at}, the primary's time, signed with {@code seal}. */
+    static <R> Backup<R> backupOf(Transition<R> primary, Instant at, ApprovalSeal seal) {
+        return new Backup<>(primary, at, seal.operation("backup", String.valueOf(primary.authorization), primary.kind(), at));
+    }
+
     /**
      * A transition as a backup replica applies it: what the primary applied, at the primary's time,
-     * signed by the primary over both, without checking the standing again. A replica whose value
-     * fails its seal is left as it is.
+     * signed by the primary over both, without checking the standing or the freshness again. A replica
+     * whose value fails its seal is left as it is. Only a backup replica applies one: the member that
+     * owns the key's partition refuses it (logged and counted as tampered), since a captured backup
+     * submitted as an operation of its own would otherwise re-apply an old transition, at its old
+     * time, past every check the primary makes.
      */
     static final class Backup<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
@@ -150,6 +162,12 @@ final class ApprovalProcessors {
         @Override
         public R process(Map.Entry<String, PendingApproval> entry) {
             MemberContext context = MemberContext.of(member);
+            Member owner = member.getPartitionService().getPartition(entry.getKey()).getOwner();
+            if (owner == null || owner.localMember()) {
+                TamperedStateException refusal = TamperedStateException.backupAsOperation(primary.kind(), entry.getKey());
+                LOG.error("{}", refusal.getMessage());
+                throw context.tampering().counted(refusal);
+            }
             ApprovalSeal seal = context.seal();
             if (at == null || !seal.authorizes(authorization, "backup", String.valueOf(primary.authorization), primary.kind(), at)
                     || (primary.signed() && !seal.authorizes(primary.authorization, primary.kind(), entry.getKey(), primary.params()))) {

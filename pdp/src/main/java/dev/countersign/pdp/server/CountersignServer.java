@@ -200,7 +200,7 @@ public final class CountersignServer {
         metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
                 + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
                 store, HazelcastApprovalStore::tampered);
-        metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing or wrong cluster MAC",
+        metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing, wrong, stale or repeated cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
                 () -> hazelcast.getLifecycleService().isRunning() ? MemberContext.of(hazelcast).standing().clockSkewMillis(hazelcast) / 1000.0 : 0);
