@@ -75,6 +75,11 @@ final class ApprovalProcessors {
             this.member = hazelcastInstance;
         }
 
+        /** The member applying this transition as its primary; null where a backup replica applies it. */
+        final HazelcastInstance instance() {
+            return member;
+        }
+
         /** Signs this transition for the entry {@code key}; answers it, ready to submit. */
         @SuppressWarnings("unchecked")
         <T extends Transition<R>> T authorize(ApprovalSeal seal, String key) {

@@ -276,13 +276,18 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     @Override
     public CompletionStage<Claimed> claim(String id, String node, Duration lease) {
-        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Claim(node, lease).authorize(member().seal(), id))
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Claim(claimer(node), lease).authorize(member().seal(), id))
                 .thenApply(claimed -> claimed == null ? null : new Claimed(checked(claimed.approval(), id), claimed.deliveries())));
+    }
+
+    /** {@code node}'s claims as this member's: they lapse when this member leaves the cluster. */
+    private String claimer(String node) {
+        return DeliveryProcessors.claimer(node, hazelcast.getCluster().getLocalMember().getUuid());
     }
 
     @Override
     public CompletionStage<Boolean> settle(String id, String sink, String node, Settlement settlement) {
-        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Settle(sink, node, settlement)
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Settle(sink, claimer(node), settlement)
                 .authorize(member().seal(), id)).thenApply(Boolean.TRUE::equals));
     }
 
@@ -292,13 +297,27 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                 .thenApply(Boolean.TRUE::equals));
     }
 
+    /** How far ahead of now the claims are looked at whose claimer may have left (longer than any lease). */
+    private static final Duration CLAIMS_LOOKED_AHEAD = Duration.ofMinutes(5);
+
     @Override
     public Due ownDue() {
         if (member().standing().problem(hazelcast, false) != null) {
             return new Due(Set.of(), Set.of());   // a member that does not stand well delivers nothing
         }
         Instant now = member().clock().instant();
-        Set<String> events = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false), Predicates.lessEqual("log.dueAt", now)));
+        Set<String> events = new java.util.HashSet<>(approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.lessEqual("log.dueAt", now))));
+        // Claimed by a member that has left: due now, not when its lease runs out.
+        Set<String> waiting = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.greaterThan("log.dueAt", now), Predicates.lessEqual("log.dueAt", now.plus(CLAIMS_LOOKED_AHEAD))));
+        if (!waiting.isEmpty()) {
+            approvals.getAll(waiting).forEach((id, a) -> {
+                if (a != null && a.log() != null && !DeliveryProcessors.departed(a.log(), hazelcast).isEmpty()) {
+                    events.add(id);
+                }
+            });
+        }
         Set<String> reminders = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
                 Predicates.equal("status", ApprovalStatus.PENDING), Predicates.lessEqual("log.remindAt", now)));
         return new Due(Set.copyOf(events), Set.copyOf(reminders));
