@@ -62,7 +62,11 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         return members.size() >= 3 ? members.size() / 2 + 1 : 1;
     }
 
-    /** Publishes the member's proof as soon as it has joined, so the others do not refuse approvals meanwhile. */
+    /**
+     * Publishes the member's proof as soon as it has joined, so the others do not refuse approvals
+     * meanwhile, and from then on removes the proofs of members that leave; publishes it again once the
+     * member has rejoined after a split (a new join, so a new proof).
+     */
     static final class ProofOnStart implements com.hazelcast.core.LifecycleListener, com.hazelcast.core.HazelcastInstanceAware {
         private volatile com.hazelcast.core.HazelcastInstance member;
 
@@ -74,6 +78,10 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         @Override
         public void stateChanged(com.hazelcast.core.LifecycleEvent event) {
             if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.STARTED && member != null
+                    && member.getUserContext().get(MemberContext.KEY) instanceof MemberContext context) {
+                context.standing().forgetDeparted(member);
+                context.standing().proven(member);
+            } else if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED && member != null
                     && member.getUserContext().get(MemberContext.KEY) instanceof MemberContext context) {
                 context.standing().proven(member);
             }
@@ -155,7 +163,8 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
         network.setMemberEndpointConfig(member);
         config.getSerializationConfig().setJavaSerializationFilterConfig(SerializationFilter.config());
-        MemberContext context = new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness());
+        MemberContext context = new MemberContext(new ApprovalSeal(secret), clock, standing(clock, secret), new Freshness(),
+                new Tampering());
         config.getUserContext().put(MemberContext.KEY, context);
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig(new ProofOnStart()));
         // Approval state survives the loss of any one member.

@@ -1,8 +1,12 @@
 package dev.countersign.cluster;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.cluster.impl.MemberImpl;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.replicatedmap.ReplicatedMap;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
@@ -12,36 +16,63 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every member shows that it holds the cluster secret: it publishes, in the replicated map
- * {@value #MAP}, an HMAC of its member id and address under a key derived from the secret, which no
- * member without the secret can make for itself (the join name, which travels in clear, is not
- * enough). A member without a valid proof stops approvals on every node until it shows one or leaves
- * ({@link Standing}); the first time one is seen it is logged as an error. A member puts its own
- * proof back whenever it is found missing or changed.
+ * {@value #MAP}, an HMAC under a key derived from the secret of what identifies this very stay of it
+ * in the cluster — its member id, its address and its member-list join version, which the cluster's
+ * master assigns afresh at every join — which no member without the secret can make for itself (the
+ * join name, which travels in clear, is not enough). A proof is checked against the member as the
+ * cluster lists it now, every time: one copied from a member that left proves nothing for whoever
+ * joins with its id and address later, since that join has another version, and a returning id
+ * proves itself again. A member without a valid proof stops approvals on every node until it shows
+ * one or leaves ({@link Standing}); the first time one is seen it is logged as an error. A member
+ * puts its own proof back whenever it is found missing or changed, and every member removes the proof
+ * of a member that left.
  */
 public final class MemberProofs {
     public static final String MAP = "countersign.member-proofs";
     private static final Logger LOG = LoggerFactory.getLogger(MemberProofs.class);
 
     private final byte[] key;
-    private final ConcurrentHashMap<UUID, String> verified = new ConcurrentHashMap<>();
+    /** Per member id, the binding last verified and its proof. */
+    private final ConcurrentHashMap<UUID, Verified> verified = new ConcurrentHashMap<>();
     private final Set<UUID> reported = ConcurrentHashMap.newKeySet();
+
+    private record Verified(String binding, String proof) {
+    }
 
     MemberProofs(ClusterSecret secret) {
         this.key = secret.key("member-proof");
+    }
+
+    /** Removes the proof of every member that leaves {@code hazelcast}'s cluster, from now on. */
+    void forgetDeparted(HazelcastInstance hazelcast) {
+        ReplicatedMap<UUID, String> proofs = hazelcast.getReplicatedMap(MAP);
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                // a joining member publishes its own proof
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                UUID gone = event.getMember().getUuid();
+                verified.remove(gone);
+                reported.remove(gone);
+                proofs.remove(gone);
+            }
+        });
     }
 
     /** The first member of {@code hazelcast}'s cluster without a valid proof, or null; publishes this member's own first. */
     Member unproven(HazelcastInstance hazelcast) {
         ReplicatedMap<UUID, String> proofs = hazelcast.getReplicatedMap(MAP);
         Member local = hazelcast.getCluster().getLocalMember();
-        String own = proof(local);
+        String own = proofOf(local);
         if (!own.equals(proofs.get(local.getUuid()))) {
             proofs.put(local.getUuid(), own);
-            verified.put(local.getUuid(), own);
         }
         for (Member m : hazelcast.getCluster().getMembers()) {
             String shown = proofs.get(m.getUuid());
-            if (shown == null || !(shown.equals(verified.get(m.getUuid())) || verify(m, shown))) {
+            if (shown == null || !holds(m, shown)) {
                 if (reported.add(m.getUuid())) {
                     LOG.error("the cluster member {} ({}) has not shown that it holds the cluster secret: approvals are refused on"
                             + " every node while it is in the cluster; if it is not one of yours, the cluster network is reachable by"
@@ -53,16 +84,30 @@ public final class MemberProofs {
         return null;
     }
 
-    private boolean verify(Member m, String shown) {
-        if (shown.equals(proof(m))) {
-            verified.put(m.getUuid(), shown);
-            return true;
+    /** Whether {@code shown} is the proof of {@code m} as the cluster lists it now. */
+    private boolean holds(Member m, String shown) {
+        String binding = binding(m);
+        Verified known = verified.get(m.getUuid());
+        if (known != null && known.binding.equals(binding)) {
+            return known.proof.equals(shown);
         }
-        return false;
+        String expected = proof(binding);
+        verified.put(m.getUuid(), new Verified(binding, expected));
+        return expected.equals(shown);
     }
 
-    private String proof(Member m) {
-        return HexFormat.of().formatHex(ClusterSecret.mac(key, (m.getUuid() + "|" + m.getAddress()).getBytes(
-                java.nio.charset.StandardCharsets.UTF_8)));
+    /** The proof {@code m} shows as the cluster lists it now, made with this member's secret. */
+    String proofOf(Member m) {
+        return proof(binding(m));
+    }
+
+    /** What a proof is bound to: the member's id, address and member-list join version (assigned by the master at each join). */
+    private static String binding(Member m) {
+        int joinVersion = m instanceof MemberImpl impl ? impl.getMemberListJoinVersion() : MemberImpl.NA_MEMBER_LIST_JOIN_VERSION;
+        return m.getUuid() + "|" + m.getAddress() + "|" + joinVersion;
+    }
+
+    private String proof(String binding) {
+        return HexFormat.of().formatHex(ClusterSecret.mac(key, binding.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -74,6 +74,11 @@ public final class Standing {
         return maxClockSkew;
     }
 
+    /** Removes, from now on, the proof of every member that leaves {@code member}'s cluster (a returning id proves itself again). */
+    public void forgetDeparted(HazelcastInstance member) {
+        proofs.forgetDeparted(member);
+    }
+
     /** Whether every member {@code member} sees has shown that it holds the cluster secret (publishing its own proof first). */
     public boolean proven(HazelcastInstance member) {
         return proofs.unproven(member) == null;

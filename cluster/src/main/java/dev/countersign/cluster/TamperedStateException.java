@@ -32,6 +32,21 @@ public final class TamperedStateException extends IllegalStateException implemen
                 + " outside Countersign, so it is refused and reported", true);
     }
 
+    /**
+     * The backup of a {@code kind} transition of entry {@code id}, submitted as an operation of its own
+     * to the member that holds the entry (Countersign only ever sends one to a backup replica).
+     */
+    public static TamperedStateException backupAsOperation(String kind, String id) {
+        return new TamperedStateException(id, "the backup of a " + kind + " of " + id + " was submitted as an operation of its own:"
+                + " it was captured and sent again from outside Countersign, so it is refused and reported", true);
+    }
+
+    /** An answer about entry {@code id} (a {@code what} granted or counted) that the sealed state it came with does not record. */
+    public static TamperedStateException unrecorded(String what, String id) {
+        return new TamperedStateException(id, "the member holding " + id + " answered a " + what + " that the sealed approval it"
+                + " returned does not record: the answer came from outside Countersign, so it is refused and reported", true);
+    }
+
     /** The id of the entry that failed. */
     public String id() {
         return id;

@@ -68,7 +68,8 @@ public final class TestMembers {
     /** Replaces what {@code member} knows of its standing, for a test that needs it to stand otherwise. */
     public static void stand(HazelcastInstance member, Standing standing) {
         MemberContext current = MemberContext.of(member);
-        member.getUserContext().put(MemberContext.KEY, new MemberContext(current.seal(), current.clock(), standing, current.freshness()));
+        member.getUserContext().put(MemberContext.KEY, new MemberContext(current.seal(), current.clock(), standing, current.freshness(),
+                current.tampering()));
     }
 
     public static int freePort() throws IOException {

@@ -155,12 +155,12 @@ public final class ApprovalLog implements Serializable {
         return new ApprovalLog(next.events, next.deliveries, remindAfter, remindEvery, following, reminders + 1);
     }
 
-    /** The sinks that have events to take and may be claimed at {@code now}. */
-    List<Delivery> claimable(Instant now) {
+    /** The sinks that have events to take and may be claimed at {@code now}, claims of {@code departed} claimers counting as lapsed. */
+    List<Delivery> claimable(Instant now, java.util.Set<String> departed) {
         long last = lastSeq();
         List<Delivery> due = new ArrayList<>();
         for (Delivery d : deliveries.values()) {
-            if (d.delivered() < last && d.claimable(now)) {
+            if (d.delivered() < last && d.claimable(now, departed)) {
                 due.add(d);
             }
         }
@@ -168,10 +168,10 @@ public final class ApprovalLog implements Serializable {
     }
 
     /** This log with {@code sinks} claimed by {@code node} until {@code until}. */
-    ApprovalLog claimed(List<Delivery> sinks, String node, Instant until, Instant now) {
+    ApprovalLog claimed(List<Delivery> sinks, String node, Instant until, Instant now, java.util.Set<String> departed) {
         Map<String, Delivery> next = new TreeMap<>(deliveries);
         for (Delivery d : sinks) {
-            next.put(d.sink(), d.claimed(node, until, now));
+            next.put(d.sink(), d.claimed(node, until, now, departed));
         }
         return new ApprovalLog(events, next, remindAfter, remindEvery, remindAt, reminders);
     }

@@ -1,5 +1,6 @@
 package dev.countersign.cluster.approval;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.ReadOnly;
@@ -11,6 +12,8 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transitions of {@link PendingApproval}, applied by the member that owns the entry, one at a
@@ -26,14 +29,21 @@ import java.util.concurrent.TimeUnit;
  * while answering, so each transition answers a retry of itself as it answered the first time.
  */
 final class ApprovalProcessors {
+    private static final Logger LOG = LoggerFactory.getLogger(ApprovalProcessors.class);
+
     private ApprovalProcessors() {
     }
 
-    /** Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from {@code current}; answers {@code answer}. */
+    /**
+     * Stores {@code next}, as the version after {@code current}'s and sealed, when it differs from
+     * {@code current}; answers {@code answer}, or the value as stored (sealed) when {@code answer} is {@code next}.
+     */
+    @SuppressWarnings("unchecked")
     static <R> R store(Map.Entry<String, PendingApproval> entry, MemberContext member, PendingApproval current,
                        PendingApproval next, R answer) {
         if (next != current) {
-            stored(entry, member, current, next);
+            PendingApproval stored = stored(entry, member, current, next);
+            return answer == next ? (R) stored : answer;
         }
         return answer;
     }
@@ -63,6 +73,11 @@ final class ApprovalProcessors {
         @Override
         public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
             this.member = hazelcastInstance;
+        }
+
+        /** The member applying this transition as its primary; null where a backup replica applies it. */
+        final HazelcastInstance instance() {
+            return member;
         }
 
         /** Signs this transition for the entry {@code key}; answers it, ready to submit. */
@@ -95,8 +110,7 @@ final class ApprovalProcessors {
 
         @Override
         public EntryProcessor<String, PendingApproval, R> getBackupProcessor() {
-            ApprovalSeal seal = MemberContext.of(member).seal();
-            return new Backup<>(this, appliedAt, seal.operation("backup", String.valueOf(authorization), kind(), appliedAt));
+            return backupOf(this, appliedAt, MemberContext.of(member).seal());
         }
 
         /** The kind of transition, as signed. */
@@ -119,10 +133,18 @@ final class ApprovalProcessors {
         }
     }
 
+    /** {@code primary} as its backup replicas apply it: at {@code at}, the primary's time, signed with {@code seal}. */
+    static <R> Backup<R> backupOf(Transition<R> primary, Instant at, ApprovalSeal seal) {
+        return new Backup<>(primary, at, seal.operation("backup", String.valueOf(primary.authorization), primary.kind(), at));
+    }
+
     /**
      * A transition as a backup replica applies it: what the primary applied, at the primary's time,
-     * signed by the primary over both, without checking the standing again. A replica whose value
-     * fails its seal is left as it is.
+     * signed by the primary over both, without checking the standing or the freshness again. A replica
+     * whose value fails its seal is left as it is. Only a backup replica applies one: the member that
+     * owns the key's partition refuses it (logged and counted as tampered), since a captured backup
+     * submitted as an operation of its own would otherwise re-apply an old transition, at its old
+     * time, past every check the primary makes.
      */
     static final class Backup<R> implements EntryProcessor<String, PendingApproval, R>, HazelcastInstanceAware {
         private static final long serialVersionUID = 1L;
@@ -145,6 +167,12 @@ final class ApprovalProcessors {
         @Override
         public R process(Map.Entry<String, PendingApproval> entry) {
             MemberContext context = MemberContext.of(member);
+            Member owner = member.getPartitionService().getPartition(entry.getKey()).getOwner();
+            if (owner == null || owner.localMember()) {
+                TamperedStateException refusal = TamperedStateException.backupAsOperation(primary.kind(), entry.getKey());
+                LOG.error("{}", refusal.getMessage());
+                throw context.tampering().counted(refusal);
+            }
             ApprovalSeal seal = context.seal();
             if (at == null || !seal.authorizes(authorization, "backup", String.valueOf(primary.authorization), primary.kind(), at)
                     || (primary.signed() && !seal.authorizes(primary.authorization, primary.kind(), entry.getKey(), primary.params()))) {
@@ -223,7 +251,8 @@ final class ApprovalProcessors {
         @Override
         VoteResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             VoteResult result = current.vote(vote.at(now));
-            return store(entry, member, current, result.approval(), result);
+            PendingApproval stored = store(entry, member, current, result.approval(), result.approval());
+            return new VoteResult(result.outcome(), result.reason(), stored, result.transition());   // sealed: the caller checks it
         }
     }
 
@@ -281,7 +310,8 @@ final class ApprovalProcessors {
         @Override
         RedeemResult apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
             RedeemResult result = current.redeem(contextHash, decisionId, now, required, client);
-            return store(entry, member, current, result.approval(), result);
+            PendingApproval stored = store(entry, member, current, result.approval(), result.approval());
+            return new RedeemResult(result.granted(), result.reason(), stored, result.transition());   // sealed: the caller checks it
         }
     }
 

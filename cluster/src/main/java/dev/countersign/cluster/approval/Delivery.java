@@ -18,9 +18,10 @@ public record Delivery(String sink, long delivered, int attempts, Instant nextAt
         return new Delivery(sink, delivered, 0, null, null, false, null, null, false, null);
     }
 
-    /** Whether events after {@code delivered} may be claimed at {@code now}. */
-    boolean claimable(Instant now) {
-        return !failed && (nextAttempt == null || !nextAttempt.isAfter(now)) && (claimedUntil == null || !claimedUntil.isAfter(now));
+    /** Whether events after {@code delivered} may be claimed at {@code now}, a claim of one of {@code departed} counting as lapsed. */
+    boolean claimable(Instant now, java.util.Set<String> departed) {
+        return !failed && (nextAttempt == null || !nextAttempt.isAfter(now))
+                && (claimedUntil == null || !claimedUntil.isAfter(now) || departed.contains(claimedBy));
     }
 
     /** When this sink can next be claimed, given that it has events to take; null when never. */
@@ -43,8 +44,8 @@ public record Delivery(String sink, long delivered, int attempts, Instant nextAt
         return node.equals(claimedBy) && claimedUntil != null && claimedUntil.isAfter(now);
     }
 
-    Delivery claimed(String node, Instant until, Instant now) {
-        boolean lapsed = claimedBy != null && claimedUntil != null && !claimedUntil.isAfter(now);
+    Delivery claimed(String node, Instant until, Instant now, java.util.Set<String> departed) {
+        boolean lapsed = claimedBy != null && claimedUntil != null && (!claimedUntil.isAfter(now) || departed.contains(claimedBy));
         return new Delivery(sink, delivered, attempts, nextAttempt, lastError, failed, node, until, uncertain || lapsed, posted);
     }
 

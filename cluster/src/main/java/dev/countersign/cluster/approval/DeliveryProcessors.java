@@ -1,12 +1,17 @@
 package dev.countersign.cluster.approval;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
 import dev.countersign.cluster.MemberContext;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * The transitions of an approval's {@link ApprovalLog}: claiming its sinks' pending events for
@@ -30,7 +35,13 @@ final class DeliveryProcessors {
         private static final long serialVersionUID = 1L;
         private final String node;
         private final Duration lease;
+        /**
+         * The claimers of the entry's deliveries that are no longer in the cluster, as the primary saw
+         * them when it applied the claim (carried to the backup with it, so both apply the same).
+         */
+        private HashSet<String> departed;
 
+        /** @param node the claimer, {@code <node name>@<member uuid>} ({@link #claimer}) */
         Claim(String node, Duration lease) {
             this.node = node;
             this.lease = lease;
@@ -48,15 +59,43 @@ final class DeliveryProcessors {
 
         @Override
         Claimed apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now, MemberContext member) {
-            List<Delivery> due = current.log().claimable(now);
+            if (departed == null) {
+                departed = departed(current.log(), instance());
+            }
+            List<Delivery> due = current.log().claimable(now, departed);
             if (due.isEmpty()) {
                 return new Claimed(current, List.of());
             }
             PendingApproval stored = ApprovalProcessors.stored(entry, member, current,
-                    current.withLog(current.log().claimed(due, node, now.plus(lease), now)));
+                    current.withLog(current.log().claimed(due, node, now.plus(lease), now, departed)));
             List<Delivery> claimed = due.stream().map(d -> stored.log().deliveries().get(d.sink())).toList();
             return new Claimed(stored, claimed);
         }
+    }
+
+    /** The claimer name of {@code node} on {@code member}: a claim is its member's, and lapses when that member leaves. */
+    static String claimer(String node, UUID member) {
+        return node + "@" + member;
+    }
+
+    /** The claimers of {@code log}'s deliveries whose member is not in {@code hazelcast}'s cluster now. */
+    static HashSet<String> departed(ApprovalLog log, HazelcastInstance hazelcast) {
+        HashSet<String> gone = new HashSet<>();
+        if (hazelcast == null) {
+            return gone;
+        }
+        Set<String> present = new HashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            present.add(m.getUuid().toString());
+        }
+        for (Delivery d : log.deliveries().values()) {
+            String by = d.claimedBy();
+            int at = by == null ? -1 : by.lastIndexOf('@');
+            if (at >= 0 && !present.contains(by.substring(at + 1))) {
+                gone.add(by);
+            }
+        }
+        return gone;
     }
 
     /** Settles {@code node}'s claimed delivery to {@code sink}; answers whether it held the claim. */

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * approval; a stale entry is simply re-pointed). Every transition, creation included, is an entry
  * processor on the entry, applied at the clock of the member that holds it ({@link ApprovalProcessors}).
  * Every approval read is checked against its seal; one that fails is refused
- * ({@link TamperedStateException}), left out of listings, logged and counted ({@link #tampered()}).
+ * ({@link TamperedStateException}), logged and counted ({@link #tampered()}), and queries leave it
+ * out where it is held, before they sort or page ({@link SealedApproval}), so whatever is left in the
+ * map by something without the cluster secret never fails a read.
  * Every call fails with a {@link StandingException} while this node does not stand well in its cluster.
  */
 public final class HazelcastApprovalStore implements ApprovalStore {
@@ -41,7 +42,6 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     private final HazelcastInstance hazelcast;
     private final IMap<String, PendingApproval> approvals;
     private final IMap<String, String> asks;
-    private final AtomicLong tampered = new AtomicLong();
 
     /** A store over the maps of {@code hazelcast}, a member started with {@link dev.countersign.cluster.ClusterSettings#applyTo}. */
     public HazelcastApprovalStore(HazelcastInstance hazelcast) {
@@ -61,27 +61,27 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return problem != null ? CompletableFuture.failedFuture(problem) : call.get();
     }
 
-    /** How many approvals failed their seal on this node since it started. */
+    /** How many times this member refused shared state as tampered since it started ({@link dev.countersign.cluster.Tampering}). */
     public long tampered() {
-        return tampered.get();
+        return member().tampering().refused();
     }
 
+    /** {@code a}, the approval read for {@code id}, when it is that approval and sealed; else refused, logged and counted. */
     private PendingApproval checked(PendingApproval a, String id) {
         if (a == null) {
             return null;
         }
-        try {
-            if (!a.id().equals(id) || !member().seal().holds(a)) {
-                throw new TamperedStateException("approval", id);
-            }
-            // Freshness is checked where the entry is held, by each transition: a read may legitimately
-            // answer an older version than a write this member saw meanwhile.
-            return a;
-        } catch (TamperedStateException refused) {
-            tampered.incrementAndGet();
-            LOG.error("{}", refused.getMessage());
-            throw refused;
+        if (!id.equals(a.id()) || !member().seal().holds(a)) {
+            throw refused(new TamperedStateException("approval", id));
         }
+        // Freshness is checked where the entry is held, by each transition: a read may legitimately
+        // answer an older version than a write this member saw meanwhile.
+        return a;
+    }
+
+    private TamperedStateException refused(TamperedStateException refusal) {
+        LOG.error("{}", refusal.getMessage());
+        return member().tampering().counted(refusal);
     }
 
     @Override
@@ -143,15 +143,54 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return standing(() -> observe(id));
     }
 
+    /**
+     * {@inheritDoc} The holder's answer is believed only as far as the approval it returns, sealed,
+     * records it: a counted or repeated vote must be in it, and a status it moved to must be the
+     * approval's.
+     */
     @Override
     public CompletionStage<VoteResult> vote(String id, ReviewerVote vote) {
-        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote).authorize(member().seal(), id)));
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.CastVote(vote).authorize(member().seal(), id))
+                .thenApply(result -> {
+                    PendingApproval a = result == null || result.approval() == null ? null : checked(result.approval(), id);
+                    Vote recorded = a == null ? null : a.voteOf(vote.reviewer());
+                    boolean claimsVote = result != null && (result.counted() || result.outcome() == VoteResult.Outcome.REPEATED);
+                    if (claimsVote && (recorded == null || recorded.choice() != vote.choice()
+                            || result.counted() && vote.castId() != null && !vote.castId().equals(recorded.castId()))) {
+                        throw unrecorded("vote", id);
+                    }
+                    if (result != null && result.transition() != null && (a == null || a.status() != result.transition())) {
+                        throw unrecorded("move to " + result.transition().wireName(), id);
+                    }
+                    return result;
+                }));
     }
 
+    /**
+     * {@inheritDoc} The holder's answer is believed only as far as the approval it returns, sealed,
+     * records it: a grant must be an approved approval for this context, used by this very decision,
+     * and a status it moved to must be the approval's.
+     */
     @Override
     public CompletionStage<RedeemResult> redeem(String id, String contextHash, String decisionId, Requirement required, String client) {
         return standing(() -> approvals.submitToKey(id,
-                new ApprovalProcessors.Redeem(contextHash, decisionId, required, client).authorize(member().seal(), id)));
+                new ApprovalProcessors.Redeem(contextHash, decisionId, required, client).authorize(member().seal(), id))
+                .thenApply(result -> {
+                    PendingApproval a = result == null || result.approval() == null ? null : checked(result.approval(), id);
+                    if (result != null && result.granted() && (a == null || a.status() != ApprovalStatus.APPROVED
+                            || a.redeemedAt() == null || !decisionId.equals(a.redeemedBy()) || !contextHash.equals(a.contextHash()))) {
+                        throw unrecorded("redemption", id);
+                    }
+                    if (result != null && result.transition() != null && (a == null || a.status() != result.transition())) {
+                        throw unrecorded("move to " + result.transition().wireName(), id);
+                    }
+                    return result;
+                }));
+    }
+
+    /** Refuses (logged and counted as tampered) an answer of the holder of {@code id} that its sealed approval does not record. */
+    private TamperedStateException unrecorded(String what, String id) {
+        return refused(TamperedStateException.unrecorded(what, id));
     }
 
     @Override
@@ -161,6 +200,7 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         }
         Instant now = member().clock().instant();
         List<Predicate<String, PendingApproval>> all = new ArrayList<>();
+        all.add(SealedApproval.on(hazelcast, true));   // first: nothing else reads what fails it
         if (status == ApprovalStatus.PENDING) {
             all.add(Predicates.equal("status", ApprovalStatus.PENDING));
             all.add(Predicates.greaterThan("expiresAt", now));
@@ -174,14 +214,18 @@ public final class HazelcastApprovalStore implements ApprovalStore {
             all.add(Predicates.in("requirement.groups[any]", groups.toArray(new String[0])));
         }
         @SuppressWarnings("unchecked")
-        Predicate<String, PendingApproval> filter = all.isEmpty() ? Predicates.alwaysTrue()
-                : Predicates.and(all.toArray(new Predicate[0]));
+        Predicate<String, PendingApproval> filter = Predicates.and(all.toArray(new Predicate[0]));
         return standing(() -> CompletableFuture.supplyAsync(() -> {
             PagingPredicate<String, PendingApproval> newestFirst = Predicates.pagingPredicate(filter, new NewestFirst(), limit);
             List<PendingApproval> found = new ArrayList<>();
-            for (PendingApproval a : approvals.values(newestFirst)) {
+            for (Object value : approvals.values(newestFirst)) {
+                // What a member without the secret answers for its partitions is checked here again.
+                if (!(value instanceof PendingApproval a)) {
+                    refused(new TamperedStateException("approval", "of another type in a listing"));
+                    continue;
+                }
                 try {
-                    found.add(checked(a, a.id()).at(now));
+                    found.add(checked(a, a.id() == null ? "" : a.id()).at(now));
                 } catch (TamperedStateException refused) {
                     // left out: logged and counted by checked()
                 }
@@ -190,14 +234,23 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         }));
     }
 
-    /** Orders map entries by their approval's creation, newest first (runs on every member, so it is serialisable). */
+    /**
+     * Orders map entries by their approval's creation, newest first, then by key (runs on every
+     * member, so it is serialisable); never throws: what lacks a creation time, or is no approval,
+     * sorts last.
+     */
     static final class NewestFirst implements Comparator<Map.Entry<String, PendingApproval>>, java.io.Serializable {
         private static final long serialVersionUID = 1L;
+        private static final Comparator<Instant> NEWEST_FIRST = Comparator.nullsLast(Comparator.<Instant>reverseOrder());
 
         @Override
         public int compare(Map.Entry<String, PendingApproval> a, Map.Entry<String, PendingApproval> b) {
-            int byTime = b.getValue().createdAt().compareTo(a.getValue().createdAt());
-            return byTime != 0 ? byTime : a.getKey().compareTo(b.getKey());
+            int byTime = NEWEST_FIRST.compare(createdAt(a.getValue()), createdAt(b.getValue()));
+            return byTime != 0 ? byTime : String.valueOf((Object) a.getKey()).compareTo(String.valueOf((Object) b.getKey()));
+        }
+
+        private static Instant createdAt(Object value) {
+            return value instanceof PendingApproval p ? p.createdAt() : null;
         }
     }
 
@@ -206,8 +259,8 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         if (member().standing().problem(hazelcast, false) != null) {
             return List.of(); // a member that does not stand well decides nothing, not even expiry
         }
-        Set<String> own = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
-                Predicates.lessEqual("expiresAt", member().clock().instant())));
+        Set<String> own = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.equal("status", ApprovalStatus.PENDING), Predicates.lessEqual("expiresAt", member().clock().instant())));
         if (own.isEmpty()) {
             return List.of();
         }
@@ -223,13 +276,18 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     @Override
     public CompletionStage<Claimed> claim(String id, String node, Duration lease) {
-        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Claim(node, lease).authorize(member().seal(), id))
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Claim(claimer(node), lease).authorize(member().seal(), id))
                 .thenApply(claimed -> claimed == null ? null : new Claimed(checked(claimed.approval(), id), claimed.deliveries())));
+    }
+
+    /** {@code node}'s claims as this member's: they lapse when this member leaves the cluster. */
+    private String claimer(String node) {
+        return DeliveryProcessors.claimer(node, hazelcast.getCluster().getLocalMember().getUuid());
     }
 
     @Override
     public CompletionStage<Boolean> settle(String id, String sink, String node, Settlement settlement) {
-        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Settle(sink, node, settlement)
+        return standing(() -> approvals.submitToKey(id, new DeliveryProcessors.Settle(sink, claimer(node), settlement)
                 .authorize(member().seal(), id)).thenApply(Boolean.TRUE::equals));
     }
 
@@ -239,15 +297,29 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                 .thenApply(Boolean.TRUE::equals));
     }
 
+    /** How far ahead of now the claims are looked at whose claimer may have left (longer than any lease). */
+    private static final Duration CLAIMS_LOOKED_AHEAD = Duration.ofMinutes(5);
+
     @Override
     public Due ownDue() {
         if (member().standing().problem(hazelcast, false) != null) {
             return new Due(Set.of(), Set.of());   // a member that does not stand well delivers nothing
         }
         Instant now = member().clock().instant();
-        Set<String> events = approvals.localKeySet(Predicates.lessEqual("log.dueAt", now));
-        Set<String> reminders = approvals.localKeySet(Predicates.and(Predicates.equal("status", ApprovalStatus.PENDING),
-                Predicates.lessEqual("log.remindAt", now)));
+        Set<String> events = new java.util.HashSet<>(approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.lessEqual("log.dueAt", now))));
+        // Claimed by a member that has left: due now, not when its lease runs out.
+        Set<String> waiting = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.greaterThan("log.dueAt", now), Predicates.lessEqual("log.dueAt", now.plus(CLAIMS_LOOKED_AHEAD))));
+        if (!waiting.isEmpty()) {
+            approvals.getAll(waiting).forEach((id, a) -> {
+                if (a != null && a.log() != null && !DeliveryProcessors.departed(a.log(), hazelcast).isEmpty()) {
+                    events.add(id);
+                }
+            });
+        }
+        Set<String> reminders = approvals.localKeySet(Predicates.and(SealedApproval.on(hazelcast, false),
+                Predicates.equal("status", ApprovalStatus.PENDING), Predicates.lessEqual("log.remindAt", now)));
         return new Due(Set.copyOf(events), Set.copyOf(reminders));
     }
 
@@ -282,6 +354,6 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     @Override
     public long pendingCount() {
         return approvals.aggregate(com.hazelcast.aggregation.Aggregators.count(),
-                Predicates.equal("status", ApprovalStatus.PENDING));
+                Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal("status", ApprovalStatus.PENDING)));
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The events of approvals and their delivery to sinks, on three real members
  * ({@link ThreeMembers}): one claimer per sink however many members race, settlements counted only
- * from the claimer, a claim surviving its holder's death and lapsing into an uncertain one, sinks in
+ * from the claimer, a claim holding until its lease ends while its claimer lives and lapsing at once into an uncertain one when it leaves, sinks in
  * backoff not due, reminders once cluster-wide, and each member told only of the entries it holds.
  */
 class ApprovalEventsTest extends ThreeMembers {
@@ -79,16 +79,18 @@ class ApprovalEventsTest extends ThreeMembers {
         PendingApproval a = created(null, ApprovalLog.of(SINKS));
         ApprovalStore.Claimed c = await(stores[0].claim(a.id(), "node-0", LEASE));
         assertEquals(3, c.deliveries().size());
-        assertTrue(c.deliveries().stream().allMatch(d -> "node-0".equals(d.claimedBy()) && !d.uncertain()));
+        assertTrue(c.deliveries().stream().allMatch(d -> d.claimedBy().startsWith("node-0@") && !d.uncertain()));
         assertNull(await(stores[2].claim(a.id(), "node-2", LEASE)).deliveries().stream().findAny().orElse(null),
                 "claimed sinks are not claimed again within the lease");
 
         assertFalse(await(stores[2].settle(a.id(), "audit", "node-2", Settlement.delivered(1))), "not the claimer");
         assertEquals(0, await(stores[0].get(a.id())).log().deliveries().get("audit").delivered());
-        assertTrue(await(stores[1].settle(a.id(), "audit", "node-0", Settlement.delivered(1))), "the claimer, from any member");
-        assertTrue(await(stores[1].settle(a.id(), "slack:C0SECURITY", "node-0",
+        assertFalse(await(stores[1].settle(a.id(), "audit", "node-0", Settlement.delivered(1))),
+                "the claimer's name on another member: a claim is its member's");
+        assertTrue(await(stores[0].settle(a.id(), "audit", "node-0", Settlement.delivered(1))), "the claimer");
+        assertTrue(await(stores[0].settle(a.id(), "slack:C0SECURITY", "node-0",
                 Settlement.delivered(1, new PostedRef("C0SECURITY", "1700000000.000100")))));
-        assertFalse(await(stores[1].settle(a.id(), "slack:C0SECURITY", "node-0", Settlement.delivered(1))), "settled already");
+        assertFalse(await(stores[0].settle(a.id(), "slack:C0SECURITY", "node-0", Settlement.delivered(1))), "settled already");
 
         PendingApproval after = await(stores[0].get(a.id()));
         assertEquals(List.of("created", "card_posted"), after.log().events().stream().map(ApprovalEvent::type).toList());
@@ -140,7 +142,22 @@ class ApprovalEventsTest extends ThreeMembers {
     }
 
     @Test
-    void aClaimOutlivesItsHolderAndLapsesIntoAnUncertainOne() throws Exception {
+    void aClaimHoldsUntilItsLeaseEndsWhileItsClaimerIsInTheCluster() throws Exception {
+        PendingApproval a = created(members[0], ApprovalLog.of(List.of("slack:C0SECURITY")));
+        assertNotNull(await(stores[1].claim(a.id(), "node-1", LEASE)).deliveries().get(0));
+        assertEquals(List.of(), await(stores[2].claim(a.id(), "node-2", LEASE)).deliveries(), "the claim holds until its lease ends");
+        assertFalse(stores[0].ownDue().events().contains(a.id()), "not due while claimed");
+        CLOCK.advance(LEASE.plusSeconds(1));
+        ApprovalStore.Claimed taken = await(stores[2].claim(a.id(), "node-2", LEASE));
+        assertEquals(1, taken.deliveries().size());
+        Delivery d = taken.deliveries().get(0);
+        assertTrue(d.claimedBy().startsWith("node-2@"), d.claimedBy());
+        assertTrue(d.uncertain(), "the lapsed claim may have posted: the new claimer looks before it posts");
+        assertEquals(0, d.delivered());
+    }
+
+    @Test
+    void aClaimOfAMemberThatLeftLapsesAtOnceOnTheMemberThatTakesTheEntryOver() throws Exception {
         PendingApproval a = created(members[0], ApprovalLog.of(List.of("slack:C0SECURITY")));
         assertNotNull(await(stores[0].claim(a.id(), "node-0", LEASE)).deliveries().get(0));
         members[0].getLifecycleService().terminate();   // the member holding the entry, and the claimer, gone mid-post
@@ -149,14 +166,23 @@ class ApprovalEventsTest extends ThreeMembers {
             assertTrue(System.nanoTime() < deadline, "the others notice the member is gone");
             Thread.sleep(20);
         }
-        assertEquals(List.of(), await(stores[1].claim(a.id(), "node-1", LEASE)).deliveries(), "the claim holds until its lease ends");
-        CLOCK.advance(LEASE.plusSeconds(1));
-        ApprovalStore.Claimed taken = await(stores[2].claim(a.id(), "node-2", LEASE));
-        assertEquals(1, taken.deliveries().size());
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (members[1].getPartitionService().getPartition(a.id()).getOwner() == null) {
+            assertTrue(System.nanoTime() < deadline, "the entry has a new holder");
+            Thread.sleep(20);
+        }
+        int heir = members[1].getPartitionService().getPartition(a.id()).getOwner().localMember() ? 1 : 2;
+        while (!stores[heir].ownDue().events().contains(a.id())) {
+            assertTrue(System.nanoTime() < deadline, "the new holder finds the departed member's claim due, well before its lease ends");
+            Thread.sleep(50);
+        }
+        ApprovalStore.Claimed taken = await(stores[heir].claim(a.id(), "node-" + heir, LEASE));
+        assertEquals(1, taken.deliveries().size(), "taken at once, not after the lease");
         Delivery d = taken.deliveries().get(0);
-        assertEquals("node-2", d.claimedBy());
-        assertTrue(d.uncertain(), "the lapsed claim may have posted: the new claimer looks before it posts");
-        assertEquals(0, d.delivered());
+        assertTrue(d.claimedBy().startsWith("node-" + heir + "@"), d.claimedBy());
+        assertTrue(d.uncertain(), "the departed claimer may have posted: the new claimer looks before it posts");
+        assertEquals(List.of(), await(stores[3 - heir].claim(a.id(), "node-" + (3 - heir), LEASE)).deliveries(),
+                "the new claim, of a member in the cluster, holds");
     }
 
     @Test

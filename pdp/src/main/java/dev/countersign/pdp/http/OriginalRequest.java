@@ -82,7 +82,6 @@ final class OriginalRequest {
             throw ApiError.badRequest("ambiguous_request", "the original URI is given in more than one gateway's style ("
                     + String.join(", ", named) + "); a gateway sends one, so the others came from its client", null);
         }
-        String authority = r.authority() == null ? null : r.authority().host();
         String method;
         String uri;
         String uriSource;
@@ -92,20 +91,20 @@ final class OriginalRequest {
             method = first(r.getHeader("X-Forwarded-Method"), r.method().name());
             uri = traefikUri;
             uriSource = "X-Forwarded-Uri";
-            host = hostOf(first(r.getHeader("X-Forwarded-Host"), authority));
+            host = hostOf(r, "X-Forwarded-Host");
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         } else if (nginxUri != null) {
             method = first(r.getHeader("X-Original-Method"), r.method().name());
             uri = nginxUri;
             uriSource = "X-Original-URI";
             // NGINX hands its client's headers on: only the X-Original-* ones its configuration sets are its own.
-            host = hostOf(first(r.getHeader("X-Original-Host"), authority));
+            host = hostOf(r, "X-Original-Host");
             scheme = first(r.getHeader("X-Original-Proto"));
         } else {
             method = r.method().name();
             uri = envoyUri == null ? "/" : envoyUri;
             uriSource = "path";
-            host = hostOf(authority);
+            host = hostOf(r, null);
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         }
         int q = uri.indexOf('?');
@@ -154,13 +153,36 @@ final class OriginalRequest {
         }
     }
 
-    /** A host as rules see it, the same in every style: lower case, without a port. */
-    private static String hostOf(String authority) {
+    /**
+     * The host of the original request as rules see it, the same in every style: lower case, without
+     * a port and trailing dots. It comes from {@code header} when the request holds it, else from the
+     * request's own authority. The port is whatever follows the host's last colon (an IP literal's
+     * closing bracket), as a Go router such as Traefik strips it ({@code net.SplitHostPort} takes any
+     * text for a port), so {@code shop.example.com:abc} and {@code :99999} are {@code shop.example.com};
+     * a host that is no host name or address even then is refused (400 {@code invalid_host}), since
+     * rules would see other text than the gateway routes by.
+     */
+    private static String hostOf(HttpServerRequest r, String header) {
+        String authority = header == null ? null : first(r.getHeader(header));
+        if (authority == null) {
+            authority = r.authority() == null ? null : r.authority().host();   // parsed by the server already
+            header = "Host";
+        }
         if (authority == null) {
             return null;
         }
         HostAndPort parsed = HostAndPort.parseAuthority(authority, -1);
-        String host = (parsed == null ? authority : parsed.host()).toLowerCase(Locale.ROOT);
+        if (parsed == null) {
+            int close = authority.startsWith("[") ? authority.indexOf(']') : -1;
+            int colon = close >= 0 ? authority.indexOf(':', close) : authority.indexOf(':');
+            boolean onePort = close >= 0 ? colon == close + 1 : colon >= 0 && colon == authority.lastIndexOf(':');
+            parsed = onePort ? HostAndPort.parseAuthority(authority.substring(0, colon), -1) : null;
+        }
+        if (parsed == null) {
+            throw ApiError.badRequest("invalid_host", header + ": \"" + authority + "\" is not a host name or address (with an"
+                    + " optional port); rules would see other text than the gateway routes by", header);
+        }
+        String host = parsed.host().toLowerCase(Locale.ROOT);
         int end = host.length();
         while (end > 1 && host.charAt(end - 1) == '.') {
             end--;   // shop.example.com. is shop.example.com: servers route both alike

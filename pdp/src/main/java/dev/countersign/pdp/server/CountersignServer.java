@@ -197,9 +197,10 @@ public final class CountersignServer {
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
-        metrics.functionCounter("countersign_state_tampered", "Approvals refused on this node for failing their seal",
+        metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
+                + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
                 store, HazelcastApprovalStore::tampered);
-        metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing or wrong cluster MAC",
+        metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing, wrong, stale or repeated cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
                 () -> hazelcast.getLifecycleService().isRunning() ? MemberContext.of(hazelcast).standing().clockSkewMillis(hazelcast) / 1000.0 : 0);

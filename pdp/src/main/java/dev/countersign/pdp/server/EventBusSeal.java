@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,20 +23,24 @@ import org.slf4j.LoggerFactory;
  * nothing without a valid one is delivered: the clustered event bus listens on its own port and
  * delivers whatever reaches it, so without this anyone on the cluster network could wake waiters or
  * ask a node for the decision records it keeps. Every message this node sends, publishes or replies
- * gets the header {@value #MAC}: the time it was sent and the HMAC-SHA256 of the address, that time and
- * the body (one header, set once, so a message published to several nodes is never seen half-marked);
- * a message received without them, with a wrong one, or more than {@link #WINDOW_MILLIS} old or ahead,
- * is dropped and counted. Generic Java and cluster-serialisable bodies are refused outright: the
- * product sends JSON, strings and buffers only.
+ * gets the header {@value #MAC}: the time it was sent, a nonce that sets it apart from any other
+ * message, and the HMAC-SHA256 of the address, the reply address (empty when none), that time, the
+ * nonce and the body (one header, set once, so a message published to several nodes is never seen
+ * half-marked). A message received without them, with a wrong one, more than {@link #WINDOW_MILLIS}
+ * old or ahead, or with a MAC this node already delivered within that window (a captured message sent
+ * again, {@link RecentMacs}), is dropped and counted. Generic Java and cluster-serialisable bodies are
+ * refused outright: the product sends JSON, strings and buffers only.
  */
 final class EventBusSeal {
     static final String MAC = "countersign-mac";
     static final long WINDOW_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(EventBusSeal.class);
+    private static final String FOREIGN = " (it did not come from a member holding the cluster secret)";
 
     private final byte[] key;
     private final Clock clock;
     private final AtomicLong refused = new AtomicLong();
+    private final RecentMacs delivered = new RecentMacs(RecentMacs.DEFAULT_CAPACITY);
 
     private EventBusSeal(ClusterSecret secret, Clock clock) {
         this.key = secret.key("event-bus");
@@ -53,7 +58,7 @@ final class EventBusSeal {
         return seal;
     }
 
-    /** Messages dropped for a missing, wrong or stale MAC since this node started. */
+    /** Messages dropped for a missing, wrong, stale or repeated MAC since this node started. */
     long refused() {
         return refused.get();
     }
@@ -62,8 +67,10 @@ final class EventBusSeal {
         MultiMap headers = ctx.message().headers();
         if (headers.get(MAC) == null) {
             String time = Long.toString(clock.millis());
+            String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
             // Outbound, the message holds the body as sent in the context; a clustered message's own body() is its decoded form.
-            headers.set(MAC, time + ":" + mac(ctx.message().address(), time, ctx.body()));
+            headers.set(MAC, time + ":" + nonce + ":" + mac(ctx.message().address(), ctx.message().replyAddress(), time, nonce,
+                    ctx.body()));
         }
         ctx.next();
     }
@@ -71,24 +78,28 @@ final class EventBusSeal {
     private <T> void check(DeliveryContext<T> ctx) {
         MultiMap headers = ctx.message().headers();
         String marked = headers == null ? null : headers.get(MAC);
-        int colon = marked == null ? -1 : marked.indexOf(':');
-        String time = colon < 0 ? null : marked.substring(0, colon);
-        String mac = colon < 0 ? null : marked.substring(colon + 1);
+        String[] parts = marked == null ? new String[0] : marked.split(":", -1);
         String why = null;
-        if (time == null) {
-            why = "it carries no cluster MAC";
+        if (parts.length != 3) {
+            why = "it carries no cluster MAC" + FOREIGN;
         } else {
+            String time = parts[0];
+            String nonce = parts[1];
+            String mac = parts[2];
             long sent;
             try {
                 sent = Long.parseLong(time);
             } catch (NumberFormatException e) {
                 sent = Long.MIN_VALUE;
             }
-            if (Math.abs(clock.millis() - sent) > WINDOW_MILLIS) {
-                why = "its time is not within a minute of this node's";
-            } else if (!MessageDigest.isEqual(mac.getBytes(StandardCharsets.US_ASCII),
-                    mac(ctx.message().address(), time, ctx.message().body()).getBytes(StandardCharsets.US_ASCII))) {
-                why = "its cluster MAC is wrong";
+            long now = clock.millis();
+            if (sent == Long.MIN_VALUE || Math.abs(now - sent) > WINDOW_MILLIS) {
+                why = "its time is not within a minute of this node's" + FOREIGN;
+            } else if (!MessageDigest.isEqual(mac.getBytes(StandardCharsets.US_ASCII), mac(ctx.message().address(),
+                    ctx.message().replyAddress(), time, nonce, ctx.message().body()).getBytes(StandardCharsets.US_ASCII))) {
+                why = "its cluster MAC is wrong" + FOREIGN;
+            } else if (!delivered.firstTime(mac, sent + WINDOW_MILLIS, now)) {
+                why = "it repeats a message already delivered here (a member's message, captured and sent again)";
             }
         }
         if (why == null) {
@@ -97,14 +108,18 @@ final class EventBusSeal {
         }
         long n = refused.incrementAndGet();
         if (n <= 10 || n % 1000 == 0) {
-            LOG.warn("dropped an event-bus message to {}: {} (it did not come from a member holding the cluster secret); {} dropped so far",
-                    ctx.message().address(), why, n);
+            LOG.warn("dropped an event-bus message to {}: {}; {} dropped so far", ctx.message().address(), why, n);
         }
     }
 
-    private String mac(String address, String time, Object body) {
-        byte[] content = (address + '\n' + time + '\n' + canonical(body)).getBytes(StandardCharsets.UTF_8);
-        return HexFormat.of().formatHex(ClusterSecret.mac(key, content));
+    /** The MAC of a message's fields, each length-prefixed, so no field's text can pass for another's. */
+    private String mac(String address, String replyAddress, String time, String nonce, Object body) {
+        StringBuilder content = new StringBuilder();
+        for (String field : new String[] {address, replyAddress == null ? "" : replyAddress, time, nonce, canonical(body)}) {
+            String value = field == null ? "" : field;
+            content.append(value.length()).append(':').append(value);
+        }
+        return HexFormat.of().formatHex(ClusterSecret.mac(key, content.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The body as the MAC covers it; a kind tag keeps a string apart from the JSON it may spell. */

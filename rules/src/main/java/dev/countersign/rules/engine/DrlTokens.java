@@ -13,7 +13,10 @@ import java.util.List;
  *
  * <p>What cannot be read safely is reported instead: Java unicode escapes ({@code \u0052untime}:
  * Java decodes them before it lexes, in comments and strings too), identifier-ignorable characters
- * (Java drops them from identifiers, so {@code Sys\u200Btem} is {@code System}) and text blocks.
+ * (Java drops them from identifiers, so {@code Sys\u200Btem} is {@code System}), text blocks, and
+ * the two places where the DRL parser hands on other text than it read: a single-quoted literal
+ * holding a double quote (it rewrites {@code 'a"b'} as {@code "a"b"}, unescaped) and backquoted
+ * names (it rewrites {@code `getClass`} as {@code getClass}).
  */
 final class DrlTokens {
     enum Kind { IDENTIFIER, STRING, NUMBER, PUNCTUATION }
@@ -49,6 +52,7 @@ final class DrlTokens {
         unicodeEscapes(text, problems);
         int n = text.length();
         int i = 0;
+        int backquotes = 0;
         while (i < n) {
             char c = text.charAt(i);
             if (c == '/' && i + 1 < n && text.charAt(i + 1) == '/') {
@@ -74,8 +78,23 @@ final class DrlTokens {
                     break;   // nothing after it can be read the way the engine reads it
                 }
                 int end = Math.min(closed ? j + 1 : j, n);
+                if (c == '\'' && text.substring(i + 1, end - 1).indexOf('"') >= 0) {
+                    // The DRL parser rewrites '...' as "..." without escaping the double quotes inside, so
+                    // what follows one would be read as code there, and as text here: refuse.
+                    problems.add(new Unreadable(i + 1 + text.substring(i + 1, end - 1).indexOf('"'), "a single-quoted literal may not"
+                            + " hold a double quote: the rule parser rewrites '...' as \"...\" without escaping it, so what follows it"
+                            + " would be read as code; write the literal in double quotes, with \\\" for the quote"));
+                }
                 tokens.add(new Token(Kind.STRING, text.substring(i, end), i, end));
                 i = end;
+            } else if (c == '`') {
+                // The DRL parser reads `name` as the name itself: `getClass` after a dot would be a member this reading
+                // never sees after a dot. Reported once per pair.
+                if (backquotes++ % 2 == 0) {
+                    problems.add(new Unreadable(i, "backquoted names (`name`) are not available in rules: the rule parser drops"
+                            + " the backquotes, so the name would be read where this check does not look; write the name itself"));
+                }
+                i++;
             } else if (Character.isIdentifierIgnorable(c) && !Character.isWhitespace(c)) {
                 problems.add(new Unreadable(i, String.format("an invisible character (U+%04X) is not allowed in rule code: remove it", (int) c)));
                 i++;

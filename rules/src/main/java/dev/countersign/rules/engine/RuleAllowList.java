@@ -3,7 +3,6 @@ package dev.countersign.rules.engine;
 import dev.countersign.rules.bundle.BundleData;
 import dev.countersign.rules.model.ActionContext;
 import java.lang.reflect.Field;
-import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -26,7 +25,7 @@ import java.util.TreeSet;
  *
  * <p>{@link #VISIBLE} are the classes a rule may name (facts, the data global's type and pure value
  * types of the JDK). Every public method and field of them whose type is again visible (or a
- * primitive, an array of those, or a type variable) makes its name an allowed member; a name that
+ * primitive or a type variable; never an array) makes its name an allowed member; a name that
  * some visible class also uses for a member of another type (a {@code Class}, a {@code Stream}...)
  * is refused everywhere, since rules are checked without knowing the receiver's type. Names that
  * read the clock, randomness or the JVM's configuration, and those of reflection, are refused
@@ -44,7 +43,16 @@ import java.util.TreeSet;
 final class RuleAllowList {
     private static final String MODEL = ActionContext.class.getPackageName();
 
-    /** Classes rules may name, by binary name. */
+    /**
+     * Classes rules may name, by binary name. Every value a rule can hold has text that is a function of
+     * its value: a type whose instances, as rules would get them, print their identity
+     * ({@code Object.toString}: class name and identity hash, different on every run) is not here, so
+     * members yielding one are refused like any hidden type: iterators, comparators
+     * ({@code Comparator.reverseOrder()}, {@code String.CASE_INSENSITIVE_ORDER}), {@code MatchResult}
+     * ({@code Matcher.toMatchResult()}), the lambdas of {@code TemporalAdjusters}, and arrays
+     * ({@link #holdable}). What rules do hold prints its value, so concatenation and {@code toString}
+     * need no check of their own.
+     */
     static final Set<String> VISIBLE = Set.of(
             // java.lang: text, numbers, math
             "java.lang.Object", "java.lang.String", "java.lang.CharSequence", "java.lang.StringBuilder",
@@ -55,20 +63,20 @@ final class RuleAllowList {
             // java.util: collections and small value helpers
             "java.util.Collection", "java.util.List", "java.util.Set", "java.util.Map", "java.util.Map$Entry",
             "java.util.SortedMap", "java.util.SortedSet", "java.util.NavigableMap", "java.util.NavigableSet",
-            "java.util.Queue", "java.util.Deque", "java.util.Iterator", "java.util.ListIterator",
+            "java.util.Queue", "java.util.Deque",
             "java.util.ArrayList", "java.util.LinkedList", "java.util.HashMap", "java.util.LinkedHashMap",
             "java.util.TreeMap", "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet",
             "java.util.ArrayDeque", "java.util.EnumMap", "java.util.EnumSet", "java.util.Collections",
             "java.util.Arrays", "java.util.Objects", "java.util.Optional", "java.util.OptionalInt",
-            "java.util.OptionalLong", "java.util.OptionalDouble", "java.util.StringJoiner", "java.util.Comparator",
+            "java.util.OptionalLong", "java.util.OptionalDouble", "java.util.StringJoiner",
             "java.util.UUID",
-            "java.util.regex.Pattern", "java.util.regex.Matcher", "java.util.regex.MatchResult",
+            "java.util.regex.Pattern", "java.util.regex.Matcher",
             // java.time values; no Clock
             "java.time.Duration", "java.time.Period", "java.time.Instant", "java.time.LocalDate",
             "java.time.LocalTime", "java.time.LocalDateTime", "java.time.OffsetDateTime", "java.time.OffsetTime",
             "java.time.ZonedDateTime", "java.time.ZoneId", "java.time.ZoneOffset", "java.time.DayOfWeek",
             "java.time.Month", "java.time.Year", "java.time.YearMonth", "java.time.MonthDay",
-            "java.time.temporal.ChronoUnit", "java.time.temporal.ChronoField", "java.time.temporal.TemporalAdjusters",
+            "java.time.temporal.ChronoUnit", "java.time.temporal.ChronoField",
             "java.time.temporal.Temporal", "java.time.temporal.TemporalAccessor", "java.time.temporal.TemporalAdjuster",
             "java.time.temporal.TemporalAmount", "java.time.temporal.TemporalUnit", "java.time.temporal.TemporalField",
             "java.time.temporal.IsoFields", "java.time.temporal.ValueRange", "java.time.temporal.TemporalQueries",
@@ -129,6 +137,8 @@ final class RuleAllowList {
             "java.io.DataInput", "java.io.DataOutput", "java.io.IOException", "java.lang.AutoCloseable",
             "java.lang.Throwable", "java.lang.Exception", "java.lang.Error", "java.lang.RuntimeException",
             "java.lang.ClassNotFoundException", "java.lang.ReflectiveOperationException", "java.lang.NoSuchFieldError",
+            // a compiled for-each loop; rules cannot name an iterator (its text is its identity)
+            "java.util.Iterator",
             "java.lang.Record", "java.lang.Enum", "java.lang.Cloneable", "java.util.RandomAccess",
             // string concatenation compiles to an invokedynamic of this bootstrap
             "java.lang.invoke.StringConcatFactory", "java.lang.invoke.MethodHandles$Lookup",
@@ -409,10 +419,7 @@ final class RuleAllowList {
     /** Whether a rule may hold a value of this declared type. */
     private static boolean holdable(Type t) {
         if (t instanceof Class<?> c) {
-            while (c.isArray()) {
-                c = c.getComponentType();
-            }
-            return c.isPrimitive() || VISIBLE.contains(c.getName());
+            return c.isPrimitive() || VISIBLE.contains(c.getName());   // never an array: its text is its identity
         }
         if (t instanceof ParameterizedType p) {
             if (!holdable(p.getRawType())) {
@@ -424,9 +431,6 @@ final class RuleAllowList {
                 }
             }
             return true;
-        }
-        if (t instanceof GenericArrayType g) {
-            return holdable(g.getGenericComponentType());
         }
         if (t instanceof WildcardType w) {
             for (Type b : w.getUpperBounds()) {

@@ -23,7 +23,8 @@ import java.util.Set;
  * are refused by name, whatever the receiver. Syntax whose effect cannot be checked this way is
  * refused: unicode escapes and invisible characters (see {@link DrlTokens}), {@code dialect "mvel"}
  * (MVEL consequences are interpreted, outside the sandbox class loader), MVEL's {@code with},
- * {@code def}, inline {@code import} and templates, lambdas, method references, anonymous classes,
+ * {@code def}, inline {@code import} and templates, grouped accessors ({@code name.( ... )}, which the
+ * DRL parser rewrites as text), lambdas, method references, anonymous classes,
  * explicit type arguments, inline accumulate code, sliding windows, and rule packages named after
  * the JDK's or the engine's. A file with any of this is not built.
  *
@@ -169,6 +170,9 @@ final class RuleSandbox {
             boolean adjacent = next.start() == k.end();
             if (k.is(".") && next.is("{")) {
                 refuse(i, "MVEL's inline with-block ('.{ ... }') changes values; a consequence may only say allow, deny or requireApproval");
+            } else if (k.is(".") && next.is("(")) {
+                refuse(i, "grouped accessors ('.( ... )') are not available in rules: the rule parser rewrites them by splitting"
+                        + " the text at && and || without regard to strings; write the path in each condition");
             } else if (k.is(".") && next.is("<")) {
                 refuse(i, "explicit type arguments ('.<T>') are not available in rules: leave them out");
             } else if (k.is("-") && next.is(">") && adjacent) {
@@ -182,6 +186,9 @@ final class RuleSandbox {
                 refuse(i, "the annotation @" + next.text() + " is not available to rules: " + (temporal
                         ? "events and their expiry depend on the engine's clock; a decision sees only its facts"
                         : "rules may use @key, @position and @watch"));
+            } else if (k.is("[") && (next.is("]") || newArray(i))) {
+                refuse(i, "arrays are not available to rules: an array's text is its identity, which differs on every run;"
+                        + " use a list (List.of(...))");
             } else if (k.is("{") && anonymousClass(i)) {
                 refuse(i, "anonymous classes are not available in rules: write a DRL function, or declare a type");
             }
@@ -401,6 +408,15 @@ final class RuleSandbox {
         private boolean continuesExpression(int i) {
             Token k = t.get(i);
             return k.is(".") || k.is("(") || k.is(")") || k.is("[") || k.is("]") || k.is("?") || (k.isIdentifier() && afterDot(i));
+        }
+
+        /** Whether the bracket at {@code i} follows {@code new Name}: {@code new int[3]}, {@code new java.lang.String[]{...}}. */
+        private boolean newArray(int i) {
+            int k = i - 1;
+            while (k >= 0 && (t.get(k).isIdentifier() || t.get(k).is(".")) && !t.get(k).is("new")) {
+                k--;
+            }
+            return k >= 0 && k < i - 1 && t.get(k).is("new");
         }
 
         /** Whether the brace at {@code i} opens the body of an anonymous class: {@code new Name(...) {}. */

@@ -232,6 +232,10 @@ class SandboxEnforcementTest {
                         "a.drl:2: rule \"r\" calls java.lang.Object.getClass, which is not available to rules"),
                 new Member("the clock of a value type", rule.formatted("allow(\"\" + java.time.Instant.now());"),
                         "a.drl:2: rule \"r\" calls java.time.Instant.now, which is not available to rules"),
+                new Member("an array's text, which is its identity", rule.formatted("allow(\"\" + \"a,b\".split(\",\"));"),
+                        "a.drl:2: rule \"r\" calls java.lang.String.split, which yields an array"),
+                new Member("a comparator's text, which is its identity", rule.formatted("allow(\"\" + String.CASE_INSENSITIVE_ORDER);"),
+                        "a.drl:2: rule \"r\" calls java.lang.String.CASE_INSENSITIVE_ORDER, which is not available to rules"),
                 new Member("randomness in an eval", """
                         package p
                         rule "r"
