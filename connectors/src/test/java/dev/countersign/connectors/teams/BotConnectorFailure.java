@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * A failure {@link FakeBotConnector} can be told to answer with instead of doing the work: a status
  * with the Bot Connector's error body {@code {"error":{"code","message"}}} (and, for 429, a
- * {@code Retry-After} or none), no answer at all, or the work done and the answer lost.
+ * {@code Retry-After} or none), no answer at all, or the work done and the answer lost or held back.
  *
  * @param kind       how it fails
  * @param status     the HTTP status ({@link Kind#STATUS})
@@ -22,6 +22,11 @@ public record BotConnectorFailure(Kind kind, int status, String code, Duration r
         STALL,
         /** The request is served (a card is stored), then the connection closes without an answer. */
         LOST_ANSWER,
+        /**
+         * The request is served (a card is stored) and its answer held back: the connection stays open
+         * until the client gives up or goes away, as when the bot's node dies waiting.
+         */
+        HELD_ANSWER,
         /** 201 with a JSON answer of about {@code bytes} bytes, the work not done. */
         HUGE
     }
@@ -75,6 +80,10 @@ public record BotConnectorFailure(Kind kind, int status, String code, Duration r
 
     public static BotConnectorFailure lostAnswer() {
         return new BotConnectorFailure(Kind.LOST_ANSWER, 0, null, null, 0);
+    }
+
+    public static BotConnectorFailure heldAnswer() {
+        return new BotConnectorFailure(Kind.HELD_ANSWER, 0, null, null, 0);
     }
 
     public static BotConnectorFailure hugeAnswer(int bytes) {

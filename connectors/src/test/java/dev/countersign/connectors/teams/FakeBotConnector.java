@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
  * violation); conversations it knows (404 {@code ConversationNotFound}); blocked ones refused 403
  * {@code MessageWritesBlocked}. Injected failures ({@link #fail}) answer the next calls instead: any
  * status with an error body, 429 with or without {@code Retry-After} (a request sooner than the
- * {@code Retry-After} is answered 429 again and is a violation), a stall, a lost answer. A request
+ * {@code Retry-After} is answered 429 again and is a violation), a stall, a lost answer, an answer
+ * held back after the work is done. A request
  * identical to one refused with a permanent status (400, 403, 404, 413) is a violation too. While
  * {@link #unavailable() unavailable} it answers every request 503 {@code ServiceUnavailable}, doing
  * nothing, until {@link #available()}.
@@ -277,9 +278,14 @@ public final class FakeBotConnector {
                 stalled.add(request);
                 return;
             }
+            boolean hold = injection != null && injection.failure().kind() == BotConnectorFailure.Kind.HELD_ANSWER;
             lose = injection != null && injection.failure().kind() == BotConnectorFailure.Kind.LOST_ANSWER;
-            answer = injection != null && !lose ? injected(injection, conversation)
+            answer = injection != null && !lose && !hold ? injected(injection, conversation)
                     : work(operation, conversation, activityId, token, authorization, contentType, json, body);
+            if (hold) {
+                stalled.add(request);   // served, recorded as unanswered (status 0), answered never
+                return;
+            }
         }
         synchronized (requests) {
             requests.set(index, received.answered(lose ? 0 : answer.status(), answer.code()));

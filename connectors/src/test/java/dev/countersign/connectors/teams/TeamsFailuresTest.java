@@ -167,6 +167,16 @@ class TeamsFailuresTest {
     }
 
     @Test
+    void anAnswerHeldBackAfterTheCardIsPostedIsATransientTimeout() {
+        bot.fail(BotConnectorFailure.heldAnswer());
+        ConnectorFailure held = connectorFailure(connector.post(general, SampleApprovals.pending()));
+        assertEquals(Kind.TRANSIENT, held.kind());
+        assertEquals("timeout", held.code());
+        assertEquals(1, bot.activities(GENERAL).size(), "the card was posted though its answer never came");
+        assertEquals(0, bot.requests().get(bot.requests().size() - 1).status(), "recorded as never answered");
+    }
+
+    @Test
     void anUnreachableBotConnectorIsTransient(Vertx vertx) {
         await(bot.close());
         ConnectorFailure f = connectorFailure(connector.post(general, SampleApprovals.pending()));
