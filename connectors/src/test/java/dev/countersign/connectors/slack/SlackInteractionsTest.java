@@ -35,6 +35,11 @@ class SlackInteractionsTest {
         return new SlackInteractions(Secret.of(SECRET));
     }
 
+    /** Reading at the fixed instant {@code now}: a request's age does not change while the test runs. */
+    private static SlackInteractions interactionsAt(Instant now) {
+        return new SlackInteractions(Secret.of(SECRET), Clock.fixed(now, ZoneOffset.UTC), SlackInteractions.REMEMBERED);
+    }
+
     private SignedRequest approve() {
         return driver.click("apr_123", "approve", "U0CAROL", "C0SECURITY", "1767000000.000100");
     }
@@ -44,7 +49,8 @@ class SlackInteractionsTest {
     Stream<DynamicTest> forgedRequestsAreRefused() {
         record Forgery(String name, SignedRequest request, String reason) {
         }
-        SignedRequest click = approve();
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        SignedRequest click = approve().signedAt(now);
         return Stream.of(
                 new Forgery("bad HMAC", click.tampered(SignedRequest.Tamper.BAD_HMAC), "does not match"),
                 new Forgery("v1= prefix", click.tampered(SignedRequest.Tamper.V1_PREFIX), "not of version v0"),
@@ -57,7 +63,7 @@ class SlackInteractionsTest {
                 new Forgery("signed 301 s ahead", click.skewed(Duration.ofSeconds(301)), "in the future"),
                 new Forgery("signed a day ago", click.skewed(Duration.ofDays(-1)), "ago")
         ).map(f -> dynamicTest(f.name(), () -> {
-            SlackInteraction read = interactions().receive(f.request().headers(), f.request().body());
+            SlackInteraction read = interactionsAt(now).receive(f.request().headers(), f.request().body());
             Unauthentic refused = assertInstanceOf(Unauthentic.class, read, f.name() + " was read as " + read);
             assertTrue(refused.reason().contains(f.reason()), refused.reason());
         }));
@@ -65,9 +71,10 @@ class SlackInteractionsTest {
 
     @TestFactory
     Stream<DynamicTest> aTimestampUpTo300SecondsAwayEitherWayIsAccepted() {
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         return Stream.of(-300, -299, 0, 299, 300).map(s -> dynamicTest(s + " s", () -> {
-            SignedRequest r = approve().skewed(Duration.ofSeconds(s));
-            assertInstanceOf(Click.class, interactions().receive(r.headers(), r.body()));
+            SignedRequest r = approve().signedAt(now.plusSeconds(s));
+            assertInstanceOf(Click.class, interactionsAt(now).receive(r.headers(), r.body()));
         }));
     }
 
