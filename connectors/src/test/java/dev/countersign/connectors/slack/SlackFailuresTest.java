@@ -111,12 +111,13 @@ class SlackFailuresTest {
 
     @Test
     void anOutageIsTransientAndOverWhenSlackIsBack() throws Exception {
-        await(slack.outage(Duration.ofMillis(400), FakeSlack.Outage.UNAVAILABLE));
+        slack.unavailable();
         ConnectorFailure unavailable = connectorFailure(connector.post(security, SampleApprovals.pending()));
         assertEquals(Kind.TRANSIENT, unavailable.kind());
         assertEquals("http_503", unavailable.code());
+        slack.available();
 
-        await(slack.outage(Duration.ofMillis(400), FakeSlack.Outage.REFUSED));
+        await(slack.outage(Duration.ofSeconds(3), FakeSlack.Outage.REFUSED));
         ConnectorFailure refused = connectorFailure(connector.post(security, SampleApprovals.pending()));
         assertEquals(Kind.TRANSIENT, refused.kind());
         assertEquals("unreachable", refused.code());
@@ -124,8 +125,16 @@ class SlackFailuresTest {
         // connection the server was closing, as that connection closed: both are Slack unreachable.
         assertTrue(refused.getMessage().contains("refused") || refused.getMessage().contains("closed"), refused.getMessage());
 
-        Thread.sleep(600);
-        await(connector.post(security, SampleApprovals.pending()));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (true) {   // Slack back: the same call succeeds again
+            try {
+                await(connector.post(security, SampleApprovals.pending()));
+                break;
+            } catch (AssertionError stillDown) {   // the post failed: not listening yet
+                assertTrue(System.nanoTime() < deadline, "Slack never came back: " + stillDown);
+                Thread.sleep(100);
+            }
+        }
         assertEquals(1, slack.messages("C0SECURITY").size());
     }
 
