@@ -7,6 +7,7 @@ import dev.countersign.cluster.approval.PendingApproval;
 import dev.countersign.cluster.approval.Vote;
 import dev.countersign.connectors.ApprovalMessage;
 import dev.countersign.connectors.ReviewerChoice;
+import dev.countersign.connectors.Sent;
 import dev.countersign.connectors.teams.CardRefresh;
 import dev.countersign.connectors.teams.IgnoredActivity;
 import dev.countersign.connectors.teams.InvokeResponse;
@@ -174,11 +175,17 @@ public final class TeamsMessagesHandler {
             Choice choice = v.choice() == ReviewerChoice.APPROVE ? Choice.APPROVE : Choice.DENY;
             return approvals.vote(a.id(), reviewer.id(), choice, v.reason(), "teams").map(updated -> {
                 count("counted");
-                return card(updated == null ? a : updated, viewerOf(updated == null ? a : updated, reviewer));
+                PendingApproval now = updated == null ? a : updated;
+                showOnUnrecordedCard(now, v.conversationId(), v.cardActivityId());
+                return card(now, viewerOf(now, reviewer));
             }).recover(failure -> {
                 if (failure instanceof VoteRefused refusal) {
                     count("refused");
-                    return approvals.get(a.id()).map(now -> card(now == null ? a : now, refusedViewer(now == null ? a : now, reviewer, refusal)));
+                    return approvals.get(a.id()).map(now -> {
+                        PendingApproval current = now == null ? a : now;
+                        showOnUnrecordedCard(current, v.conversationId(), v.cardActivityId());
+                        return card(current, refusedViewer(current, reviewer, refusal));
+                    });
                 }
                 return Future.failedFuture(failure);
             });
@@ -193,6 +200,7 @@ public final class TeamsMessagesHandler {
                 return refused;
             }
             count("refreshed");
+            showOnUnrecordedCard(a, r.conversationId(), r.cardActivityId());
             return card(a, viewerOf(a, directory.byTeams(r.aadObjectId())));
         });
     }
@@ -219,6 +227,30 @@ public final class TeamsMessagesHandler {
         audited("foreign_conversation", Map.of("approval_id", a.id(), "conversation", String.valueOf(conversation),
                 "service_url", String.valueOf(service), "aad_object_id", String.valueOf(aadObjectId)));
         return InvokeResponses.message("This card was not posted by Countersign in this conversation; nothing was shown or counted.");
+    }
+
+    /**
+     * Shows {@code a} as it stands on card {@code cardActivityId} of {@code conversation} when that is
+     * not the card the approval's delivery there recorded: a card whose post's answer never reached a
+     * node (it died waiting), which nothing else can name to update. Best effort, after the answer.
+     */
+    private void showOnUnrecordedCard(PendingApproval a, String conversation, String cardActivityId) {
+        if (cardActivityId == null || conversation == null) {
+            return;
+        }
+        for (Delivery d : a.log().deliveries().values()) {
+            if (d.sink().startsWith(TeamsConnector.KIND + ":") && d.posted() != null && d.posted().conversation().equals(conversation)) {
+                if (d.posted().messageId().equals(cardActivityId)) {
+                    return;   // the recorded card: the event stream keeps it current
+                }
+                Sent orphan = new Sent(cards.destination(d.sink()), conversation, cardActivityId);
+                count("unrecorded_card_updated");
+                cards.update(orphan, ApprovalMessages.of(a, publicUrl)).onFailure(failure ->
+                        LOG.info("approval {}: a card it has in {} that no node recorded could not be updated: {}", a.id(), conversation,
+                                Retries.describe(failure)));
+                return;
+            }
+        }
     }
 
     /**
