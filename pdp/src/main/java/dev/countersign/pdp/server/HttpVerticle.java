@@ -28,7 +28,8 @@ final class HttpVerticle extends VerticleBase {
                 // 100 Continue is sent once the caller is admitted (ApiRouter's admission), never before.
                 .setHandle100ContinueAutomatically(false)
                 .setCompressionSupported(false);
-        return vertx.createHttpServer(options).requestHandler(routes.apply(vertx)).listen().onSuccess(s -> server = s);
+        return vertx.createHttpServer(options).requestHandler(routes.apply(vertx))
+                .invalidRequestHandler(dev.countersign.pdp.http.InvalidRequests::answer).listen().onSuccess(s -> server = s);
     }
 
     int actualPort() {

@@ -108,6 +108,31 @@ class BadInputTest {
         }
     }
 
+    /** What the HTTP decoder refuses is the same JSON error as the rest, on a connection then closed. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            uri      | 414 | uri_too_long      | longer than this server reads
+            headers  | 431 | headers_too_large | larger than this server reads
+            garbage  | 400 | malformed_request | not valid HTTP/1.1
+            """)
+    void whatTheHttpDecoderRefusesIsAJsonError(String what, int status, String code, String message) throws Exception {
+        String request = switch (what) {
+            case "uri" -> "GET /v1/data?input=" + "x".repeat(10_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            case "headers" -> "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "y".repeat(20_000) + "\r\n\r\n";
+            default -> "GET /health HTTP/1.1\r\nHost: localhost\r\nContent-Length: nope\r\n\r\n";
+        };
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(answer.matches("(?s)HTTP/1\\.[01] " + status + " .*"), answer);   // 1.0 when the request line was not read
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), answer);
+            JsonObject error = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertEquals(code, error.getString("code"));
+            assertTrue(error.getString("message").contains(message), error.getString("message"));
+        }
+    }
+
     @Test
     void aRequestWithoutABodyIsA400() throws Exception {
         HttpResponse<Buffer> r = node.client.post("/v1/decisions").send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -101,6 +101,9 @@ public final class ActionContextReader {
                 }
                 return value;
             } catch (StreamConstraintsException e) {
+                if (String.valueOf(e.getMessage()).startsWith("Number")) {
+                    throw new InvalidInputException("invalid_input", "", "a number is longer than this server reads (1000 digits)", 0, 0);
+                }
                 throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
             } catch (JsonProcessingException e) {
                 throw malformed(p, e);
@@ -154,7 +157,7 @@ public final class ActionContextReader {
                         }
                         env.put(field, value);
                     } else {
-                        unknown = put(unknown, field, value);
+                        unknown = put(p, at, unknown, field, value);
                     }
                 }
             }
@@ -194,7 +197,7 @@ public final class ActionContextReader {
                 case "roles" -> roles = strings(p, fat);
                 case "groups" -> groups = strings(p, fat);
                 case "on_behalf_of" -> onBehalfOf = identity(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Actor(id, type, roles, groups, onBehalfOf, extra);
@@ -213,9 +216,9 @@ public final class ActionContextReader {
             String fat = child(at, field);
             switch (field) {
                 case "name" -> name = string(p, fat);
-                case "command" -> command = string(p, fat);
-                case "intent" -> intent = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                case "command" -> command = text(p, fat);
+                case "intent" -> intent = text(p, fat);
+                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         if (name == null || name.isBlank()) {
@@ -242,7 +245,7 @@ public final class ActionContextReader {
                 case "environment" -> environment = string(p, fat);
                 case "region" -> region = string(p, fat);
                 case "owner" -> owner = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Resource(type, id, classification, environment, region, owner, extra);
@@ -262,7 +265,7 @@ public final class ActionContextReader {
             switch (field) {
                 case "region" -> region = string(p, fat);
                 case "endpoint" -> endpoint = string(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Target(region, endpoint, extra);
@@ -287,7 +290,7 @@ public final class ActionContextReader {
                 case "compliance_tags" -> tags = strings(p, fat);
                 case "source_ip" -> sourceIp = string(p, fat);
                 case "time" -> time = time(p, fat);
-                default -> extra = put(extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
             }
         }
         return new Context(modelId, datasetOrigin, tags, sourceIp, time, extra);
@@ -312,7 +315,27 @@ public final class ActionContextReader {
         }
     }
 
+    /** An identifier: a string without control characters ({@link StrictValues}). */
     private static String string(JsonParser p, String at) throws IOException {
+        String s = anyString(p, at);
+        String problem = StrictValues.identifierProblem(s);
+        if (problem != null) {
+            throw invalid(p, "invalid_input", at, "the value " + problem);
+        }
+        return s;
+    }
+
+    /** Free text (a command, an intent): tabs and line breaks allowed, no other control character ({@link StrictValues}). */
+    private static String text(JsonParser p, String at) throws IOException {
+        String s = anyString(p, at);
+        String problem = StrictValues.textProblem(s);
+        if (problem != null) {
+            throw invalid(p, "invalid_input", at, "the text " + problem);
+        }
+        return s;
+    }
+
+    private static String anyString(JsonParser p, String at) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_STRING) {
             return p.getText();
@@ -347,6 +370,10 @@ public final class ActionContextReader {
             if (item != JsonToken.VALUE_STRING) {
                 throw invalid(p, "invalid_input", at + "/" + index, "expected a string, got " + describe(item));
             }
+            String problem = StrictValues.identifierProblem(p.getText());
+            if (problem != null) {
+                throw invalid(p, "invalid_input", at + "/" + index, "the value " + problem);
+            }
             values.add(p.getText());
             index++;
         }
@@ -366,7 +393,11 @@ public final class ActionContextReader {
         }
     }
 
-    private static Map<String, Object> put(Map<String, Object> map, String key, Object value) {
+    private static Map<String, Object> put(JsonParser p, String at, Map<String, Object> map, String key, Object value) {
+        String problem = StrictValues.textProblem(key);
+        if (problem != null) {
+            throw invalid(p, "invalid_input", at, "the key " + problem);
+        }
         Map<String, Object> m = map == null ? new LinkedHashMap<>() : map;
         m.put(key, value);
         return m;

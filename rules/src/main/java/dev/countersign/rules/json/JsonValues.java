@@ -37,6 +37,10 @@ public final class JsonValues {
                 Map<String, Object> map = new LinkedHashMap<>();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
+                    String problem = StrictValues.textProblem(name);
+                    if (problem != null) {
+                        throw invalid(p, "invalid_input", child(pointer, name), "the key " + problem);
+                    }
                     p.nextToken();
                     map.put(name, read(p, child(pointer, name), depth + 1, maxDepth));
                 }
@@ -52,7 +56,12 @@ public final class JsonValues {
                 return Collections.unmodifiableList(list);
             }
             case VALUE_STRING -> {
-                return p.getText();
+                String text = p.getText();
+                String problem = StrictValues.textProblem(text);
+                if (problem != null) {
+                    throw invalid(p, "invalid_input", pointer, "the string " + problem);
+                }
+                return text;
             }
             case VALUE_NUMBER_INT -> {
                 return switch (p.getNumberType()) {
@@ -62,7 +71,7 @@ public final class JsonValues {
                 };
             }
             case VALUE_NUMBER_FLOAT -> {
-                return p.getDoubleValue();
+                return number(p, pointer);
             }
             case VALUE_TRUE -> {
                 return Boolean.TRUE;
@@ -75,6 +84,25 @@ public final class JsonValues {
             }
             default -> throw invalid(p, "invalid_json", pointer, "unexpected " + describe(t));
         }
+    }
+
+    /** The number at the parser's current token, refused when a {@code double} does not hold it exactly ({@link StrictValues}). */
+    static double number(JsonParser p, String pointer) throws IOException {
+        String text = p.getText();
+        double read = p.getDoubleValue();
+        java.math.BigDecimal exact;
+        try {
+            exact = p.getDecimalValue();
+        } catch (NumberFormatException e) {
+            exact = null;
+        }
+        String problem = exact == null ? "is out of the range of a 64-bit floating-point number (about ±1.8e308)"
+                : StrictValues.numberProblem(exact, read);
+        if (problem != null) {
+            throw invalid(p, "invalid_input", pointer, "the number " + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + " "
+                    + problem);
+        }
+        return read;
     }
 
     /** Writes a value built of maps, lists, strings, numbers, booleans and nulls; {@code sorted} orders object keys. */

@@ -106,6 +106,28 @@ class ActionContextReaderTest {
     }
 
     @Test
+    void whatIsAllowedIsReadExactlyAsSent() {
+        ActionContext c = new ActionContextReader().read(("{\"action\": {\"name\": \"data.export\","
+                + " \"command\": \"COPY t\\tTO 's3://x'\\n\\rGO\", \"intent\": \"report \\ud83d\\udcca\"},"
+                + " \"rows\": 0.1, \"big\": 1.5e300, \"huge\": 123456789012345678901234567890, \"tiny\": 4.9e-324}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("COPY t\tTO 's3://x'\n\rGO", c.action().command(), "free text keeps tabs and line breaks");
+        assertEquals("report \ud83d\udcca", c.action().intent(), "a surrogate pair is a character");
+        assertEquals(0.1, c.attributes().get("rows"));
+        assertEquals(1.5e300, c.attributes().get("big"));
+        assertEquals(new java.math.BigInteger("123456789012345678901234567890"), c.attributes().get("huge"), "integers are exact at any size");
+        assertEquals(4.9e-324, c.attributes().get("tiny"));
+    }
+
+    @Test
+    void aKeyWithAControlCharacterIsRefusedWhereItIs() {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> new ActionContextReader().read(
+                "{\"action\": {\"name\": \"x\"}, \"attributes\": {\"ok\": {\"a\\u0000b\": 1}}}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals("/attributes/ok/a\u0000b", e.pointer());
+        assertTrue(e.getMessage().contains("the key holds a NUL character"), e.getMessage());
+    }
+
+    @Test
     void envelopeFieldsAreReturnedBesideTheContext() {
         ActionContextReader reader = new ActionContextReader(ActionContextReader.DEFAULT_MAX_DEPTH, Set.of("approval_id"));
         ActionContextReader.Parsed p = reader.readDocument(
