@@ -255,8 +255,14 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      * record as compact JSON (its own fields only, without seq, prev and hash) once it is serialised,
      * so the caller can keep that form instead of the map. It must be quick and must not throw.
      */
-    public void append(Map<String, Object> record, Consumer<byte[]> serialized) {
-        queue(record, serialized);
+    public boolean append(Map<String, Object> record, Consumer<byte[]> serialized) {
+        return queue(record, serialized);
+    }
+
+    /** {@inheritDoc} Not while a write fails (records wait and are retried), the log is closed, or the queue is full. */
+    @Override
+    public boolean accepting() {
+        return healthy && !closed.get() && !stopped && outstanding.get() < options.maxQueued();
     }
 
     @Override

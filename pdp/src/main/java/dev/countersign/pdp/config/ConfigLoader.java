@@ -109,7 +109,7 @@ public final class ConfigLoader {
         List<ClientConfig> clients = ClientsSection.read(r, root.get("clients"));
 
         JsonNode audit = r.object(root, "audit");
-        r.keys(audit, "audit", Set.of("mask", "max_file_bytes"));
+        r.keys(audit, "audit", Set.of("mask", "max_file_bytes", "on_failure"));
         List<String> mask = r.texts(audit, "audit.mask");
         for (int i = 0; i < mask.size(); i++) {
             String why = InputMask.invalidPointer(mask.get(i));
@@ -118,6 +118,11 @@ public final class ConfigLoader {
             }
         }
         long auditMax = r.integer(audit, "audit.max_file_bytes", 64L * 1024 * 1024);
+        String onFailure = r.text(audit, "audit.on_failure", "refuse");
+        if (!onFailure.equals("refuse") && !onFailure.equals("allow")) {
+            throw r.error("audit.on_failure must be refuse (decisions are refused while the audit log cannot take their records)"
+                    + " or allow (they are answered and the records counted as dropped), not " + onFailure);
+        }
 
         JsonNode reload = r.object(root, "reload");
         r.keys(reload, "reload", Set.of("watch", "debounce"));
@@ -148,7 +153,7 @@ public final class ConfigLoader {
         }
         ChatSettings chat = ChatSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
-                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, chat);
+                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, chat, onFailure.equals("refuse"));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

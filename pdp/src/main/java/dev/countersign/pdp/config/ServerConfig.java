@@ -32,7 +32,17 @@ public record ServerConfig(
         ReviewerDirectory reviewers,
         Approvals approvals,
         int decisionCacheSize,
-        ChatSettings chat) {
+        ChatSettings chat,
+        boolean auditRefuses) {
+
+    /** With {@code audit.on_failure: refuse}, the default. */
+    public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxDepth, Path bundle, Path dataDir,
+                        List<ClientConfig> clients, List<String> auditMask, long auditMaxFileBytes, boolean watch, Duration reloadDebounce,
+                        ForwardAuth forwardAuth, Duration decisionRetention, int decisionMaxRecords, String node, ClusterSettings cluster,
+                        ReviewerDirectory reviewers, Approvals approvals, int decisionCacheSize, ChatSettings chat) {
+        this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
+                forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, true);
+    }
 
     public ServerConfig {
         clients = List.copyOf(clients);
@@ -108,66 +118,73 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withEventLoops(int value) {
-        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withClients(List<ClientConfig> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withAuditMask(List<String> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withWatch(boolean value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withForwardAuth(ForwardAuth value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withNode(String value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withReviewers(ReviewerDirectory value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withApprovals(Approvals value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
     public ServerConfig withDecisionCacheSize(int value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
-                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, chat);
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, chat, auditRefuses);
     }
 
     public ServerConfig withChat(ChatSettings value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, value);
+                decisionCacheSize, value, auditRefuses);
+    }
+
+    /** With {@code audit.on_failure} {@code refuse} ({@code true}) or {@code allow}. */
+    public ServerConfig withAuditRefuses(boolean value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
+                decisionCacheSize, chat, value);
     }
 
     public ServerConfig withBundle(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, chat, auditRefuses);
     }
 
 }

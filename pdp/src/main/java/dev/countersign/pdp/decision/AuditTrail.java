@@ -12,7 +12,14 @@ public interface AuditTrail {
      * Appends {@code record} and calls {@code serialized} with its compact JSON once it is written
      * as such (on another thread), so the caller can keep that form instead of the map.
      */
-    void append(Map<String, Object> record, Consumer<byte[]> serialized);
+    boolean append(Map<String, Object> record, Consumer<byte[]> serialized);
+
+    /**
+     * Whether a record appended now would be kept: the log is open, writing, and has room. A caller
+     * that must not act without its record asks first, and is refused by {@code append} all the same
+     * when the room ran out meanwhile.
+     */
+    boolean accepting();
 
     /**
      * A stage completed (on another thread) once every record queued before the call is written and

@@ -1,6 +1,7 @@
 package dev.countersign.pdp.decision;
 
 import dev.countersign.pdp.approval.ApprovalService;
+import dev.countersign.pdp.http.ApiError;
 import dev.countersign.pdp.http.Caller;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import dev.countersign.pdp.policy.PolicyService;
@@ -33,9 +34,20 @@ public final class DecisionService {
     private final String node;
     private final ApprovalService approvals;
     private final ContextHash hash;
+    private final boolean refuseUnrecorded;
 
     public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
                            ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash) {
+        this(policies, records, audit, mask, metrics, node, approvals, hash, true);
+    }
+
+    /**
+     * @param refuseUnrecorded {@code audit.on_failure: refuse}: a decision whose record the audit log
+     *                         cannot take is not answered; the caller gets 503 {@code audit_unavailable}
+     */
+    public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
+                           ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash, boolean refuseUnrecorded) {
+        this.refuseUnrecorded = refuseUnrecorded;
         this.policies = policies;
         this.records = records;
         this.audit = audit;
@@ -53,6 +65,10 @@ public final class DecisionService {
 
     /** As {@link #decide(ActionContext, String, Caller, String)}, redeeming or asking to be called back as {@code envelope} says. */
     public Future<Decided> decide(ActionContext context, String scope, Caller caller, String via, Envelope envelope) {
+        if (refuseUnrecorded && !audit.accepting()) {
+            metrics.unrecorded();
+            return Future.failedFuture(unrecorded());   // before anything is held or redeemed
+        }
         CompiledPolicy policy = policies.active();
         long started = System.nanoTime();
         Decision byRules = policy.evaluate(context, scope);
@@ -70,14 +86,23 @@ public final class DecisionService {
         } else {
             decided = Future.succeededFuture(new Decided(byRules, Map.of()));
         }
-        return decided.map(d -> {
-            metrics.decision(d.decision().verdict(), nanos);
+        return decided.compose(d -> {
             Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
             String id = d.decision().decisionId();
-            records.put(id, record);
-            audit.append(record, json -> records.compact(id, json));
-            return d;
+            records.put(id, record);   // before the writer may compact it; unanswered, its id is known to no one
+            if (!audit.append(record, json -> records.compact(id, json)) && refuseUnrecorded) {
+                metrics.unrecorded();
+                return Future.failedFuture(unrecorded());
+            }
+            metrics.decision(d.decision().verdict(), nanos);
+            return Future.succeededFuture(d);
         });
+    }
+
+    /** 503: the audit log cannot take a record now, so no decision is answered. */
+    private static ApiError unrecorded() {
+        return ApiError.unavailable("audit_unavailable", "the audit log cannot take this decision's record now (its disk is"
+                + " failing or full, or it is far behind), so no decision is answered without one; try again shortly", 1);
     }
 
     public ApprovalService approvals() {

@@ -45,6 +45,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(403, "forbidden", message);
     }
 
+    /** 503 {@code code}, to be tried again after {@code retryAfterSeconds} (at least 1). */
+    public static ApiError unavailable(String code, String message, long retryAfterSeconds) {
+        return new ApiError(503, code, message, null, Math.max(1, retryAfterSeconds));
+    }
+
     /** 429 {@code rate_limited}, to be tried again after {@code retryAfterSeconds} (at least 1). */
     public static ApiError rateLimited(String message, long retryAfterSeconds) {
         return new ApiError(429, "rate_limited", message, null, Math.max(1, retryAfterSeconds));

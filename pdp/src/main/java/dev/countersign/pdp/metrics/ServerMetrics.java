@@ -41,6 +41,7 @@ public final class ServerMetrics {
     private final Timer evaluation;
     private final Counter reloads;
     private final Counter reloadFailures;
+    private final Counter unrecorded;
     private final MultiGauge bundle;
 
     public ServerMetrics() {
@@ -56,6 +57,9 @@ public final class ServerMetrics {
         reloads = Counter.builder("countersign_bundle_reloads").description("Bundle reload attempts").register(registry);
         reloadFailures = Counter.builder("countersign_bundle_reload_failures")
                 .description("Bundle reloads rejected because the bundle did not compile or its rule tests failed").register(registry);
+        unrecorded = Counter.builder("countersign_decisions_unrecorded")
+                .description("Decisions not answered because the audit log could not take their records (audit.on_failure: refuse)")
+                .register(registry);
         bundle = MultiGauge.builder("countersign_bundle").description("The active bundle: 1, with its revision as a label")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -83,6 +87,11 @@ public final class ServerMetrics {
     public void decision(Verdict verdict, long evaluationNanos) {
         decisions.get(verdict).increment();
         evaluation.record(evaluationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A decision refused because the audit log could not take its record. */
+    public void unrecorded() {
+        unrecorded.increment();
     }
 
     public void reloaded(boolean rejected) {

@@ -185,7 +185,7 @@ public final class CountersignServer {
         DecisionService decisions = new DecisionService(policies,
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
                         Clock.systemUTC())),
-                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals, new ContextHash(secret));
+                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals, new ContextHash(secret), config.auditRefuses());
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
@@ -212,8 +212,11 @@ public final class CountersignServer {
                 }),
                 new HealthHandler.Check("audit", () -> {
                     AuditLog.Status s = audit.status();
-                    return s.healthy() ? HealthHandler.Status.up(Map.of("written", s.written()))
-                            : HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
+                    if (!s.healthy()) {
+                        return HealthHandler.Status.down(Map.of("error", String.valueOf(s.lastError()), "queued", s.queued()));
+                    }
+                    return audit.accepting() ? HealthHandler.Status.up(Map.of("written", s.written()))
+                            : HealthHandler.Status.down(Map.of("error", "the audit log is full: records wait to be written", "queued", s.queued()));
                 }),
                 new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
         checks.addAll(channels.checks());

@@ -108,6 +108,8 @@ class ConfigLoaderTest {
         assertEquals(HASH, c.clients().get(0).tokenSha256());
         assertEquals(Set.of(Scope.REVIEW, Scope.ADMIN), c.clients().get(1).scopes());
         assertEquals(List.of("/action/command"), c.auditMask());
+        assertTrue(c.auditRefuses(), "audit.on_failure is refuse unless said otherwise");
+        assertFalse(load("audit: {on_failure: allow}", Map.of(), ConfigLoader.Overrides.NONE).auditRefuses());
         assertEquals(false, c.watch());
         assertEquals(Duration.ofSeconds(1), c.reloadDebounce());
         assertEquals(new ServerConfig.ForwardAuth("X-User", "service", "http", List.of(TrustedSource.bare("10.0.0.0/8")), 2), c.forwardAuth());
@@ -231,6 +233,7 @@ class ConfigLoaderTest {
             "`{connectors: {slack: {bot_token: xoxb-1, signing_secret: s}}, reminders: {after: PT15M, escalate_to: {\"*\": [\"slack:C1\"]}}}` | \"*\" is only for routes",
             "`reminders: {after: PT15M, escalate_to: {security: [\"webhook:https://x\"]}}` | reminders.escalate_to.security[0] goes to webhook, but connectors.webhook is not configured",
             "`server: {public_url: \"ftp://countersign.example.com\"}`                 | server.public_url must be the http(s) base URL",
+            "`audit: {on_failure: ignore}`                                              | audit.on_failure must be refuse",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })
