@@ -65,13 +65,13 @@ import org.kie.internal.io.ResourceFactory;
  * found as one {@link InvalidPolicyException}, sorted by file, line and column.
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
- * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static check,
- * {@link RuleSandbox}); only a bundle that parses and that the sandbox accepts is built, with the
- * DRL/MVEL builder, which reports unknown properties at their real line. What the build compiled is
- * checked again ({@link CompiledCodeCheck}), and the build, and the rules it produces, load classes
- * only through a {@link SandboxClassLoader}. The vocabulary is
- * added to every package programmatically (imports of the model, the helper functions of
- * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
+ * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static checks,
+ * {@link RuleSandbox} and {@link TerminationCheck}); only a bundle that parses and that the sandbox
+ * accepts is built, with the DRL/MVEL builder, which reports unknown properties at their real line.
+ * What the build compiled is checked again ({@link CompiledCodeCheck}), and the build, and the rules
+ * it produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is added to
+ * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
+ * the global {@code data}), so authors write no imports and lines stay theirs.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
  */
 public final class PolicyCompiler {
@@ -127,6 +127,9 @@ public final class PolicyCompiler {
             if (sandbox != null && sandbox.check(file, errors)) {
                 buildable = false; // refused code is never handed to Drools' compilers
             }
+        }
+        if (sandbox != null && TerminationCheck.check(bundle.ruleFiles(), errors)) {
+            buildable = false; // a loop or a recursion that need not end would hold its evaluation past any budget
         }
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
