@@ -109,6 +109,30 @@ class CliTest {
     }
 
     @Test
+    void evalOfARuleThatOverflowsTheStackPrintsTheDenial() throws IOException {
+        Path b = bundle("""
+                package policies.export
+
+                rule "matches too deep"
+                when
+                    Action( name == "data.export" )
+                then
+                    deny("matched: " + "ab".repeat(100000).matches("(a|b)*"));
+                end
+                """, null);
+        Path input = dir.resolve("input.json");
+        Files.writeString(input, "{\"action\": {\"name\": \"data.export\"}}");
+        CliRun r = run("eval", "--bundle", b.toString(), "--input", input.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.err());
+        JsonNode d = Json.MAPPER.readTree(r.out());
+        assertEquals("deny", d.get("verdict").asText());
+        assertEquals("error", d.at("/reasons/0/rule").asText());
+        assertEquals("rule \"matches too deep\" failed: StackOverflowError", d.at("/reasons/0/message").asText());
+        assertEquals("export/export.drl:3", d.at("/reasons/0/source").asText());
+    }
+
+    @Test
     void evalRejectsBadInputNamingThePath() throws IOException {
         Path input = dir.resolve("bad.json");
         Files.writeString(input, "{\"action\": {\"name\": \"x\"}, \"actor\": {\"roles\": \"admin\"}}");

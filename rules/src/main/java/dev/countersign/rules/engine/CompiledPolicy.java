@@ -12,15 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.kie.api.KieServices;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ThreadSafeOption;
-import org.kie.api.runtime.rule.ConsequenceException;
 import org.kie.api.runtime.rule.FactHandle;
 
 /**
@@ -28,8 +25,10 @@ import org.kie.api.runtime.rule.FactHandle;
  * each evaluation borrows a session of its own from a pool, inserts the parts of the context some
  * rule matches as facts, fires, and removes them. Evaluation is pure: the same context and revision
  * give the same verdict and reasons, so a context decided before is answered from a bounded cache
- * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a consequence) ends the
- * evaluation as deny with one {@code error} reason naming it; what other rules said is discarded.
+ * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a
+ * consequence), the JVM's own errors (a stack overflow, no memory left) included, ends the evaluation
+ * as deny with one {@code error} reason naming it ({@link FailureReasons}); what other rules said is
+ * discarded, the session is disposed, and a decision the JVM's errors ended is not cached.
  */
 public final class CompiledPolicy {
     /** Firings beyond this end the evaluation as an error: rules that loop would never answer. */
@@ -43,13 +42,10 @@ public final class CompiledPolicy {
             .thenComparing(o -> o.rule().name())
             .thenComparing(Evaluation.Outcome::message, Comparator.nullsFirst(Comparator.naturalOrder()));
 
-    private static final Pattern FAILED_CONSTRAINT = Pattern.compile("Error evaluating constraint '(.*)' in", Pattern.DOTALL);
-    private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: (.*?)\\]\\s*(\\[Near|$)", Pattern.DOTALL);
-
     private final PolicyBundle bundle;
     private final InternalKnowledgeBase kieBase;
     private final Map<Rule, RuleRef> rules;
-    private final Map<String, RuleRef> constraints;
+    private final FailureReasons failures;
     private final Part[] inserted;
     private final SessionPool sessions;
     private final KieSessionConfiguration sessionConfiguration;
@@ -57,12 +53,16 @@ public final class CompiledPolicy {
     private final Set<String> packages;
     private final DecisionCache cache;
 
-    CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules,
-                   Map<String, RuleRef> constraints, Set<Part> inserted, int cacheSize) {
+    /**
+     * A policy deciding with {@code kieBase}; {@code rules} says where each rule is written,
+     * {@code constraints} which rule a condition's text is first written in, {@code ruleClasses} which
+     * rule each class Drools generated for rule code comes from.
+     */
+    CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules, Map<String, RuleRef> constraints,
+                   Map<String, RuleRef> ruleClasses, Set<Part> inserted, int cacheSize) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
-        this.constraints = constraints;
         this.inserted = inserted.toArray(new Part[0]);
         this.sessionConfiguration = KieServices.get().newKieSessionConfiguration();
         this.sessionConfiguration.setOption(ThreadSafeOption.NO);
@@ -71,6 +71,7 @@ public final class CompiledPolicy {
                 .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
+        this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses);
         this.cache = cacheSize > 0 ? new DecisionCache(cacheSize) : null;
     }
 
@@ -114,20 +115,30 @@ public final class CompiledPolicy {
      */
     public Decision evaluate(ActionContext context, String packagePrefix) {
         if (cache == null) {
-            return evaluateNow(context, packagePrefix);
+            return evaluateNow(context, packagePrefix).decision();
         }
         Object key = cache.key(context, packagePrefix);
         Decision cached = cache.find(key, DecisionIds.next(), revision());
         if (cached != null) {
             return cached;
         }
-        Decision decision = evaluateNow(context, packagePrefix);
-        cache.keep(key, decision);
-        return decision;
+        Evaluated evaluated = evaluateNow(context, packagePrefix);
+        if (evaluated.repeatable()) {
+            cache.keep(key, evaluated.decision());
+        }
+        return evaluated.decision();
+    }
+
+    /**
+     * A decision the rules made, and whether the same context would get it again: not when the JVM
+     * ended the evaluation (a stack overflow depends on the thread's stack, a lack of memory on
+     * everything else the JVM holds).
+     */
+    record Evaluated(Decision decision, boolean repeatable) {
     }
 
     /** Evaluates with the rules, never answering from the cache. */
-    Decision evaluateNow(ActionContext context, String packagePrefix) {
+    Evaluated evaluateNow(ActionContext context, String packagePrefix) {
         Evaluation evaluation = Evaluation.begin(context, rules);
         KieSession session = sessions.borrow();
         boolean reusable = false;
@@ -155,17 +166,28 @@ public final class CompiledPolicy {
             } else {
                 reusable = true;
             }
-        } catch (RuntimeException | LinkageError e) {
-            failure = e; // a LinkageError: compiled rule code reached for a class the sandbox refuses
+        } catch (RuntimeException | Error e) {
+            // An Error is a rule's too: a stack overflow, no memory left, or a LinkageError (compiled rule code
+            // reached for a class the sandbox refuses). It ends this evaluation, never the caller's thread.
+            failure = e;
         } finally {
             evaluation.end();
             if (reusable) {
                 sessions.release(session);
             } else {
-                session.dispose();
+                dispose(session);
             }
         }
-        return decide(evaluation, failure, packagePrefix);
+        return new Evaluated(decide(evaluation, failure, packagePrefix), !(failure instanceof VirtualMachineError));
+    }
+
+    /** Disposes a session an evaluation may have left in any state; one that cannot even be disposed is dropped. */
+    private static void dispose(KieSession session) {
+        try {
+            session.dispose();
+        } catch (RuntimeException | Error e) {
+            // never pooled again: the collector takes what is left of it
+        }
     }
 
     /** Frees pooled sessions; evaluations already running finish normally. Called when a newer policy takes over. */
@@ -176,7 +198,7 @@ public final class CompiledPolicy {
     private Decision decide(Evaluation evaluation, Throwable failure, String scope) {
         String id = DecisionIds.next();
         if (failure != null) {
-            return new Decision(id, Verdict.DENY, List.of(errorReason(evaluation, failure, scope)), null, revision());
+            return new Decision(id, Verdict.DENY, List.of(failures.of(evaluation, failure, scope)), null, revision());
         }
         List<Evaluation.Outcome> outcomes = evaluation.outcomes;
         if (outcomes.isEmpty()) {
@@ -207,74 +229,10 @@ public final class CompiledPolicy {
         return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());
     }
 
-    private Reason errorReason(Evaluation evaluation, Throwable failure, String scope) {
-        RuleRef rule = evaluation.firing;
-        if (failure instanceof ConsequenceException ce && ce.getMatch() != null) {
-            rule = rules.get(ce.getMatch().getRule());
-        } else if (!(failure instanceof ConsequenceException)) {
-            rule = ruleNamedIn(failure);
-        }
-        String detail = detail(failure);
-        if (rule == null) {
-            return new Reason(Reason.ERROR_RULE, scope, Verdict.DENY, "evaluation failed: " + BuildErrors.clean(detail), null);
-        }
-        return new Reason(Reason.ERROR_RULE, rule.packageName(), Verdict.DENY,
-                "rule \"" + rule.name() + "\" failed: " + BuildErrors.clean(detail), rule.source());
-    }
-
-    /**
-     * The rule of a failed condition. Drools names the constraint ({@code Error evaluating constraint
-     * 'expr' in [Rule "name" ...]}), and the rules only sometimes, as alpha nodes are shared.
-     */
-    private RuleRef ruleNamedIn(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage();
-            if (message == null) {
-                continue;
-            }
-            Matcher m = FAILED_CONSTRAINT.matcher(message);
-            if (m.find()) {
-                RuleRef ref = constraints.get(m.group(1).trim());
-                if (ref != null) {
-                    return ref;
-                }
-            }
-            for (RuleRef ref : ruleList) {
-                if (message.contains("Rule \"" + ref.name() + "\"") || message.contains("rule \"" + ref.name() + "\"")) {
-                    return ref;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * The most telling message of a failure: the condition it names, and the argument error the
-     * vocabulary raised (data paths, typed attributes, ttls) or else the cause the engine wrapped,
-     * without MVEL's decoration.
-     */
-    private static String detail(Throwable failure) {
-        Throwable cause = failure.getCause() != null && failure.getCause() != failure ? failure.getCause() : failure;
-        String message = null;
-        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IllegalArgumentException && t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        if (message == null) {
-            message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            Matcher mvel = MVEL_ERROR.matcher(message);
-            if (mvel.find()) {
-                message = mvel.group(1);
-            }
-        }
-        Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
-        return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
-    }
-
     private KieSession newSession() {
         KieSession session = kieBase.newKieSession(sessionConfiguration, null);
         session.setGlobal("data", bundle.data());
+        session.addEventListener(Evaluation.CONSEQUENCE_ENDS);
         return session;
     }
 

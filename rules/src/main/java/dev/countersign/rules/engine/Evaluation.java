@@ -7,15 +7,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.kie.api.definition.rule.Rule;
+import org.kie.api.event.rule.AfterMatchFiredEvent;
+import org.kie.api.event.rule.AgendaEventListener;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
 
 /**
  * The state of one evaluation on the calling thread: the action context being decided (read by the
  * context-part data providers), the rule whose consequence is running (set by
- * {@link Verdicts#enter}), and what consequences said. Rule consequences run on the thread that
+ * {@link Verdicts#enter}, cleared when the consequence returns), and what consequences said. Rule consequences run on the thread that
  * called {@code fireAllRules}, which is what lets the bare helpers of {@link Verdicts} find it.
  */
 final class Evaluation {
     private static final ThreadLocal<Evaluation> CURRENT = new ThreadLocal<>();
+
+    /** Tells the evaluation that a consequence has returned; added to every session. */
+    static final AgendaEventListener CONSEQUENCE_ENDS = new DefaultAgendaEventListener() {
+        @Override
+        public void afterMatchFired(AfterMatchFiredEvent event) {
+            current().firing = null;
+        }
+    };
 
     /** One thing a consequence said. */
     record Outcome(RuleRef rule, Verdict verdict, String message, ApprovalRequirement approval) {
@@ -24,6 +35,7 @@ final class Evaluation {
     final ActionContext context;
     final Map<Rule, RuleRef> rules;
     final Evaluation previous;
+    /** The rule whose consequence is running; null between consequences. */
     RuleRef firing;
     final List<Outcome> outcomes = new ArrayList<>(4);
 

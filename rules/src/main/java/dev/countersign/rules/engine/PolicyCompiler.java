@@ -176,7 +176,8 @@ public final class PolicyCompiler {
                 byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
             }
         }
-        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), insertedParts(kieBase), cacheSize);
+        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs), insertedParts(kieBase),
+                cacheSize);
     }
 
     private record ParsedFile(SourceFile file, PackageDescr descr) {
@@ -201,6 +202,20 @@ public final class PolicyCompiler {
             }
         }
         return origins;
+    }
+
+    /** Each rule by the name of the class Drools generated for its code (consequences, evals), to name a rule from a stack trace. */
+    private static Map<String, RuleRef> ruleClasses(List<ParsedFile> parsed, Map<String, RuleRef> refs) {
+        Map<String, RuleRef> classes = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            for (RuleDescr rule : p.descr.getRules()) {
+                RuleRef ref = refs.get(key(p.descr.getNamespace(), rule.getName()));
+                if (ref != null && rule.getClassName() != null) {
+                    classes.put(p.descr.getNamespace() + "." + rule.getClassName(), ref);
+                }
+            }
+        }
+        return classes;
     }
 
     private static Set<String> declaredTypes(List<ParsedFile> parsed) {
