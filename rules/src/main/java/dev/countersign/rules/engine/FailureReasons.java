@@ -43,6 +43,19 @@ final class FailureReasons {
         return reason(culprit(evaluation, failure), detail(failure), scope);
     }
 
+    /**
+     * The reason of an evaluation of {@code scope} cut off at its budget ({@code detail} says which):
+     * the rule blamed where the budget was found spent, else one found from {@code failure} (which
+     * may be null) as {@link #of} finds it.
+     */
+    Reason budgetExceeded(Evaluation evaluation, Throwable failure, String scope, String detail) {
+        RuleRef rule = evaluation.culprit();
+        if (rule == null && failure != null) {
+            rule = culprit(evaluation, failure);
+        }
+        return reason(rule, detail, scope);
+    }
+
     private static Reason reason(RuleRef rule, String detail, String scope) {
         if (rule == null) {
             return new Reason(Reason.ERROR_RULE, scope, Verdict.DENY, "evaluation failed: " + BuildErrors.clean(detail), null);
