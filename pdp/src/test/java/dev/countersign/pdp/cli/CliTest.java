@@ -133,6 +133,35 @@ class CliTest {
     }
 
     @Test
+    void aRuleTestThatRunsAwayIsAnErrorAtTheBudgetGiven() throws IOException {
+        Path b = bundle("""
+                package policies.export
+
+                rule "loops over copies"
+                when
+                    Action( name == "data.export" )
+                then
+                    for (Object x : java.util.Collections.nCopies(1000000, "x")) {
+                        for (Object y : java.util.Collections.nCopies(1000000, "y")) {
+                            x.equals(y);
+                        }
+                    }
+                    deny("looped");
+                end
+                """, """
+                cases:
+                  - name: exports are denied
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny, reasons: [error]}
+                """);
+        CliRun r = run("test", "--max-evaluation-time", "PT0.02S", b.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("ERROR " + b.resolve("export/export_test.yaml") + ":2  exports are denied"), r.out());
+        assertTrue(r.out().contains("rule \"loops over copies\" failed: budget exceeded (20 ms) (export/export.drl:3)"), r.out());
+        assertEquals(2, run("test", "--max-evaluation-time", "PT0S", b.toString()).status());
+    }
+
+    @Test
     void evalRejectsBadInputNamingThePath() throws IOException {
         Path input = dir.resolve("bad.json");
         Files.writeString(input, "{\"action\": {\"name\": \"x\"}, \"actor\": {\"roles\": \"admin\"}}");
