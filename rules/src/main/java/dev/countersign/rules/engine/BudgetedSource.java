@@ -7,8 +7,8 @@ import org.drools.base.rule.Declaration;
 import org.drools.base.rule.accessor.DataProvider;
 
 /**
- * A condition's {@code from} source that checks the budget of the evaluation it runs in when it is
- * read and at each value it yields: where the engine joins what {@code from} yields, as in
+ * A condition's {@code from} source whose reads and values count as steps of the evaluation they run
+ * in ({@link Evaluation#step}): where the engine joins what {@code from} yields, as in
  * {@code $a : String() from data.list("xs")} followed by {@code $b : String() from data.list("xs")},
  * the work grows with the product of the sources, and these are the points the evaluation passes
  * through. Blames {@code rule} when the node belongs to that rule alone (null when shared).
@@ -41,7 +41,7 @@ final class BudgetedSource implements DataProvider {
         if (evaluation == null) {
             return source.getResults(tuple, valueResolver, providerContext);
         }
-        evaluation.checkBudget(rule);
+        evaluation.step(rule);
         return new RuleLoops.Steps(source.getResults(tuple, valueResolver, providerContext), evaluation, rule);
     }
 

@@ -20,9 +20,8 @@ import org.kie.internal.event.rule.RuleEventListener;
  * {@link Verdicts} find it; the evaluation is confined to that thread.
  *
  * <p>The budget is checked where the evaluation passes through the engine's hands: before each
- * firing, at each step of a for-each loop in rule code ({@link RuleLoops}), at each read of a
- * {@code from} source ({@link BudgetedSource}), at each verdict a consequence says, when a
- * consequence returns, and at the end. The first check that finds the budget spent cuts the
+ * firing, when a consequence returns, at the end, and, every few steps, in the for-each loops of rule
+ * code ({@link RuleLoops}) and among the values of {@code from} sources ({@link BudgetedSource}). The first check that finds the budget spent cuts the
  * evaluation off, naming the rule whose consequence is running, else the rule the check knows;
  * from then on every check throws {@link BudgetExceeded}, so rule code that swallows one (with a
  * {@code finally} that returns) meets the next. Work between two checks (one call of the JDK, such
@@ -31,6 +30,8 @@ import org.kie.internal.event.rule.RuleEventListener;
 final class Evaluation {
     private static final ThreadLocal<Evaluation> CURRENT = new ThreadLocal<>();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** How many steps of loops and sources an evaluation takes between two readings of the clock; a power of two. */
+    static final int STEPS_PER_LOOK = 16;
 
     /** Tells the evaluation that a consequence has returned; added to every session. */
     static final RuleEventListener CONSEQUENCE_ENDS = new RuleEventListener() {
@@ -66,6 +67,7 @@ final class Evaluation {
     private final long cpuStarted;
     private boolean cutOff;
     private RuleRef culprit;
+    private int steps;
 
     private Evaluation(ActionContext context, Map<Rule, RuleRef> rules, Evaluation previous, long budgetNanos, boolean cpuTime) {
         this.context = context;
@@ -105,7 +107,9 @@ final class Evaluation {
     }
 
     void record(Verdict verdict, String message, ApprovalRequirement approval) {
-        checkBudget((RuleRef) null);
+        if (cutOff) {
+            throw new BudgetExceeded(); // the clock is read when the consequence returns
+        }
         outcomes.add(new Outcome(firing, verdict, message, approval));
     }
 
@@ -117,14 +121,18 @@ final class Evaluation {
         return spent(site, null);
     }
 
-    /** Throws {@link BudgetExceeded} once the budget is spent; see {@link #spent}. */
-    void checkBudget(RuleRef site) {
-        if (spent(site, null)) {
+    /**
+     * Throws {@link BudgetExceeded} once the budget is spent (see {@link #spent}), for one step among many
+     * (of a loop, of a source's values): the clock is read at every {@value #STEPS_PER_LOOK}th step of the
+     * evaluation, so that a step costs a count, not a call to the clock.
+     */
+    void step(RuleRef site) {
+        if (cutOff || (++steps & (STEPS_PER_LOOK - 1)) == 0 && spent(site, null)) {
             throw new BudgetExceeded();
         }
     }
 
-    /** As {@link #checkBudget(RuleRef)}, before {@code match} fires: its rule is the site, looked up only if need be. */
+    /** Throws {@link BudgetExceeded} once the budget is spent, before {@code match} fires: its rule is the site, looked up only if need be. */
     void checkBudget(Match match) {
         if (spent(null, match.getRule())) {
             throw new BudgetExceeded();

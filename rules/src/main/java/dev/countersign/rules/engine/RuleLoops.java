@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The evaluation budget in rule code's loops. The compiler writes every for-each loop of a consequence
  * or a DRL function, {@code for (T x : values)}, as {@code for (T x : RuleLoops.each(values))}, on
- * the same line, so the loop checks the budget of the evaluation it runs in before each step; the
+ * the same line, so the loop's steps count against the budget of the evaluation it runs in; the
  * loops that could run without one are compile errors ({@link TerminationCheck}). Public for the
  * code Drools compiles from rule text only: rules cannot name it.
  */
@@ -55,7 +55,7 @@ public final class RuleLoops {
         return out.toString();
     }
 
-    /** The steps of {@code values}, checking the budget of {@code evaluation} before each, blaming {@code site} if it knows no better. */
+    /** The steps of {@code values}, counted as steps of {@code evaluation} ({@link Evaluation#step}), blaming {@code site} if it knows no better. */
     static final class Steps<T> implements Iterator<T> {
         private final Iterator<T> values;
         private final Evaluation evaluation;
@@ -69,7 +69,7 @@ public final class RuleLoops {
 
         @Override
         public boolean hasNext() {
-            evaluation.checkBudget(site);
+            evaluation.step(site);
             return values.hasNext();
         }
 

@@ -12,12 +12,12 @@ import java.util.Map;
  * The static check that rule code ends, made beside {@link RuleSandbox}: what could run without end
  * is refused at its {@code file:line:column}. In consequences and DRL functions, that is
  * {@code while}, {@code do ... while} and the classic {@code for (init; condition; step)} loop; a
- * for-each loop ({@code for (String r : roles)}) stays, since it ends with its collection (and checks
- * the evaluation's budget at each step: {@link RuleLoops}). Across the bundle, it is recursion: a DRL
- * function that calls itself, directly or through other functions, and a query that calls itself,
- * directly or through other queries (the engine can follow a query's calls without end). Calls are
- * read from the text: a bare name that a function (or query) of the file's package, or a function
- * the file imports, bears.
+ * for-each loop ({@code for (String r : roles)}) stays, since it ends with its collection (and its
+ * steps count against the evaluation's budget: {@link RuleLoops}). Across the bundle, it is
+ * recursion: a DRL function that calls itself, directly or through other functions, and a query that
+ * calls itself, directly or through other queries (the engine can follow a query's calls without
+ * end). Calls are read from the text: a bare name that a function (or query) of the file's package,
+ * or a function the file imports, bears.
  */
 final class TerminationCheck {
     private static final String INSTEAD = "a rule must end, and only a loop over a collection surely does; write a for-each"
