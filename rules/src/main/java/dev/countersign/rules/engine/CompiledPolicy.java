@@ -171,18 +171,22 @@ public final class CompiledPolicy {
         return evaluated.decision();
     }
 
-    /** A decision made with the rules, and whether the budget cut its evaluation off. */
-    public record Result(Decision decision, boolean cutOff) {
+    /**
+     * A decision made with the rules; whether the budget cut its evaluation off; and whether the same
+     * context would get it again, which it would not when cut off or ended by the JVM (a stack
+     * overflow, no memory left): such an outcome depends on more than the rules.
+     */
+    public record Result(Decision decision, boolean cutOff, boolean repeatable) {
     }
 
     /**
      * Decides as {@link #evaluate(ActionContext, String)} does, but always with the rules (never from the
-     * cache, whose contents it leaves alone), saying whether the evaluation was cut off; not counted in
+     * cache, whose contents it leaves alone), saying how the evaluation ended; not counted in
      * {@link #cutOffEvaluations()}. For rule tests.
      */
     public Result evaluateWithRules(ActionContext context, String packagePrefix) {
         Evaluated evaluated = evaluateNow(context, packagePrefix);
-        return new Result(evaluated.decision(), evaluated.cutOff());
+        return new Result(evaluated.decision(), evaluated.cutOff(), evaluated.repeatable());
     }
 
     /** How long one evaluation may run before it is cut off. */
