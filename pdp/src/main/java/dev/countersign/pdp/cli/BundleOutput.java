@@ -7,6 +7,7 @@ import dev.countersign.rules.engine.CompiledPolicy;
 import dev.countersign.rules.engine.PolicyCompiler;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** Loading a bundle for a command, and printing its errors as {@code path:line:column: message}. */
@@ -14,10 +15,10 @@ final class BundleOutput {
     private BundleOutput() {
     }
 
-    /** The compiled bundle, or null after printing why it cannot be used. */
-    static CompiledPolicy compile(Path bundle, PrintWriter err) {
+    /** The compiled bundle, whose evaluations are cut off after {@code maxEvaluationTime}, or null after printing why it cannot be used. */
+    static CompiledPolicy compile(Path bundle, Duration maxEvaluationTime, PrintWriter err) {
         try {
-            return PolicyCompiler.compile(BundleLoader.load(bundle));
+            return PolicyCompiler.compile(BundleLoader.load(bundle), PolicyCompiler.DEFAULT_CACHE_SIZE, maxEvaluationTime);
         } catch (InvalidPolicyException e) {
             printErrors(bundle, e.errors(), err);
             return null;

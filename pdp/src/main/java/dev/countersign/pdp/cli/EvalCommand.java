@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +39,11 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--pretty", description = "Indent the JSON.")
     boolean pretty;
+
+    @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
+            description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
+                    + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
+    Duration maxEvaluationTime;
 
     @Spec
     CommandSpec spec;
@@ -64,7 +70,11 @@ final class EvalCommand implements Callable<Integer> {
             err.println((input.equals("-") ? "<stdin>" : input) + where + ": " + e.code() + ": " + e.describe());
             return CountersignCommand.BAD_INPUT;
         }
-        CompiledPolicy policy = BundleOutput.compile(bundle, err);
+        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
+            err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
+            return CountersignCommand.BAD_INPUT;
+        }
+        CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }

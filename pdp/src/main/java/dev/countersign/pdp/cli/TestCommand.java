@@ -9,6 +9,7 @@ import dev.countersign.rules.testing.RuleTestRunner.Status;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +33,11 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
+            description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
+                    + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
+    Duration maxEvaluationTime;
+
     @Spec
     CommandSpec spec;
 
@@ -40,7 +46,11 @@ final class TestCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        CompiledPolicy policy = BundleOutput.compile(bundle, err);
+        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
+            err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
+            return CountersignCommand.BAD_INPUT;
+        }
+        CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }

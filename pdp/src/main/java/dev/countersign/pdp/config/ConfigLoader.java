@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.countersign.cluster.ClusterSettings;
 import dev.countersign.pdp.decision.InputMask;
+import dev.countersign.rules.engine.PolicyCompiler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ import java.util.regex.Pattern;
  * reload: {watch: true, debounce: PT0.3S}
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
- * engine: {decision_cache: 10000}      # decisions remembered per revision; 0 evaluates every one
+ * engine: {decision_cache: 10000,      # decisions remembered per revision; 0 evaluates every one
+ *          max_evaluation_time: PT0.05S}   # an evaluation still running after this is cut off: deny, with an error reason
  * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"],
  *           min_members: 1}   # default: a majority of the members when three or more are listed
  *          # or kubernetes: {service_name: countersign, namespace: security}
@@ -146,14 +148,19 @@ public final class ConfigLoader {
         }
         ServerConfig.Approvals approvalSettings = ApprovalsSection.read(r, r.object(root, "approvals"));
         JsonNode engine = r.object(root, "engine");
-        r.keys(engine, "engine", Set.of("decision_cache"));
-        int cacheSize = r.integer(engine, "engine.decision_cache", dev.countersign.rules.engine.PolicyCompiler.DEFAULT_CACHE_SIZE);
+        r.keys(engine, "engine", Set.of("decision_cache", "max_evaluation_time"));
+        int cacheSize = r.integer(engine, "engine.decision_cache", PolicyCompiler.DEFAULT_CACHE_SIZE);
         if (cacheSize < 0) {
             throw r.error("engine.decision_cache must be 0 (off) or more");
         }
+        Duration maxEvaluationTime = r.duration(engine, "engine.max_evaluation_time", PolicyCompiler.DEFAULT_MAX_EVALUATION_TIME);
+        if (maxEvaluationTime.isZero()) {
+            throw r.error("engine.max_evaluation_time must be longer than zero, such as PT0.05S");
+        }
         ChatSettings chat = ChatSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
-                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, chat, onFailure.equals("refuse"));
+                debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
+                onFailure.equals("refuse"));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

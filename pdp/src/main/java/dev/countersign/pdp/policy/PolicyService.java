@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The bundle a node decides with. Loading, compiling and running the bundle's rule tests happen on a
  * single worker thread, so they never block an event loop and reloads never overlap. A bundle that
- * does not compile, or whose rule tests fail, is rejected: the active revision keeps deciding, and
- * the attempt with its errors is kept for {@code /v1/policies}, logged, and counted. An accepted
- * bundle replaces the active one atomically; evaluations in flight finish on the old one.
+ * does not compile, or whose rule tests fail (a case cut off at the evaluation budget fails), is
+ * rejected: the active revision keeps deciding, and the attempt with its errors is kept for
+ * {@code /v1/policies}, logged, and counted. An accepted bundle replaces the active one atomically;
+ * evaluations in flight finish on the old one.
  */
 public final class PolicyService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyService.class);
@@ -42,12 +43,18 @@ public final class PolicyService implements AutoCloseable {
     private BundleWatcher watcher;
 
     private final int cacheSize;
+    private final Duration maxEvaluationTime;
 
-    public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics, int cacheSize) {
+    /**
+     * Serves the bundle in {@code bundleDir}, whose policies remember {@code cacheSize} decisions and cut
+     * evaluations off at {@code maxEvaluationTime}.
+     */
+    public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics, int cacheSize, Duration maxEvaluationTime) {
         this.vertx = vertx;
         this.bundleDir = bundleDir;
         this.metrics = metrics;
         this.cacheSize = cacheSize;
+        this.maxEvaluationTime = maxEvaluationTime;
         this.compiler = vertx.createSharedWorkerExecutor("countersign-bundle-compiler", 1, 10, TimeUnit.MINUTES);
     }
 
@@ -88,6 +95,12 @@ public final class PolicyService implements AutoCloseable {
         return e == null ? null : e.active();
     }
 
+    /** The decisions answered as cut off at the evaluation budget by every revision this node has served. */
+    public long cutOffEvaluations() {
+        PolicyEngine e = engine;
+        return e == null ? 0 : e.cutOffEvaluations();
+    }
+
     public Instant activatedAt() {
         return activatedAt;
     }
@@ -116,7 +129,7 @@ public final class PolicyService implements AutoCloseable {
                 LOG.debug("bundle {} unchanged ({})", bundleDir, trigger);
                 return attempt;
             }
-            next = PolicyCompiler.compile(bundle, cacheSize);
+            next = PolicyCompiler.compile(bundle, cacheSize, maxEvaluationTime);
             List<PolicyError> failing = failingTests(next);
             if (!failing.isEmpty()) {
                 throw new InvalidPolicyException(failing);

@@ -145,7 +145,7 @@ public final class CountersignServer {
     private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
                                                   EventBusSeal seal) {
         ServerMetrics metrics = new ServerMetrics();
-        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize());
+        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize(), config.maxEvaluationTime());
         return policies.start()
                 .compose(attempt -> vertx.executeBlocking(() -> {
                     Files.createDirectories(config.dataDir());
@@ -186,6 +186,8 @@ public final class CountersignServer {
                 new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
                         Clock.systemUTC())),
                 audit, new InputMask(config.auditMask()), metrics, config.node(), approvals, new ContextHash(secret), config.auditRefuses());
+        metrics.functionCounter("countersign_evaluations_cut_off", "Decisions answered deny because their evaluation ran past"
+                + " engine.max_evaluation_time", policies, PolicyService::cutOffEvaluations);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,

@@ -109,6 +109,59 @@ class CliTest {
     }
 
     @Test
+    void evalOfARuleThatOverflowsTheStackPrintsTheDenial() throws IOException {
+        Path b = bundle("""
+                package policies.export
+
+                rule "matches too deep"
+                when
+                    Action( name == "data.export" )
+                then
+                    deny("matched: " + "ab".repeat(100000).matches("(a|b)*"));
+                end
+                """, null);
+        Path input = dir.resolve("input.json");
+        Files.writeString(input, "{\"action\": {\"name\": \"data.export\"}}");
+        CliRun r = run("eval", "--bundle", b.toString(), "--input", input.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.err());
+        JsonNode d = Json.MAPPER.readTree(r.out());
+        assertEquals("deny", d.get("verdict").asText());
+        assertEquals("error", d.at("/reasons/0/rule").asText());
+        assertEquals("rule \"matches too deep\" failed: StackOverflowError", d.at("/reasons/0/message").asText());
+        assertEquals("export/export.drl:3", d.at("/reasons/0/source").asText());
+    }
+
+    @Test
+    void aRuleTestThatRunsAwayIsAnErrorAtTheBudgetGiven() throws IOException {
+        Path b = bundle("""
+                package policies.export
+
+                rule "loops over copies"
+                when
+                    Action( name == "data.export" )
+                then
+                    for (Object x : java.util.Collections.nCopies(1000000, "x")) {
+                        for (Object y : java.util.Collections.nCopies(1000000, "y")) {
+                            x.equals(y);
+                        }
+                    }
+                    deny("looped");
+                end
+                """, """
+                cases:
+                  - name: exports are denied
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny, reasons: [error]}
+                """);
+        CliRun r = run("test", "--max-evaluation-time", "PT0.02S", b.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("ERROR " + b.resolve("export/export_test.yaml") + ":2  exports are denied"), r.out());
+        assertTrue(r.out().contains("rule \"loops over copies\" failed: budget exceeded (20 ms) (export/export.drl:3)"), r.out());
+        assertEquals(2, run("test", "--max-evaluation-time", "PT0S", b.toString()).status());
+    }
+
+    @Test
     void evalRejectsBadInputNamingThePath() throws IOException {
         Path input = dir.resolve("bad.json");
         Files.writeString(input, "{\"action\": {\"name\": \"x\"}, \"actor\": {\"roles\": \"admin\"}}");

@@ -44,6 +44,7 @@ class ConfigLoaderTest {
         assertTrue(c.cluster().members().isEmpty());
         assertNull(c.approvals().callbackSecret());
         assertEquals(10_000, c.decisionCacheSize());
+        assertEquals(Duration.ofMillis(50), c.maxEvaluationTime());
         assertEquals(List.of(), c.approvals().callbackHosts());
         assertEquals(1, c.cluster().minMembers());
     }
@@ -91,7 +92,7 @@ class ConfigLoaderTest {
                 reload: {watch: false, debounce: PT1S}
                 forward_auth: {identity_header: X-User, actor_type: service, package: http, trusted_sources: ["10.0.0.0/8"], trusted_hops: 2}
                 decisions: {retention: PT1H, max_records: 5}
-                engine: {decision_cache: 0}
+                engine: {decision_cache: 0, max_evaluation_time: PT0.2S}
                 cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"], secret: "${CS}"}
                 reviewers:
                   security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
@@ -117,6 +118,7 @@ class ConfigLoaderTest {
         assertNull(c.clients().get(1).rate(), "without a rate, a client is not limited");
         assertEquals(Duration.ofHours(1), c.decisionRetention());
         assertEquals(0, c.decisionCacheSize());
+        assertEquals(Duration.ofMillis(200), c.maxEvaluationTime());
         assertEquals(List.of("10.0.0.5:5801", "10.0.0.6:5801"), c.cluster().members());
         assertEquals(Set.of("security"), c.reviewers().groupsOf("CAROL@example.com"));
         assertEquals("carol@example.com", c.reviewers().byTeams("abc-DEF").id());
@@ -196,6 +198,10 @@ class ConfigLoaderTest {
             "`reviewers: {security: [carol]}`                                          | must be a mapping such as",
             "`approvals: {callback_secret: short}`                                     | at least 16 characters",
             "`engine: {decision_cache: -1}`                                            | must be 0 (off) or more",
+            "`engine: {max_evaluation_time: PT0S}`                                     | engine.max_evaluation_time must be longer than zero, such as PT0.05S",
+            "`engine: {max_evaluation_time: -PT1S}`                                    | engine.max_evaluation_time must not be negative",
+            "`engine: {max_evaluation_time: 50ms}`                                     | engine.max_evaluation_time must be an ISO-8601 duration",
+            "`engine: {budget: PT1S}`                                                  | known keys of engine are [decision_cache, max_evaluation_time]",
             "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
             "`approvals: {callback_hosts: [\"*.example.com\", \"169.254.169.254\"]}`     | approvals.callback_hosts: '169.254.169.254' is a cloud metadata address",
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",

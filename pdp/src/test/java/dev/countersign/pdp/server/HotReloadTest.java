@@ -118,7 +118,7 @@ class HotReloadTest {
                 });
     }
 
-    private static JsonObject awaitReload(TestNode node, Predicate<JsonObject> done) throws Exception {
+    static JsonObject awaitReload(TestNode node, Predicate<JsonObject> done) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         JsonObject last = null;
         while (System.currentTimeMillis() < deadline) {

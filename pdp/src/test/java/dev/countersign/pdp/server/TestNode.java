@@ -70,14 +70,15 @@ public final class TestNode implements AutoCloseable {
                 defaults.decisionMaxRecords(), "test-node",
                 new ClusterSettings("test-" + UUID.randomUUID(), "127.0.0.1", clusterPort, List.of(), null),
                 defaults.reviewers(), new ServerConfig.Approvals(null, Duration.ofSeconds(30), Duration.ofMillis(200)),
-                defaults.decisionCacheSize(), ChatSettings.NONE);
+                defaults.decisionCacheSize(), defaults.maxEvaluationTime(), ChatSettings.NONE);
     }
 
     /** {@code config} with another body limit. */
     public static ServerConfig withMaxBodyBytes(ServerConfig c, long maxBodyBytes) {
         return new ServerConfig(c.host(), c.port(), c.eventLoops(), maxBodyBytes, c.maxDepth(), c.bundle(), c.dataDir(), c.clients(),
                 c.auditMask(), c.auditMaxFileBytes(), c.watch(), c.reloadDebounce(), c.forwardAuth(), c.decisionRetention(),
-                c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize(), c.chat(), c.auditRefuses());
+                c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize(), c.maxEvaluationTime(),
+                c.chat(), c.auditRefuses());
     }
 
     /** A free TCP port on 127.0.0.1 (for cluster members, which must know each other's ports up front). */

@@ -29,6 +29,7 @@ final class CompiledCodeCheck {
     /** Members the code Drools wraps around rule text calls, by owner. */
     private static final Map<String, Set<String>> WRAPPING = Map.of(
             Verdicts.class.getName(), Set.of("enter", "allow", "deny", "requireApproval"),
+            RuleLoops.class.getName(), Set.of("each"),
             "org.drools.mvel.field.FieldFactory", Set.of("getInstance", "getFieldValue"),
             "java.lang.invoke.StringConcatFactory", Set.of("makeConcatWithConstants", "makeConcat"));
 

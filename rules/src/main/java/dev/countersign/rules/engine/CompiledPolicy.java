@@ -5,35 +5,62 @@ import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.Verdict;
 import dev.countersign.rules.bundle.PolicyBundle;
+import dev.countersign.rules.model.Action;
 import dev.countersign.rules.model.ActionContext;
+import dev.countersign.rules.model.Actor;
+import dev.countersign.rules.model.Context;
+import dev.countersign.rules.model.Resource;
+import dev.countersign.rules.model.Target;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.LongAdder;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.kie.api.KieServices;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.conf.ThreadSafeOption;
-import org.kie.api.runtime.rule.ConsequenceException;
 import org.kie.api.runtime.rule.FactHandle;
+import org.kie.internal.event.rule.RuleEventManager;
 
 /**
  * A bundle compiled and ready to decide. Immutable and safe to evaluate from many threads at once:
  * each evaluation borrows a session of its own from a pool, inserts the parts of the context some
  * rule matches as facts, fires, and removes them. Evaluation is pure: the same context and revision
  * give the same verdict and reasons, so a context decided before is answered from a bounded cache
- * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a consequence) ends the
- * evaluation as deny with one {@code error} reason naming it; what other rules said is discarded.
+ * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a
+ * consequence), the JVM's own errors (a stack overflow, no memory left) included, ends the evaluation
+ * as deny with one {@code error} reason naming it ({@link FailureReasons}); what other rules said is
+ * discarded, the session is disposed, and a decision the JVM's errors ended is not cached.
+ *
+ * <p>Every evaluation has a budget, {@link #maxEvaluationTime()}, from the moment its session is
+ * borrowed. An evaluation still running when it is spent is cut off: stopped at the next point where
+ * it checks its budget ({@link Evaluation}), or, if the work in hand never reaches one (one call of
+ * the JDK, such as a regular expression, runs to its end), once it returns. One cut off within a few
+ * budgets is made once more, counting only the thread's CPU time ({@link #evaluateNow}); cut off
+ * again, or after longer, the decision is deny with one {@code error} reason,
+ * {@code budget exceeded (50 ms)}, naming the rule that was running where known; it is counted
+ * ({@link #cutOffEvaluations()}) and never cached, and the sessions are disposed. A rule that runs
+ * away thus costs its caller about twice the budget. The checks run on the evaluating thread itself:
+ * no other thread touches a session, and none is started.
  */
 public final class CompiledPolicy {
     /** Firings beyond this end the evaluation as an error: rules that loop would never answer. */
     static final int MAX_FIRINGS = 10_000;
+
+    /** How many budgets a first attempt cut off may have taken for a second attempt to be made. */
+    static final int RETRY_WITHIN_BUDGETS = 4;
+
+    private static final ActionContext WARM_UP = new ActionContext(
+            new Actor(null, null, List.of(), List.of(), null, Map.of()), new Action("", null, null, Map.of()),
+            new Resource(null, null, null, null, null, null, Map.of()), new Target(null, null, Map.of()),
+            new Context(null, null, List.of(), null, null, Map.of()), Map.of());
 
     /** Outcomes of the deciding verdict first, then by file, line, rule and message. */
     private static final Comparator<Evaluation.Outcome> OUTCOME_ORDER = Comparator
@@ -43,26 +70,32 @@ public final class CompiledPolicy {
             .thenComparing(o -> o.rule().name())
             .thenComparing(Evaluation.Outcome::message, Comparator.nullsFirst(Comparator.naturalOrder()));
 
-    private static final Pattern FAILED_CONSTRAINT = Pattern.compile("Error evaluating constraint '(.*)' in", Pattern.DOTALL);
-    private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: (.*?)\\]\\s*(\\[Near|$)", Pattern.DOTALL);
-
     private final PolicyBundle bundle;
     private final InternalKnowledgeBase kieBase;
     private final Map<Rule, RuleRef> rules;
-    private final Map<String, RuleRef> constraints;
+    private final FailureReasons failures;
     private final Part[] inserted;
     private final SessionPool sessions;
     private final KieSessionConfiguration sessionConfiguration;
     private final List<RuleRef> ruleList;
     private final Set<String> packages;
     private final DecisionCache cache;
+    private final Duration maxEvaluationTime;
+    private final long budgetNanos;
+    private final long retryWithinNanos;
+    private final String budgetExceeded;
+    private final LongAdder cutOffCount = new LongAdder();
 
-    CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules,
-                   Map<String, RuleRef> constraints, Set<Part> inserted, int cacheSize) {
+    /**
+     * A policy deciding with {@code kieBase}; {@code rules} says where each rule is written,
+     * {@code constraints} which rule a condition's text is first written in, {@code ruleClasses} which
+     * rule each class Drools generated for rule code comes from.
+     */
+    CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules, Map<String, RuleRef> constraints,
+                   Map<String, RuleRef> ruleClasses, Set<Part> inserted, int cacheSize, Duration maxEvaluationTime) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
-        this.constraints = constraints;
         this.inserted = inserted.toArray(new Part[0]);
         this.sessionConfiguration = KieServices.get().newKieSessionConfiguration();
         this.sessionConfiguration.setOption(ThreadSafeOption.NO);
@@ -71,7 +104,12 @@ public final class CompiledPolicy {
                 .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
+        this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses);
         this.cache = cacheSize > 0 ? new DecisionCache(cacheSize) : null;
+        this.maxEvaluationTime = maxEvaluationTime;
+        this.budgetNanos = maxEvaluationTime.toNanos();
+        this.retryWithinNanos = budgetNanos > Long.MAX_VALUE / RETRY_WITHIN_BUDGETS ? Long.MAX_VALUE : budgetNanos * RETRY_WITHIN_BUDGETS;
+        this.budgetExceeded = "budget exceeded (" + millis(maxEvaluationTime) + " ms)";
     }
 
     public PolicyBundle bundle() {
@@ -113,23 +151,80 @@ public final class CompiledPolicy {
      * ("" for all); with no such rule matching, the bundle's default verdict applies.
      */
     public Decision evaluate(ActionContext context, String packagePrefix) {
+        Evaluated evaluated;
         if (cache == null) {
-            return evaluateNow(context, packagePrefix);
+            evaluated = evaluateNow(context, packagePrefix);
+        } else {
+            Object key = cache.key(context, packagePrefix);
+            Decision cached = cache.find(key, DecisionIds.next(), revision());
+            if (cached != null) {
+                return cached;
+            }
+            evaluated = evaluateNow(context, packagePrefix);
+            if (evaluated.repeatable()) {
+                cache.keep(key, evaluated.decision());
+            }
         }
-        Object key = cache.key(context, packagePrefix);
-        Decision cached = cache.find(key, DecisionIds.next(), revision());
-        if (cached != null) {
-            return cached;
+        if (evaluated.cutOff()) {
+            cutOffCount.increment();
         }
-        Decision decision = evaluateNow(context, packagePrefix);
-        cache.keep(key, decision);
-        return decision;
+        return evaluated.decision();
     }
 
-    /** Evaluates with the rules, never answering from the cache. */
-    Decision evaluateNow(ActionContext context, String packagePrefix) {
-        Evaluation evaluation = Evaluation.begin(context, rules);
+    /**
+     * A decision made with the rules; whether the budget cut its evaluation off; and whether the same
+     * context would get it again, which it would not when cut off or ended by the JVM (a stack
+     * overflow, no memory left): such an outcome depends on more than the rules.
+     */
+    public record Result(Decision decision, boolean cutOff, boolean repeatable) {
+    }
+
+    /**
+     * Decides as {@link #evaluate(ActionContext, String)} does, but always with the rules (never from the
+     * cache, whose contents it leaves alone), saying how the evaluation ended; not counted in
+     * {@link #cutOffEvaluations()}. For rule tests.
+     */
+    public Result evaluateWithRules(ActionContext context, String packagePrefix) {
+        Evaluated evaluated = evaluateNow(context, packagePrefix);
+        return new Result(evaluated.decision(), evaluated.cutOff(), evaluated.repeatable());
+    }
+
+    /** How long one evaluation may run before it is cut off. */
+    public Duration maxEvaluationTime() {
+        return maxEvaluationTime;
+    }
+
+    /** The decisions {@link #evaluate} answered as cut off at the budget, since this policy was compiled. */
+    public long cutOffEvaluations() {
+        return cutOffCount.sum();
+    }
+
+    /**
+     * A decision the rules made; whether the budget cut its evaluation off; and whether the same context
+     * would get it again: not when cut off, nor when the JVM ended the evaluation (a stack overflow
+     * depends on the thread's stack, a lack of memory on everything else the JVM holds).
+     */
+    record Evaluated(Decision decision, boolean cutOff, boolean repeatable) {
+    }
+
+    /**
+     * Evaluates with the rules, never answering from the cache. An evaluation cut off within
+     * {@value #RETRY_WITHIN_BUDGETS} budgets is made once more, with a budget of the thread's CPU time:
+     * a pause of the JVM or a wait for a core can stretch one evaluation past its budget, and is not
+     * counted against the second; rules that run away are cut off again. Longer work is not repeated.
+     */
+    Evaluated evaluateNow(ActionContext context, String packagePrefix) {
+        long started = System.nanoTime();
+        Evaluated first = attempt(context, packagePrefix, false);
+        if (!first.cutOff() || System.nanoTime() - started >= retryWithinNanos) {
+            return first;
+        }
+        return attempt(context, packagePrefix, true);
+    }
+
+    private Evaluated attempt(ActionContext context, String packagePrefix, boolean cpuTime) {
         KieSession session = sessions.borrow();
+        Evaluation evaluation = Evaluation.begin(context, rules, budgetNanos, cpuTime);
         boolean reusable = false;
         Throwable failure = null;
         try {
@@ -140,9 +235,10 @@ public final class CompiledPolicy {
                     handles[i] = session.insert(fact);
                 }
             }
-            int fired = packagePrefix.isEmpty()
-                    ? session.fireAllRules(MAX_FIRINGS)
-                    : session.fireAllRules(match -> rules.get(match.getRule()).inScope(packagePrefix), MAX_FIRINGS);
+            int fired = session.fireAllRules(match -> {
+                evaluation.checkBudget(match); // before each firing: a rule that fires again and again is stopped here
+                return packagePrefix.isEmpty() || rules.get(match.getRule()).inScope(packagePrefix);
+            }, MAX_FIRINGS);
             for (FactHandle handle : handles) {
                 if (handle != null) {
                     session.delete(handle);
@@ -155,17 +251,46 @@ public final class CompiledPolicy {
             } else {
                 reusable = true;
             }
-        } catch (RuntimeException | LinkageError e) {
-            failure = e; // a LinkageError: compiled rule code reached for a class the sandbox refuses
+        } catch (RuntimeException | Error e) {
+            // An Error is a rule's too: a stack overflow, no memory left, or a LinkageError (compiled rule code
+            // reached for a class the sandbox refuses). It ends this evaluation, never the caller's thread.
+            failure = e;
         } finally {
             evaluation.end();
-            if (reusable) {
+            boolean spent = evaluation.spent(null); // the last check: work that never reached one is cut off here
+            if (reusable && !spent) {
                 sessions.release(session);
             } else {
-                session.dispose();
+                dispose(session);
             }
         }
-        return decide(evaluation, failure, packagePrefix);
+        if (evaluation.cutOff()) {
+            Reason reason = failures.budgetExceeded(evaluation, failure, packagePrefix, budgetExceeded);
+            return new Evaluated(new Decision(DecisionIds.next(), Verdict.DENY, List.of(reason), null, revision()), true, false);
+        }
+        return new Evaluated(decide(evaluation, failure, packagePrefix), false, !(failure instanceof VirtualMachineError));
+    }
+
+    /**
+     * Evaluates, once, a context with every part present and empty, so that what the engine does on
+     * first use (loading rule classes, preparing conditions) is not paid by a first decision; within the
+     * budget, the outcome dropped and not counted.
+     */
+    void warmUp() {
+        evaluateNow(WARM_UP, "");
+    }
+
+    private static String millis(Duration d) {
+        return BigDecimal.valueOf(d.toNanos(), 6).stripTrailingZeros().toPlainString();
+    }
+
+    /** Disposes a session an evaluation may have left in any state; one that cannot even be disposed is dropped. */
+    private static void dispose(KieSession session) {
+        try {
+            session.dispose();
+        } catch (RuntimeException | Error e) {
+            // never pooled again: the collector takes what is left of it
+        }
     }
 
     /** Frees pooled sessions; evaluations already running finish normally. Called when a newer policy takes over. */
@@ -176,7 +301,7 @@ public final class CompiledPolicy {
     private Decision decide(Evaluation evaluation, Throwable failure, String scope) {
         String id = DecisionIds.next();
         if (failure != null) {
-            return new Decision(id, Verdict.DENY, List.of(errorReason(evaluation, failure, scope)), null, revision());
+            return new Decision(id, Verdict.DENY, List.of(failures.of(evaluation, failure, scope)), null, revision());
         }
         List<Evaluation.Outcome> outcomes = evaluation.outcomes;
         if (outcomes.isEmpty()) {
@@ -207,74 +332,10 @@ public final class CompiledPolicy {
         return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());
     }
 
-    private Reason errorReason(Evaluation evaluation, Throwable failure, String scope) {
-        RuleRef rule = evaluation.firing;
-        if (failure instanceof ConsequenceException ce && ce.getMatch() != null) {
-            rule = rules.get(ce.getMatch().getRule());
-        } else if (!(failure instanceof ConsequenceException)) {
-            rule = ruleNamedIn(failure);
-        }
-        String detail = detail(failure);
-        if (rule == null) {
-            return new Reason(Reason.ERROR_RULE, scope, Verdict.DENY, "evaluation failed: " + BuildErrors.clean(detail), null);
-        }
-        return new Reason(Reason.ERROR_RULE, rule.packageName(), Verdict.DENY,
-                "rule \"" + rule.name() + "\" failed: " + BuildErrors.clean(detail), rule.source());
-    }
-
-    /**
-     * The rule of a failed condition. Drools names the constraint ({@code Error evaluating constraint
-     * 'expr' in [Rule "name" ...]}), and the rules only sometimes, as alpha nodes are shared.
-     */
-    private RuleRef ruleNamedIn(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage();
-            if (message == null) {
-                continue;
-            }
-            Matcher m = FAILED_CONSTRAINT.matcher(message);
-            if (m.find()) {
-                RuleRef ref = constraints.get(m.group(1).trim());
-                if (ref != null) {
-                    return ref;
-                }
-            }
-            for (RuleRef ref : ruleList) {
-                if (message.contains("Rule \"" + ref.name() + "\"") || message.contains("rule \"" + ref.name() + "\"")) {
-                    return ref;
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * The most telling message of a failure: the condition it names, and the argument error the
-     * vocabulary raised (data paths, typed attributes, ttls) or else the cause the engine wrapped,
-     * without MVEL's decoration.
-     */
-    private static String detail(Throwable failure) {
-        Throwable cause = failure.getCause() != null && failure.getCause() != failure ? failure.getCause() : failure;
-        String message = null;
-        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof IllegalArgumentException && t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        if (message == null) {
-            message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            Matcher mvel = MVEL_ERROR.matcher(message);
-            if (mvel.find()) {
-                message = mvel.group(1);
-            }
-        }
-        Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
-        return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
-    }
-
     private KieSession newSession() {
         KieSession session = kieBase.newKieSession(sessionConfiguration, null);
         session.setGlobal("data", bundle.data());
+        ((RuleEventManager) session).addEventListener(Evaluation.CONSEQUENCE_ENDS);
         return session;
     }
 

@@ -7,7 +7,7 @@ import dev.countersign.rules.bundle.PolicyBundle;
 import dev.countersign.rules.bundle.SourceFile;
 import dev.countersign.rules.model.ActionContext;
 import java.io.IOException;
-import java.lang.reflect.Field;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -18,14 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import org.drools.base.base.ClassObjectType;
 import org.drools.base.definitions.rule.impl.RuleImpl;
-import org.drools.base.rule.From;
 import org.drools.base.rule.Pattern;
 import org.drools.base.rule.RuleConditionElement;
-import org.drools.base.rule.accessor.DataProvider;
-import org.drools.core.reteoo.FromNode;
-import org.drools.core.reteoo.LeftTupleSource;
 import org.drools.core.reteoo.ObjectTypeNode;
-import org.drools.core.reteoo.TerminalNode;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConditionalElementDescr;
 import org.drools.drl.ast.descr.ExprConstraintDescr;
@@ -42,8 +37,6 @@ import org.drools.drl.parser.DroolsParserException;
 import org.drools.io.DescrResource;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
-import org.drools.mvel.dataproviders.MVELDataProvider;
-import org.drools.mvel.expr.MVELCompilationUnit;
 import org.drools.wiring.api.classloader.ProjectClassLoader;
 import org.kie.api.KieServices;
 import org.kie.api.definition.KiePackage;
@@ -65,21 +58,23 @@ import org.kie.internal.io.ResourceFactory;
  * found as one {@link InvalidPolicyException}, sorted by file, line and column.
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
- * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static check,
- * {@link RuleSandbox}); only a bundle that parses and that the sandbox accepts is built, with the
- * DRL/MVEL builder, which reports unknown properties at their real line. What the build compiled is
- * checked again ({@link CompiledCodeCheck}), and the build, and the rules it produces, load classes
- * only through a {@link SandboxClassLoader}. The vocabulary is
- * added to every package programmatically (imports of the model, the helper functions of
- * {@link Verdicts}, the global {@code data}), so authors write no imports and lines stay theirs.
+ * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static checks,
+ * {@link RuleSandbox} and {@link TerminationCheck}); only a bundle that parses and that the sandbox
+ * accepts is built, with the DRL/MVEL builder, which reports unknown properties at their real line.
+ * What the build compiled is checked again ({@link CompiledCodeCheck}), and the build, and the rules
+ * it produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is added to
+ * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
+ * the global {@code data}), so authors write no imports and lines stay theirs. Each for-each loop of
+ * rule code checks the evaluation's budget ({@link RuleLoops}), and so does each {@code from} source
+ * ({@link FromSources}). A compiled policy is evaluated once, within its budget, before it is returned
+ * ({@link CompiledPolicy#warmUp()}), and the first compilation in a JVM warms the engine up
+ * ({@link EngineWarmUp}), so that first decisions do not pay for what is done on first use.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
  */
 public final class PolicyCompiler {
     private static final String MODEL_PACKAGE = ActionContext.class.getPackageName();
     private static final List<String> FUNCTIONS = List.of("allow", "deny", "requireApproval");
     private static final String ENTER = Verdicts.class.getName() + ".enter(drools); ";
-    private static final Field MVEL_UNIT = internalField(MVELDataProvider.class, "unit");
-    private static final Field FROM_NODE_PROVIDER = internalField(FromNode.class, "dataProvider");
 
     private static final SandboxClassLoader SANDBOX = new SandboxClassLoader(PolicyCompiler.class.getClassLoader());
 
@@ -89,13 +84,24 @@ public final class PolicyCompiler {
     /** Decisions a compiled policy remembers by default (see {@link #compile(PolicyBundle, int)}). */
     public static final int DEFAULT_CACHE_SIZE = 10_000;
 
+    /** How long one evaluation may take by default (see {@link #compile(PolicyBundle, int, Duration)}). */
+    public static final Duration DEFAULT_MAX_EVALUATION_TIME = Duration.ofMillis(50);
+
     public static CompiledPolicy compile(PolicyBundle bundle) throws InvalidPolicyException {
         return compile(bundle, DEFAULT_CACHE_SIZE);
     }
 
     /** Compiles a bundle whose policy remembers up to {@code cacheSize} decisions (0: none, every decision is evaluated). */
     public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize) throws InvalidPolicyException {
-        return compile(bundle, cacheSize, Checks.ALL);
+        return compile(bundle, cacheSize, DEFAULT_MAX_EVALUATION_TIME);
+    }
+
+    /**
+     * Compiles a bundle whose policy remembers up to {@code cacheSize} decisions and cuts off an
+     * evaluation still running after {@code maxEvaluationTime} (see {@link CompiledPolicy}).
+     */
+    public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Duration maxEvaluationTime) throws InvalidPolicyException {
+        return compile(bundle, cacheSize, maxEvaluationTime, Checks.ALL);
     }
 
     /** Which of the rule sandbox's checks a build makes; all but {@link #ALL} exist so that tests can show each line alone. */
@@ -110,6 +116,14 @@ public final class PolicyCompiler {
 
     /** As {@link #compile(PolicyBundle, int)}, making only some of the sandbox's checks (for tests). */
     static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Checks checks) throws InvalidPolicyException {
+        return compile(bundle, cacheSize, DEFAULT_MAX_EVALUATION_TIME, checks);
+    }
+
+    private static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Duration maxEvaluationTime, Checks checks)
+            throws InvalidPolicyException {
+        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
+            throw new IllegalArgumentException("the evaluation budget must be longer than zero, got " + maxEvaluationTime);
+        }
         List<PolicyError> errors = new ArrayList<>(bundle.problems());
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
@@ -127,6 +141,9 @@ public final class PolicyCompiler {
             if (sandbox != null && sandbox.check(file, errors)) {
                 buildable = false; // refused code is never handed to Drools' compilers
             }
+        }
+        if (sandbox != null && TerminationCheck.check(bundle.ruleFiles(), errors)) {
+            buildable = false; // a loop or a recursion that need not end would hold its evaluation past any budget
         }
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
@@ -165,7 +182,6 @@ public final class PolicyCompiler {
         }
         InterpretedOperators.keep(builder.getKnowledgePackages());
         kieBase.addPackages(builder.getKnowledgePackages());
-        installContextParts(kieBase);
         Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
         for (KiePackage pkg : kieBase.getKiePackages()) {
             for (Rule rule : pkg.getRules()) {
@@ -173,7 +189,12 @@ public final class PolicyCompiler {
                 byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
             }
         }
-        return new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), insertedParts(kieBase), cacheSize);
+        FromSources.install(kieBase, byRule);
+        CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
+                insertedParts(kieBase), cacheSize, maxEvaluationTime);
+        EngineWarmUp.once();
+        policy.warmUp();
+        return policy;
     }
 
     private record ParsedFile(SourceFile file, PackageDescr descr) {
@@ -198,6 +219,20 @@ public final class PolicyCompiler {
             }
         }
         return origins;
+    }
+
+    /** Each rule by the name of the class Drools generated for its code (consequences, evals), to name a rule from a stack trace. */
+    private static Map<String, RuleRef> ruleClasses(List<ParsedFile> parsed, Map<String, RuleRef> refs) {
+        Map<String, RuleRef> classes = new HashMap<>();
+        for (ParsedFile p : parsed) {
+            for (RuleDescr rule : p.descr.getRules()) {
+                RuleRef ref = refs.get(key(p.descr.getNamespace(), rule.getName()));
+                if (ref != null && rule.getClassName() != null) {
+                    classes.put(p.descr.getNamespace() + "." + rule.getClassName(), ref);
+                }
+            }
+        }
+        return classes;
     }
 
     private static Set<String> declaredTypes(List<ParsedFile> parsed) {
@@ -347,66 +382,19 @@ public final class PolicyCompiler {
     }
 
     /**
-     * Makes the {@code from} nodes of the patterns the planner rewrote read the context under
-     * evaluation directly ({@link ContextPartProvider}) instead of evaluating the placeholder MVEL
-     * expression. The dialect re-installs its own provider on the rule's {@code From} while the network
-     * is built, so the built nodes are patched; a change of Drools' internals fails every compilation.
-     */
-    private static void installContextParts(InternalKnowledgeBase kieBase) {
-        for (TerminalNode[] nodes : kieBase.getReteooBuilder().getTerminalNodes().values()) {
-            for (TerminalNode terminal : nodes) {
-                for (LeftTupleSource node = terminal.getLeftTupleSource(); node != null; node = node.getLeftTupleSource()) {
-                    if (node instanceof FromNode<?> from && AnchorPlanner.CONTEXT_GLOBAL.equals(expressionOf(from.getDataProvider()))) {
-                        Part part = Part.forTypeName(from.getResultClass().getName());
-                        if (part == null) {
-                            throw new IllegalStateException("a context-part source yields " + from.getResultClass());
-                        }
-                        try {
-                            FROM_NODE_PROVIDER.set(from, new ContextPartProvider(part));
-                        } catch (IllegalAccessException e) {
-                            throw new IllegalStateException("cannot install the context-part source", e);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Prefixes every consequence with a call telling the vocabulary which rule speaks. It goes on the
-     * consequence's first line, so no line number moves.
+     * Prefixes every consequence with a call telling the vocabulary which rule speaks, and passes the
+     * collection of every for-each loop in consequences and DRL functions through
+     * {@link RuleLoops#each}. Both go on lines already there, so no line number moves.
      */
     private static void announceRules(PackageDescr descr) {
         for (RuleDescr rule : descr.getRules()) {
             if (!rule.isQuery() && rule.getConsequence() instanceof String consequence) {
-                rule.setConsequence(ENTER + consequence);
+                rule.setConsequence(ENTER + RuleLoops.counted(consequence));
             }
-            rule.getNamedConsequences().replaceAll((name, c) -> c instanceof String text ? ENTER + text : c);
+            rule.getNamedConsequences().replaceAll((name, c) -> c instanceof String text ? ENTER + RuleLoops.counted(text) : c);
         }
-    }
-
-    /**
-     * The MVEL expression of a {@code from} source, or null for another kind of source. Drools has no
-     * public accessor for it; a change of its internals fails every compilation here, loudly.
-     */
-    private static String expressionOf(DataProvider provider) {
-        if (!(provider instanceof MVELDataProvider)) {
-            return null;
-        }
-        try {
-            return ((MVELCompilationUnit) MVEL_UNIT.get(provider)).getExpression().trim();
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot read the expression of a from source", e);
-        }
-    }
-
-    private static Field internalField(Class<?> type, String name) {
-        try {
-            Field f = type.getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
-        } catch (NoSuchFieldException e) {
-            throw new ExceptionInInitializerError("this Drools version keeps " + type.getSimpleName() + "." + name + " elsewhere: " + e);
+        for (FunctionDescr function : descr.getFunctions()) {
+            function.setBody(RuleLoops.counted(function.getBody()));
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class PolicyEngine {
     private final AtomicReference<CompiledPolicy> active;
+    private long cutOffBefore;
 
     public PolicyEngine(CompiledPolicy initial) {
         this.active = new AtomicReference<>(initial);
@@ -29,10 +30,25 @@ public final class PolicyEngine {
 
     /** Makes {@code next} the deciding policy and retires the one it replaces, which is returned. */
     public CompiledPolicy activate(CompiledPolicy next) {
-        CompiledPolicy previous = active.getAndSet(next);
+        CompiledPolicy previous;
+        synchronized (this) {
+            previous = active.getAndSet(next);
+            if (previous != null && previous != next) {
+                cutOffBefore += previous.cutOffEvaluations();
+            }
+        }
         if (previous != null && previous != next) {
             previous.retire();
         }
         return previous;
+    }
+
+    /**
+     * The decisions answered as cut off at the budget ({@link CompiledPolicy#cutOffEvaluations()}) by
+     * every policy this engine has activated; never decreases. A policy's cut-offs after it was replaced
+     * (evaluations in flight then) are not counted.
+     */
+    public synchronized long cutOffEvaluations() {
+        return cutOffBefore + active.get().cutOffEvaluations();
     }
 }

@@ -124,7 +124,7 @@ final class RuleAllowList {
      * {@link #VISIBLE}; with the supertypes of both, this is all rule source can be compiled against.
      */
     private static final Set<String> SOURCE_LINKAGE = Set.of(
-            Verdicts.class.getName(),
+            Verdicts.class.getName(), RuleLoops.class.getName(),
             "org.drools.core.rule.consequence.KnowledgeHelper", "org.drools.base.rule.consequence.ConsequenceContext",
             "org.kie.api.runtime.rule.RuleContext", "org.kie.api.runtime.KieContext", "org.kie.api.runtime.rule.FactHandle",
             "org.kie.api.definition.rule.Rule", "org.drools.base.rule.consequence.Consequence",

@@ -13,6 +13,7 @@ import dev.countersign.rules.model.ActionContext;
 import dev.countersign.rules.model.Actor;
 import dev.countersign.rules.model.Resource;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,8 +69,13 @@ class ConcurrentEvaluationTest {
         return compile(drl, 0);
     }
 
+    /**
+     * Compiled with a budget no evaluation reaches however long the threads wait for a core: these tests
+     * are about what threads agree on, and the budget is wall-clock time.
+     */
     static CompiledPolicy compile(String drl, int cacheSize) throws Exception {
-        return PolicyCompiler.compile(BundleLoader.fromFiles(Map.of("p.drl", drl.getBytes(StandardCharsets.UTF_8))), cacheSize);
+        return PolicyCompiler.compile(BundleLoader.fromFiles(Map.of("p.drl", drl.getBytes(StandardCharsets.UTF_8))), cacheSize,
+                Duration.ofSeconds(30));
     }
 
     static List<ActionContext> inputs() {

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,13 +49,17 @@ import org.junit.jupiter.api.TestFactory;
  *     verdict: deny
  *     reasons: [{rule: default}]      # exact list in order; each key optional ('message_contains' too)
  *     approval: {groups: [a], quorum: {a: 1}, ttl: PT1H}   # exact; absent: none expected
+ *     cut_off: true                   # the budget cut the evaluation off (counted, not cached); default false
  * rule_tests: {pass: 2, fail: 1, error: 0}                 # counts the bundle's own *_test.yaml must give
+ * max_evaluation_time: PT0.05S        # the budget of each evaluation; by default one no case reaches by chance
  * </pre>
  */
 class EngineCasesTest {
     private static final Path CASES = Path.of("src/test/resources/cases");
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ActionContextReader READER = new ActionContextReader();
+    /** The budget of cases that are not about it: long enough that no slow machine cuts one off. */
+    private static final Duration GENEROUS = Duration.ofSeconds(10);
 
     @TestFactory
     Stream<DynamicNode> engineCases() throws IOException {
@@ -91,9 +96,10 @@ class EngineCasesTest {
             }));
             return DynamicContainer.dynamicContainer(title, tests);
         }
+        Duration budget = spec.containsKey("max_evaluation_time") ? Duration.parse((String) spec.get("max_evaluation_time")) : GENEROUS;
         CompiledPolicy policy;
         try {
-            policy = PolicyCompiler.compile(bundle);
+            policy = PolicyCompiler.compile(bundle, PolicyCompiler.DEFAULT_CACHE_SIZE, budget);
         } catch (InvalidPolicyException e) {
             return DynamicTest.dynamicTest(title, () -> fail("does not compile: " + e.errors()));
         }
@@ -116,8 +122,10 @@ class EngineCasesTest {
     private static void checkDecision(CompiledPolicy policy, Map<String, Object> d) throws IOException {
         ActionContext input = READER.read(Json.MAPPER.writeValueAsBytes(d.get("input")));
         String scope = (String) d.getOrDefault("scope", "");
+        long cutOffBefore = policy.cutOffEvaluations();
         Decision decision = policy.evaluate(input, scope);
         String shown = dev.countersign.rules.json.DecisionJson.toJsonString(decision);
+        assertEquals(Boolean.TRUE.equals(d.get("cut_off")) ? 1 : 0, policy.cutOffEvaluations() - cutOffBefore, "cut off: " + shown);
         assertEquals(d.get("verdict"), decision.verdict().wireName(), shown);
         if (d.containsKey("reasons")) {
             List<Map<String, Object>> expected = (List<Map<String, Object>>) d.get("reasons");
