@@ -210,7 +210,8 @@ public final class CountersignServer {
                 new HealthHandler.Check("bundle", () -> {
                     CompiledPolicy p = policies.active();
                     return p == null ? HealthHandler.Status.down(Map.of("error", "no bundle is active"))
-                            : HealthHandler.Status.up(Map.of("revision", p.revision(), "rules", p.rules().size()));
+                            : HealthHandler.Status.up(Map.of("revision", p.revision(), "rules", p.rules().size(),
+                                    "evaluations_cut_off", policies.cutOffEvaluations()));
                 }),
                 new HealthHandler.Check("audit", () -> {
                     AuditLog.Status s = audit.status();

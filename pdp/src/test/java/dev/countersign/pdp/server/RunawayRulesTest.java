@@ -90,6 +90,8 @@ class RunawayRulesTest {
             assertTrue(answeredMeanwhile > 0, "other requests were answered while the runaways ran");
             assertEquals(runaways, HotReloadTest.metric(node, "countersign_evaluations_cut_off_total"),
                     "each runaway request is counted once (a cut-off decision is never cached)");
+            JsonObject bundle = node.get("/health/ready", null).bodyAsJsonObject().getJsonObject("checks").getJsonObject("bundle");
+            assertEquals((long) runaways, bundle.getLong("evaluations_cut_off"), "readiness shows the cut-offs: " + bundle.encode());
 
             var overflow = node.post("/v1/decisions", "{\"action\": {\"name\": \"runaway.overflow\"}}", null);
             assertEquals(200, overflow.statusCode(), overflow.bodyAsString());
