@@ -48,6 +48,26 @@ public record ApprovalMessage(String approvalId, Status status, Requester reques
         votes = present(votes);
     }
 
+    /**
+     * The one-line summary notifications show: status, who, what, on what. As the caller wrote it:
+     * each renderer escapes and bounds it for its platform.
+     */
+    public String summary() {
+        StringBuilder text = new StringBuilder(status.title()).append(": ");
+        text.append(orElse(requester.actorId(), "someone")).append(" asks to ").append(orElse(action.name(), "act"));
+        if (resource.id() != null) {
+            text.append(" on ").append(resource.id());
+        }
+        if (resource.environment() != null) {
+            text.append(" (").append(resource.environment()).append(')');
+        }
+        return text.toString();
+    }
+
+    private static String orElse(String s, String fallback) {
+        return s == null || s.isEmpty() ? fallback : s;
+    }
+
     /** Where an approval stands. Every status but {@code PENDING} is final: no buttons any more. */
     public enum Status {
         PENDING, APPROVED, DENIED, EXPIRED, REDEEMED;
@@ -58,6 +78,17 @@ public record ApprovalMessage(String approvalId, Status status, Requester reques
 
         public boolean isFinal() {
             return this != PENDING;
+        }
+
+        /** How a card headlines this status. */
+        public String title() {
+            return switch (this) {
+                case PENDING -> "Approval needed";
+                case APPROVED -> "Approved";
+                case DENIED -> "Denied";
+                case EXPIRED -> "Expired";
+                case REDEEMED -> "Approved and used";
+            };
         }
     }
 

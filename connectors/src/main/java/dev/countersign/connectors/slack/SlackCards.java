@@ -64,7 +64,7 @@ public final class SlackCards {
     private static ObjectNode render(ApprovalMessage m, boolean buttons) {
         String version = "." + m.status().wireName() + "." + m.votes().size();
         ArrayNode blocks = JSON.arrayNode();
-        blocks.add(header(title(m.status()) + ": " + orElse(m.action().name(), "an action"), "head" + version));
+        blocks.add(header(m.status().title() + ": " + orElse(m.action().name(), "an action"), "head" + version));
         blocks.add(section(statusLine(m), "status" + version));
         ObjectNode facts = facts(m, "facts" + version);
         if (facts != null) {
@@ -102,25 +102,7 @@ public final class SlackCards {
 
     /** The notification text: status, who, what, on what; escaped like everything else. */
     static String fallback(ApprovalMessage m) {
-        StringBuilder text = new StringBuilder(title(m.status())).append(": ");
-        text.append(orElse(m.requester().actorId(), "someone")).append(" asks to ").append(orElse(m.action().name(), "act"));
-        if (m.resource().id() != null) {
-            text.append(" on ").append(m.resource().id());
-        }
-        if (m.resource().environment() != null) {
-            text.append(" (").append(m.resource().environment()).append(')');
-        }
-        return Mrkdwn.fit(Mrkdwn.line(text.toString()), FALLBACK_TEXT);
-    }
-
-    private static String title(Status status) {
-        return switch (status) {
-            case PENDING -> "Approval needed";
-            case APPROVED -> "Approved";
-            case DENIED -> "Denied";
-            case EXPIRED -> "Expired";
-            case REDEEMED -> "Approved and used";
-        };
+        return Mrkdwn.fit(Mrkdwn.line(m.summary()), FALLBACK_TEXT);
     }
 
     private static String statusLine(ApprovalMessage m) {

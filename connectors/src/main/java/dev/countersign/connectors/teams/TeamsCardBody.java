@@ -44,7 +44,7 @@ final class TeamsCardBody {
     /** The body elements of {@code m}'s card, without the viewer's part and the inputs. */
     static ArrayNode render(ApprovalMessage m, Budget b) {
         ArrayNode body = JSON.arrayNode();
-        body.add(text(title(m.status()) + ": " + orElse(AdaptiveText.line(m.action().name(), 100), "an action"))
+        body.add(text(m.status().title() + ": " + orElse(AdaptiveText.line(m.action().name(), 100), "an action"))
                 .put("size", "Medium").put("weight", "Bolder"));
         body.add(text(statusLine(m, b)).put("color", color(m.status())));
         String reason = denyReason(m, b);
@@ -74,25 +74,7 @@ final class TeamsCardBody {
 
     /** The plain text a client shows where it cannot render the card, and notifications show: status, who, what, on what. */
     static String fallback(ApprovalMessage m) {
-        StringBuilder text = new StringBuilder(title(m.status())).append(": ");
-        text.append(orElse(m.requester().actorId(), "someone")).append(" asks to ").append(orElse(m.action().name(), "act"));
-        if (m.resource().id() != null) {
-            text.append(" on ").append(m.resource().id());
-        }
-        if (m.resource().environment() != null) {
-            text.append(" (").append(m.resource().environment()).append(')');
-        }
-        return AdaptiveText.fit(AdaptiveText.defang(AdaptiveText.clean(text.toString(), false)), 300);
-    }
-
-    static String title(Status status) {
-        return switch (status) {
-            case PENDING -> "Approval needed";
-            case APPROVED -> "Approved";
-            case DENIED -> "Denied";
-            case EXPIRED -> "Expired";
-            case REDEEMED -> "Approved and used";
-        };
+        return AdaptiveText.fit(AdaptiveText.defang(AdaptiveText.clean(m.summary(), false)), 300);
     }
 
     static ObjectNode text(String markdown) {

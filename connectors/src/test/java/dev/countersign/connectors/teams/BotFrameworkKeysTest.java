@@ -1,5 +1,6 @@
 package dev.countersign.connectors.teams;
 
+import dev.countersign.connectors.MovableClock;
 import static dev.countersign.connectors.Awaits.await;
 import static dev.countersign.connectors.Awaits.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.chat;
 
+import dev.countersign.connectors.MovableClock;
 import static dev.countersign.pdp.chat.SlackFixture.APPROVALS;
 import static dev.countersign.pdp.chat.SlackFixture.GOVERNANCE;
 import static dev.countersign.pdp.chat.SlackFixture.TOKENS;

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.chat;
 
+import dev.countersign.connectors.MovableClock;
 import static dev.countersign.pdp.chat.SlackFixture.export;
 import static dev.countersign.pdp.chat.TeamsFixture.ALICE;
 import static dev.countersign.pdp.chat.TeamsFixture.CAROL;

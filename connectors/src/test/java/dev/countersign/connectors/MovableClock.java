@@ -1,4 +1,4 @@
-package dev.countersign.pdp.chat;
+package dev.countersign.connectors;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,12 +7,13 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The system clock moved forward by what a test adds: a node's member reads it to time approvals, retries and reminders. */
-final class MovableClock extends Clock {
+/** The system clock moved forward by what a test adds, for code that times things by an injected clock (tokens, keys, a node's member). */
+public final class MovableClock extends Clock {
     private final AtomicLong offsetMillis = new AtomicLong();
 
-    void advance(Duration by) {
+    public MovableClock advance(Duration by) {
         offsetMillis.addAndGet(by.toMillis());
+        return this;
     }
 
     @Override
