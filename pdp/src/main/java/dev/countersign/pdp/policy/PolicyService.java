@@ -6,6 +6,7 @@ import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.BundleLoader;
 import dev.countersign.rules.bundle.PolicyBundle;
 import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.engine.CacheBounds;
 import dev.countersign.rules.engine.PolicyCompiler;
 import dev.countersign.rules.engine.PolicyEngine;
 import dev.countersign.rules.testing.RuleTestRunner;
@@ -42,7 +43,7 @@ public final class PolicyService implements AutoCloseable {
     private volatile java.util.function.Consumer<CompiledPolicy> onActivated = policy -> { };
     private BundleWatcher watcher;
 
-    private final int cacheSize;
+    private final CacheBounds cacheBounds;
     private final Duration maxEvaluationTime;
 
     /**
@@ -50,10 +51,15 @@ public final class PolicyService implements AutoCloseable {
      * evaluations off at {@code maxEvaluationTime}.
      */
     public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics, int cacheSize, Duration maxEvaluationTime) {
+        this(vertx, bundleDir, metrics, CacheBounds.ofEntries(cacheSize), maxEvaluationTime);
+    }
+
+    /** As above, the policies remembering decisions within {@code cacheBounds}. */
+    public PolicyService(Vertx vertx, Path bundleDir, ServerMetrics metrics, CacheBounds cacheBounds, Duration maxEvaluationTime) {
         this.vertx = vertx;
         this.bundleDir = bundleDir;
         this.metrics = metrics;
-        this.cacheSize = cacheSize;
+        this.cacheBounds = cacheBounds;
         this.maxEvaluationTime = maxEvaluationTime;
         this.compiler = vertx.createSharedWorkerExecutor("countersign-bundle-compiler", 1, 10, TimeUnit.MINUTES);
     }
@@ -129,7 +135,7 @@ public final class PolicyService implements AutoCloseable {
                 LOG.debug("bundle {} unchanged ({})", bundleDir, trigger);
                 return attempt;
             }
-            next = PolicyCompiler.compile(bundle, cacheSize, maxEvaluationTime);
+            next = PolicyCompiler.compile(bundle, cacheBounds, maxEvaluationTime);
             List<PolicyError> failing = failingTests(next);
             if (!failing.isEmpty()) {
                 throw new InvalidPolicyException(failing);

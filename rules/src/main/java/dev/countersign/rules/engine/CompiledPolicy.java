@@ -92,7 +92,7 @@ public final class CompiledPolicy {
      * rule each class Drools generated for rule code comes from.
      */
     CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules, Map<String, RuleRef> constraints,
-                   Map<String, RuleRef> ruleClasses, Set<Part> inserted, int cacheSize, Duration maxEvaluationTime) {
+                   Map<String, RuleRef> ruleClasses, Set<Part> inserted, CacheBounds cacheBounds, Duration maxEvaluationTime) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
@@ -105,7 +105,7 @@ public final class CompiledPolicy {
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
         this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses);
-        this.cache = cacheSize > 0 ? new DecisionCache(cacheSize) : null;
+        this.cache = cacheBounds.entries() > 0 ? new DecisionCache(cacheBounds) : null;
         this.maxEvaluationTime = maxEvaluationTime;
         this.budgetNanos = maxEvaluationTime.toNanos();
         this.retryWithinNanos = budgetNanos > Long.MAX_VALUE / RETRY_WITHIN_BUDGETS ? Long.MAX_VALUE : budgetNanos * RETRY_WITHIN_BUDGETS;
@@ -187,6 +187,21 @@ public final class CompiledPolicy {
     public Result evaluateWithRules(ActionContext context, String packagePrefix) {
         Evaluated evaluated = evaluateNow(context, packagePrefix);
         return new Result(evaluated.decision(), evaluated.cutOff(), evaluated.repeatable());
+    }
+
+    /** The bytes the decisions this policy remembers are counted at now ({@link CacheBounds}); 0 with the cache off. */
+    public long cachedBytes() {
+        return cache == null ? 0 : cache.bytes();
+    }
+
+    /** The decisions this policy remembers now. */
+    public int cachedDecisions() {
+        return cache == null ? 0 : cache.entries();
+    }
+
+    /** How many times a bound of {@link CacheBounds} made this policy's cache start again empty. */
+    public long cacheRestarts() {
+        return cache == null ? 0 : cache.restarts();
     }
 
     /** How long one evaluation may run before it is cut off. */

@@ -82,7 +82,7 @@ public final class PolicyCompiler {
     }
 
     /** Decisions a compiled policy remembers by default (see {@link #compile(PolicyBundle, int)}). */
-    public static final int DEFAULT_CACHE_SIZE = 10_000;
+    public static final int DEFAULT_CACHE_SIZE = CacheBounds.DEFAULT_ENTRIES;
 
     /** How long one evaluation may take by default (see {@link #compile(PolicyBundle, int, Duration)}). */
     public static final Duration DEFAULT_MAX_EVALUATION_TIME = Duration.ofMillis(50);
@@ -101,7 +101,15 @@ public final class PolicyCompiler {
      * evaluation still running after {@code maxEvaluationTime} (see {@link CompiledPolicy}).
      */
     public static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Duration maxEvaluationTime) throws InvalidPolicyException {
-        return compile(bundle, cacheSize, maxEvaluationTime, Checks.ALL);
+        return compile(bundle, CacheBounds.ofEntries(cacheSize), maxEvaluationTime, Checks.ALL);
+    }
+
+    /**
+     * Compiles a bundle whose policy remembers decisions within {@code cache} and cuts off an
+     * evaluation still running after {@code maxEvaluationTime} (see {@link CompiledPolicy}).
+     */
+    public static CompiledPolicy compile(PolicyBundle bundle, CacheBounds cache, Duration maxEvaluationTime) throws InvalidPolicyException {
+        return compile(bundle, cache, maxEvaluationTime, Checks.ALL);
     }
 
     /** Which of the rule sandbox's checks a build makes; all but {@link #ALL} exist so that tests can show each line alone. */
@@ -116,10 +124,10 @@ public final class PolicyCompiler {
 
     /** As {@link #compile(PolicyBundle, int)}, making only some of the sandbox's checks (for tests). */
     static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Checks checks) throws InvalidPolicyException {
-        return compile(bundle, cacheSize, DEFAULT_MAX_EVALUATION_TIME, checks);
+        return compile(bundle, CacheBounds.ofEntries(cacheSize), DEFAULT_MAX_EVALUATION_TIME, checks);
     }
 
-    private static CompiledPolicy compile(PolicyBundle bundle, int cacheSize, Duration maxEvaluationTime, Checks checks)
+    private static CompiledPolicy compile(PolicyBundle bundle, CacheBounds cacheBounds, Duration maxEvaluationTime, Checks checks)
             throws InvalidPolicyException {
         if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
             throw new IllegalArgumentException("the evaluation budget must be longer than zero, got " + maxEvaluationTime);
@@ -191,7 +199,7 @@ public final class PolicyCompiler {
         }
         FromSources.install(kieBase, byRule);
         CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
-                insertedParts(kieBase), cacheSize, maxEvaluationTime);
+                insertedParts(kieBase), cacheBounds, maxEvaluationTime);
         EngineWarmUp.once();
         policy.warmUp();
         return policy;
