@@ -171,6 +171,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false);
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "expiresAt"));
+        approvals.addIndexConfig(new IndexConfig(IndexType.HASH, HazelcastApprovalStore.CLIENT));
         MapConfig asks = new MapConfig(HazelcastApprovalStore.ASKS).setBackupCount(1).setTimeToLiveSeconds(7 * 24 * 3600);
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.dueAt"));
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.remindAt"));

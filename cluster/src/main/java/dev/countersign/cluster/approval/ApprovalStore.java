@@ -1,6 +1,7 @@
 package dev.countersign.cluster.approval;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -64,6 +65,19 @@ public interface ApprovalStore {
 
     /** The number of pending approvals in the cluster (blocks: call it off an event loop). */
     long pendingCount();
+
+    /**
+     * How many approvals {@code client} asked for are pending now, cluster-wide: counted from the
+     * approvals themselves (not past their expiry, by the clock of the member answering), so the
+     * count follows every vote, expiry and redemption and survives the loss of a member.
+     */
+    CompletionStage<Long> pendingCountOf(String client);
+
+    /** The earliest expiry among the approvals {@code client} asked for that are pending now; null when there are none. */
+    CompletionStage<Instant> earliestExpiryOf(String client);
+
+    /** The approval pending now for the ask {@code askKey} (see {@link #create}), or null when that ask has none. */
+    CompletionStage<PendingApproval> pendingFor(String askKey);
 
     /**
      * Claims for {@code node}, for {@code lease}, every sink of approval {@code id} that has events to

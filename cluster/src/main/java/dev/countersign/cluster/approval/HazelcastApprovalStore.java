@@ -1,5 +1,6 @@
 package dev.countersign.cluster.approval;
 
+import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.PagingPredicate;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class HazelcastApprovalStore implements ApprovalStore {
     public static final String APPROVALS = "countersign.approvals";
     public static final String ASKS = "countersign.approval-asks";
+    /** The attribute of the client that asked for an approval, indexed for counting a client's pending approvals. */
+    public static final String CLIENT = "requester.client";
     /** Decided approvals are kept this long past their expiry, for reading and auditing. */
     static final Duration KEEP_DECIDED = Duration.ofDays(7);
     private static final Logger LOG = LoggerFactory.getLogger(HazelcastApprovalStore.class);
@@ -355,5 +358,32 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     public long pendingCount() {
         return approvals.aggregate(com.hazelcast.aggregation.Aggregators.count(),
                 Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal("status", ApprovalStatus.PENDING)));
+    }
+
+    @Override
+    public CompletionStage<Long> pendingCountOf(String client) {
+        Predicate<String, PendingApproval> mine = pendingOfClient(client);
+        return standing(() -> CompletableFuture.supplyAsync(() -> approvals.aggregate(Aggregators.count(), mine)));
+    }
+
+    @Override
+    public CompletionStage<Instant> earliestExpiryOf(String client) {
+        Predicate<String, PendingApproval> mine = pendingOfClient(client);
+        return standing(() -> CompletableFuture.supplyAsync(() -> approvals.aggregate(Aggregators.<Map.Entry<String, PendingApproval>,
+                Instant>comparableMin("expiresAt"), mine)));
+    }
+
+    /** The sealed approvals {@code client} asked for, pending and not past their expiry by this member's clock (indexed). */
+    @SuppressWarnings("unchecked")
+    private Predicate<String, PendingApproval> pendingOfClient(String client) {
+        Instant now = member().clock().instant();
+        return Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal(CLIENT, client == null ? "" : client),
+                Predicates.equal("status", ApprovalStatus.PENDING), Predicates.greaterThan("expiresAt", now));
+    }
+
+    @Override
+    public CompletionStage<PendingApproval> pendingFor(String askKey) {
+        return standing(() -> asks.getAsync(askKey).thenCompose(id -> id == null ? CompletableFuture.<PendingApproval>completedFuture(null)
+                : observe(id).thenApply(a -> a != null && a.status() == ApprovalStatus.PENDING ? a : null)));
     }
 }

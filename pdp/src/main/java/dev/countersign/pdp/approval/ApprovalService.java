@@ -19,6 +19,7 @@ import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.decision.AuditTrail;
 import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.http.ApiError;
 import dev.countersign.pdp.http.Caller;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
@@ -73,6 +74,7 @@ public final class ApprovalService implements AutoCloseable {
     private final ServerConfig.Approvals settings;
     private final ChatSettings chat;
     private final CallbackSink callbacks;
+    private final ApprovalLimiter limiter;
     private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
     private final AtomicBoolean expiring = new AtomicBoolean();
     private MessageConsumer<JsonObject> events;
@@ -92,6 +94,7 @@ public final class ApprovalService implements AutoCloseable {
         this.settings = settings;
         this.chat = chat;
         this.callbacks = callbacks;
+        this.limiter = new ApprovalLimiter(settings.limits());
     }
 
     /** A caller waiting for a decision, resumed on its own context (its event loop). */
@@ -120,11 +123,22 @@ public final class ApprovalService implements AutoCloseable {
         return settings.maxWait();
     }
 
+    /** The workflow's limits, which {@link #hold} and {@link #await} apply, and the ttl cap a decision applies before holding. */
+    public ApprovalLimiter limiter() {
+        return limiter;
+    }
+
     /**
      * Holds the action {@code decision} needs approval for: a new pending approval, or the one already
      * pending for the same ask (the same action context, asked by the same client within the same
      * package scope, needing the same approval). Answers the approval fields of the decision ({@code id}, {@code status},
      * {@code expires_at}). The client that asked is recorded: it may not approve, and only it redeems.
+     * Fails, holding nothing, with 413 {@code context_too_large} when the masked context is over
+     * {@code approvals.max_context_bytes}, and with 429 {@code too_many_pending} when the client already
+     * has {@code approvals.max_pending_per_client} pending approvals, unless this very ask is one of them.
+     * The count is read before the approval is created, so holds of one client racing on several
+     * nodes may each pass it: the limit can be passed by the number of that client's holds in flight
+     * at the same moment, never more.
      */
     public Future<Map<String, Object>> hold(Decision decision, ActionContext context, String contextHash, String scope,
                                             Caller caller, Map<String, Object> maskedInput, String callbackUrl) {
@@ -133,14 +147,19 @@ public final class ApprovalService implements AutoCloseable {
         String onBehalfOf = context.actor() == null ? null : context.actor().onBehalfOf();
         Requirement requirement = requirement(decision);
         String askKey = askKey(contextHash, scope, requirement, caller.name());
+        String kept = json(maskedInput);
+        ApiError tooLarge = limiter.contextRefusal(kept.getBytes(StandardCharsets.UTF_8).length);
+        if (tooLarge != null) {
+            return Future.failedFuture(tooLarge);
+        }
         Map<String, Object> decided = new LinkedHashMap<>();
         decided.put("verdict", decision.verdict().wireName());
         decided.put("reasons", DecisionService.reasons(decision.reasons()));
         PendingApproval proposed = PendingApproval.pending(ApprovalIds.next(), decision.decisionId(), node, now,
                 new Requester(actor, onBehalfOf, caller.name(), caller.reviewer()), requirement, settings.distinctReviewers(), contextHash,
-                json(maskedInput),
+                kept,
                 json(decided), decision.bundleRevision(), callbackUrl == null ? List.of() : List.of(callbackUrl), log(requirement));
-        return fromCluster(store.create(proposed, askKey)).map(created -> {
+        return admitted(caller.name(), askKey).compose(v -> fromCluster(store.create(proposed, askKey))).map(created -> {
             PendingApproval a = created.approval();
             Map<String, Object> extras = new LinkedHashMap<>();
             extras.put("id", a.id());
@@ -150,6 +169,19 @@ public final class ApprovalService implements AutoCloseable {
                 extras.put("reused", true);
             }
             return extras;
+        });
+    }
+
+    /** Succeeds when {@code client} may hold another approval for {@code askKey}; else fails with 429 {@code too_many_pending}. */
+    private Future<Void> admitted(String client, String askKey) {
+        return fromCluster(store.pendingCountOf(client)).compose(pending -> {
+            if (!limiter.atPendingLimit(pending)) {
+                return Future.succeededFuture();
+            }
+            return fromCluster(store.pendingFor(askKey)).compose(same -> same != null
+                    ? Future.succeededFuture()   // this ask is pending already: answered with that approval, nothing new is held
+                    : fromCluster(store.earliestExpiryOf(client)).compose(earliest ->
+                            Future.failedFuture(limiter.tooManyPending(client, pending, earliest, Instant.now()))));
         });
     }
 
@@ -280,11 +312,35 @@ public final class ApprovalService implements AutoCloseable {
      * vote or expiry that decides it may happen on any node.
      */
     public Future<PendingApproval> await(String approvalId, Duration wait) {
-        return awaitUntil(approvalId, System.currentTimeMillis() + wait.toMillis());
+        return await(approvalId, wait, Promise.<Void>promise().future());
+    }
+
+    /**
+     * As {@link #await(String, Duration)}, ending early, with the approval as it stands, when
+     * {@code gone} completes (the caller has left). Fails with 429 {@code too_many_waiters} when
+     * {@code approvals.max_waiters} callers wait on this node already; each place is given back when
+     * its wait ends, however it ends.
+     */
+    public Future<PendingApproval> await(String approvalId, Duration wait, Future<Void> gone) {
+        if (!limiter.admitWaiter()) {
+            return Future.failedFuture(limiter.tooManyWaiters());
+        }
+        AtomicBoolean left = new AtomicBoolean();
+        gone.onComplete(v -> {
+            left.set(true);   // before waking: a waiter registered after this sees it when it checks
+            wake(approvalId);
+        });
+        Future<PendingApproval> waited;
+        try {
+            waited = awaitUntil(approvalId, System.currentTimeMillis() + wait.toMillis(), left);
+        } catch (RuntimeException e) {
+            waited = Future.failedFuture(e);
+        }
+        return waited.onComplete(done -> limiter.waiterGone());
     }
 
     /** Waits for a decision; an event that does not decide (a vote short of quorum, a creation) waits on. */
-    private Future<PendingApproval> awaitUntil(String approvalId, long deadline) {
+    private Future<PendingApproval> awaitUntil(String approvalId, long deadline, AtomicBoolean left) {
         Waiter waiter = new Waiter(vertx.getOrCreateContext(), Promise.promise());
         waiters.compute(approvalId, (id, list) -> {   // atomic with unregister, which drops an emptied list
             List<Waiter> waiting = list == null ? new CopyOnWriteArrayList<>() : list;
@@ -293,7 +349,7 @@ public final class ApprovalService implements AutoCloseable {
         });
         return get(approvalId).onFailure(e -> unregister(approvalId, waiter)).compose(current -> {
             long now = System.currentTimeMillis();
-            if (current == null || current.status().isFinal() || now >= deadline) {
+            if (current == null || current.status().isFinal() || now >= deadline || left.get()) {
                 unregister(approvalId, waiter);
                 return Future.succeededFuture(current);
             }
@@ -302,7 +358,7 @@ public final class ApprovalService implements AutoCloseable {
             return waiter.woken().future().compose(v -> {
                 vertx.cancelTimer(timer);
                 unregister(approvalId, waiter);
-                return awaitUntil(approvalId, deadline);
+                return awaitUntil(approvalId, deadline, left);
             });
         });
     }
@@ -314,7 +370,7 @@ public final class ApprovalService implements AutoCloseable {
 
     /** The callers waiting on this node for an approval to be decided. */
     public int waiting() {
-        return waiters.values().stream().mapToInt(List::size).sum();
+        return limiter.waiters();
     }
 
     /** The number of pending approvals in the cluster (blocks: for metrics, off the event loop). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.countersign.cluster.ClusterSettings;
 import dev.countersign.pdp.decision.InputMask;
+import dev.countersign.rules.engine.CacheBounds;
 import dev.countersign.rules.engine.PolicyCompiler;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,6 +37,7 @@ import java.util.regex.Pattern;
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
  * engine: {decision_cache: 10000,      # decisions remembered per revision; 0 evaluates every one
+ *          decision_cache_bytes: 67108864,  # and the heap they may take, by an estimate that errs high
  *          max_evaluation_time: PT0.05S}   # an evaluation still running after this is cut off: deny, with an error reason
  * cluster: {name: countersign, host: 127.0.0.1, port: 5701, members: ["127.0.0.1:5701", "127.0.0.1:5702"],
  *           min_members: 1}   # default: a majority of the members when three or more are listed
@@ -43,7 +45,8 @@ import java.util.regex.Pattern;
  * reviewers:
  *   security: [{id: carol@example.com, slack: U0CAROL, teams: "6f1c...-aad-object-id"}, {id: dan@example.com}]
  * approvals: {callback_secret: "${CALLBACK_SECRET}", max_wait: PT5M, sweep_interval: PT1S,
- *             callback_hosts: []}   # empty: any host with public addresses only
+ *             callback_hosts: [],   # empty: any host with public addresses only
+ *             max_pending_per_client: 1000, max_ttl: PT24H, max_context_bytes: 65536, max_waiters: 10000}
  * connectors:
  *   slack: {bot_token: "${SLACK_BOT_TOKEN}", signing_secret: "${SLACK_SIGNING_SECRET}", api_base: "https://slack.com/api",
  *           team_id: T0123ABCD}     # default: the workspace of the bot token
@@ -148,10 +151,14 @@ public final class ConfigLoader {
         }
         ServerConfig.Approvals approvalSettings = ApprovalsSection.read(r, r.object(root, "approvals"));
         JsonNode engine = r.object(root, "engine");
-        r.keys(engine, "engine", Set.of("decision_cache", "max_evaluation_time"));
+        r.keys(engine, "engine", Set.of("decision_cache", "decision_cache_bytes", "max_evaluation_time"));
         int cacheSize = r.integer(engine, "engine.decision_cache", PolicyCompiler.DEFAULT_CACHE_SIZE);
         if (cacheSize < 0) {
             throw r.error("engine.decision_cache must be 0 (off) or more");
+        }
+        long cacheBytes = r.integer(engine, "engine.decision_cache_bytes", CacheBounds.DEFAULT_BYTES);
+        if (cacheBytes < 1) {
+            throw r.error("engine.decision_cache_bytes must be positive (turn the cache off with engine.decision_cache: 0)");
         }
         Duration maxEvaluationTime = r.duration(engine, "engine.max_evaluation_time", PolicyCompiler.DEFAULT_MAX_EVALUATION_TIME);
         if (maxEvaluationTime.isZero()) {
@@ -160,7 +167,7 @@ public final class ConfigLoader {
         ChatSettings chat = ChatSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
-                onFailure.equals("refuse"));
+                onFailure.equals("refuse"), cacheBytes);
     }
 
     private static JsonNode read(Path file) throws ConfigException {

@@ -1,6 +1,7 @@
 package dev.countersign.pdp.config;
 
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.rules.engine.CacheBounds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -34,7 +35,19 @@ public record ServerConfig(
         int decisionCacheSize,
         Duration maxEvaluationTime,
         ChatSettings chat,
-        boolean auditRefuses) {
+        boolean auditRefuses,
+        long decisionCacheBytes) {
+
+    /** With the default bound of the decision cache in bytes ({@link CacheBounds#DEFAULT_BYTES}). */
+    public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxDepth, Path bundle, Path dataDir,
+                        List<ClientConfig> clients, List<String> auditMask, long auditMaxFileBytes, boolean watch, Duration reloadDebounce,
+                        ForwardAuth forwardAuth, Duration decisionRetention, int decisionMaxRecords, String node, ClusterSettings cluster,
+                        ReviewerDirectory reviewers, Approvals approvals, int decisionCacheSize, Duration maxEvaluationTime,
+                        ChatSettings chat, boolean auditRefuses) {
+        this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
+                forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime,
+                chat, auditRefuses, CacheBounds.DEFAULT_BYTES);
+    }
 
     /** With {@code audit.on_failure: refuse}, the default. */
     public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxDepth, Path bundle, Path dataDir,
@@ -77,13 +90,19 @@ public record ServerConfig(
     /**
      * The approval workflow: the secret callbacks are signed with (none: no callbacks), the longest a
      * caller may wait for a decision, how often expiry and callbacks are swept, the hosts callbacks
-     * may go to (empty: any host whose addresses are all public), and whether one person counts for
-     * one group of a requirement only ({@code distinctReviewers}, the default).
+     * may go to (empty: any host whose addresses are all public), whether one person counts for
+     * one group of a requirement only ({@code distinctReviewers}, the default), and its resource limits.
      */
     public record Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts,
-                            boolean distinctReviewers) {
+                            boolean distinctReviewers, ApprovalLimits limits) {
         public Approvals {
             callbackHosts = List.copyOf(callbackHosts);
+            limits = limits == null ? ApprovalLimits.DEFAULT : limits;
+        }
+
+        public Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts,
+                         boolean distinctReviewers) {
+            this(callbackSecret, maxWait, sweepInterval, callbackHosts, distinctReviewers, ApprovalLimits.DEFAULT);
         }
 
         public Approvals(String callbackSecret, Duration maxWait, Duration sweepInterval, List<String> callbackHosts) {
@@ -94,10 +113,34 @@ public record ServerConfig(
             this(callbackSecret, maxWait, sweepInterval, List.of(), true);
         }
 
+        public Approvals withLimits(ApprovalLimits value) {
+            return new Approvals(callbackSecret, maxWait, sweepInterval, callbackHosts, distinctReviewers, value);
+        }
+
         /** Never prints the secret. */
         @Override
         public String toString() {
-            return "approvals (callbacks " + (callbackSecret == null ? "off" : "signed") + ", max wait " + maxWait + ")";
+            return "approvals (callbacks " + (callbackSecret == null ? "off" : "signed") + ", max wait " + maxWait + ", " + limits + ")";
+        }
+    }
+
+    /**
+     * What the approval workflow holds at most: pending approvals per client, cluster-wide
+     * ({@code approvals.max_pending_per_client}); the ttl of an approval, longer asks being capped
+     * ({@code approvals.max_ttl}); the bytes of the masked context kept with an approval
+     * ({@code approvals.max_context_bytes}); and callers waiting for a decision on this node
+     * ({@code approvals.max_waiters}).
+     */
+    public record ApprovalLimits(int maxPendingPerClient, Duration maxTtl, int maxContextBytes, int maxWaiters) {
+        public static final ApprovalLimits DEFAULT = new ApprovalLimits(1000, Duration.ofHours(24), 64 * 1024, 10_000);
+
+        public ApprovalLimits {
+            if (maxPendingPerClient < 1 || maxContextBytes < 1 || maxWaiters < 1) {
+                throw new IllegalArgumentException("approval limits must be positive");
+            }
+            if (maxTtl.isNegative() || maxTtl.isZero()) {
+                throw new IllegalArgumentException("approvals.max_ttl must be longer than zero");
+            }
         }
     }
 
@@ -121,79 +164,89 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withEventLoops(int value) {
-        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withClients(List<ClientConfig> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withAuditMask(List<String> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withWatch(boolean value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withForwardAuth(ForwardAuth value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withNode(String value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withReviewers(ReviewerDirectory value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withApprovals(Approvals value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withDecisionCacheSize(int value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
-                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, auditRefuses);
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withMaxEvaluationTime(Duration value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, value, chat, auditRefuses);
+                decisionCacheSize, value, chat, auditRefuses, decisionCacheBytes);
     }
 
     public ServerConfig withChat(ChatSettings value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, value, auditRefuses);
+                decisionCacheSize, maxEvaluationTime, value, auditRefuses, decisionCacheBytes);
     }
 
     /** With {@code audit.on_failure} {@code refuse} ({@code true}) or {@code allow}. */
     public ServerConfig withAuditRefuses(boolean value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, value);
+                decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes);
     }
 
     public ServerConfig withBundle(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
     }
 
+    public ServerConfig withDecisionCacheBytes(long value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
+                decisionCacheSize, maxEvaluationTime, chat, auditRefuses, value);
+    }
+
+    /** The bounds of each revision's decision cache: {@code engine.decision_cache} entries, {@code engine.decision_cache_bytes}. */
+    public CacheBounds decisionCacheBounds() {
+        return new CacheBounds(decisionCacheSize, decisionCacheBytes);
+    }
 }

@@ -81,8 +81,9 @@ public final class DecisionService {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
                     .map(d -> new Decided(d, Map.of("id", envelope.approvalId())));
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
-            decided = approvals.hold(byRules, context, inputHash, scope, caller, input, envelope.callbackUrl())
-                    .map(extras -> new Decided(byRules, extras));
+            Decision held = approvals.limiter().capTtl(byRules);   // approvals.max_ttl, said in a reason when it applies
+            decided = approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
+                    .map(extras -> new Decided(held, extras));
         } else {
             decided = Future.succeededFuture(new Decided(byRules, Map.of()));
         }

@@ -55,6 +55,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(429, "rate_limited", message, null, Math.max(1, retryAfterSeconds));
     }
 
+    /** 429 {@code code}: a limit is reached, to be tried again after {@code retryAfterSeconds} (at least 1). */
+    public static ApiError tooMany(String code, String message, long retryAfterSeconds) {
+        return new ApiError(429, code, message, null, Math.max(1, retryAfterSeconds));
+    }
+
     public int status() {
         return status;
     }

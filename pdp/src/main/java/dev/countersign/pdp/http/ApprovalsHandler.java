@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
 
 /**
  * {@code GET /v1/approvals/{id}} (optionally {@code ?wait=30s}: answered as soon as it is decided,
- * wherever the deciding vote lands), {@code GET /v1/approvals?status=pending&group=...}, and
+ * wherever the deciding vote lands; 429 {@code too_many_waiters} past {@code approvals.max_waiters} on this node), {@code GET /v1/approvals?status=pending&group=...}, and
  * {@code POST /v1/approvals/{id}/votes} with {@code {"vote": "approve"|"deny", "comment": "..."}},
  * cast as the calling client's reviewer identity. An approval exists only for those who may see it
  * ({@link ApprovalService#visibleTo}): to anyone else it is answered 404 like an unknown id, and
@@ -50,7 +50,12 @@ public final class ApprovalsHandler {
                     if (a == null || !approvals.visibleTo(a, caller)) {
                         return Future.<PendingApproval>succeededFuture(null);
                     }
-                    return wait.isZero() ? Future.succeededFuture(a) : approvals.await(id, wait);
+                    if (wait.isZero()) {
+                        return Future.succeededFuture(a);
+                    }
+                    io.vertx.core.Promise<Void> gone = io.vertx.core.Promise.promise();
+                    ctx.response().closeHandler(v -> gone.tryComplete());   // a caller that leaves gives its waiter's place back
+                    return approvals.await(id, wait, gone.future());
                 })
                 .onSuccess(a -> {
                     if (a == null) {

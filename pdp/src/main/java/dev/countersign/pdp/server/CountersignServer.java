@@ -145,7 +145,7 @@ public final class CountersignServer {
     private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
                                                   EventBusSeal seal) {
         ServerMetrics metrics = new ServerMetrics();
-        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheSize(), config.maxEvaluationTime());
+        PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
         return policies.start()
                 .compose(attempt -> vertx.executeBlocking(() -> {
                     Files.createDirectories(config.dataDir());
@@ -199,6 +199,18 @@ public final class CountersignServer {
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
                 () -> hazelcast.getLifecycleService().isRunning() ? approvals.pendingCount() : 0);
         metrics.gauge("countersign_approval_waiters", "Callers waiting on this node for an approval to be decided", approvals::waiting);
+        metrics.counters("countersign_approval_limits_applied", "Holds and waits refused by an approvals limit (max_pending_per_client,"
+                + " max_context_bytes, max_waiters), and ttls capped by max_ttl", List.of("limit"), approvals.limiter()::applied);
+        metrics.gauge("countersign_decision_cache_bytes", "The bytes the active revision's remembered decisions are counted at"
+                + " (engine.decision_cache_bytes bounds it)", () -> {
+                    CompiledPolicy p = policies.active();
+                    return p == null ? 0 : p.cachedBytes();
+                });
+        metrics.gauge("countersign_decision_cache_entries", "Decisions the active revision remembers (engine.decision_cache bounds it)",
+                () -> {
+                    CompiledPolicy p = policies.active();
+                    return p == null ? 0 : p.cachedDecisions();
+                });
         metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
                 + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
                 store, HazelcastApprovalStore::tampered);

@@ -44,8 +44,10 @@ class ConfigLoaderTest {
         assertTrue(c.cluster().members().isEmpty());
         assertNull(c.approvals().callbackSecret());
         assertEquals(10_000, c.decisionCacheSize());
+        assertEquals(64L * 1024 * 1024, c.decisionCacheBytes());
         assertEquals(Duration.ofMillis(50), c.maxEvaluationTime());
         assertEquals(List.of(), c.approvals().callbackHosts());
+        assertEquals(new ServerConfig.ApprovalLimits(1000, Duration.ofHours(24), 64 * 1024, 10_000), c.approvals().limits());
         assertEquals(1, c.cluster().minMembers());
     }
 
@@ -92,11 +94,12 @@ class ConfigLoaderTest {
                 reload: {watch: false, debounce: PT1S}
                 forward_auth: {identity_header: X-User, actor_type: service, package: http, trusted_sources: ["10.0.0.0/8"], trusted_hops: 2}
                 decisions: {retention: PT1H, max_records: 5}
-                engine: {decision_cache: 0, max_evaluation_time: PT0.2S}
+                engine: {decision_cache: 0, decision_cache_bytes: 1000000, max_evaluation_time: PT0.2S}
                 cluster: {name: c1, host: 10.0.0.5, port: 5801, members: ["10.0.0.5:5801", "10.0.0.6:5801"], secret: "${CS}"}
                 reviewers:
                   security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
-                approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S, callback_hosts: ["*.example.com", "10.0.0.7:8443"]}
+                approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S, callback_hosts: ["*.example.com", "10.0.0.7:8443"],
+                            max_pending_per_client: 50, max_ttl: PT8H, max_context_bytes: 4096, max_waiters: 200}
                 """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars", "CS", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
         assertEquals("0.0.0.0", c.host());
         assertEquals(9000, c.port());
@@ -118,6 +121,8 @@ class ConfigLoaderTest {
         assertNull(c.clients().get(1).rate(), "without a rate, a client is not limited");
         assertEquals(Duration.ofHours(1), c.decisionRetention());
         assertEquals(0, c.decisionCacheSize());
+        assertEquals(1_000_000, c.decisionCacheBytes());
+        assertEquals(new ServerConfig.ApprovalLimits(50, Duration.ofHours(8), 4096, 200), c.approvals().limits());
         assertEquals(Duration.ofMillis(200), c.maxEvaluationTime());
         assertEquals(List.of("10.0.0.5:5801", "10.0.0.6:5801"), c.cluster().members());
         assertEquals(Set.of("security"), c.reviewers().groupsOf("CAROL@example.com"));
@@ -201,7 +206,13 @@ class ConfigLoaderTest {
             "`engine: {max_evaluation_time: PT0S}`                                     | engine.max_evaluation_time must be longer than zero, such as PT0.05S",
             "`engine: {max_evaluation_time: -PT1S}`                                    | engine.max_evaluation_time must not be negative",
             "`engine: {max_evaluation_time: 50ms}`                                     | engine.max_evaluation_time must be an ISO-8601 duration",
-            "`engine: {budget: PT1S}`                                                  | known keys of engine are [decision_cache, max_evaluation_time]",
+            "`engine: {budget: PT1S}`                                                  | known keys of engine are [decision_cache, decision_cache_bytes, max_evaluation_time]",
+            "`engine: {decision_cache_bytes: 0}`                                       | engine.decision_cache_bytes must be positive",
+            "`approvals: {max_pending_per_client: 0}`                                  | approvals.max_pending_per_client must be a whole number from 1 to 2147483647, not 0",
+            "`approvals: {max_context_bytes: 3000000000}`                              | approvals.max_context_bytes must be a whole number from 1 to 2147483647, not 3000000000",
+            "`approvals: {max_waiters: -1}`                                            | approvals.max_waiters must be a whole number from 1 to 2147483647, not -1",
+            "`approvals: {max_ttl: PT0S}`                                              | approvals.max_ttl must be longer than zero, such as PT24H",
+            "`approvals: {max_ttl: 24h}`                                               | approvals.max_ttl must be an ISO-8601 duration",
             "`approvals: {callback_hosts: [\"https://hooks.example.com/\"]}`            | approvals.callback_hosts: 'https://hooks.example.com/' is not a host",
             "`approvals: {callback_hosts: [\"*.example.com\", \"169.254.169.254\"]}`     | approvals.callback_hosts: '169.254.169.254' is a cloud metadata address",
             "`cluster: {members: [\"a:1\", \"b:1\"], min_members: 3}`                   | more than the 2 cluster.members listed",
