@@ -69,12 +69,16 @@ public interface ApprovalStore {
     /**
      * How many approvals {@code client} asked for are pending now, cluster-wide: counted from the
      * approvals themselves (not past their expiry, by the clock of the member answering), so the
-     * count follows every vote, expiry and redemption and survives the loss of a member.
+     * count follows every vote, expiry and redemption and survives the loss of a member. Blocks on
+     * one query of every member: call it off an event loop.
      */
-    CompletionStage<Long> pendingCountOf(String client);
+    long pendingCountOf(String client);
 
-    /** The earliest expiry among the approvals {@code client} asked for that are pending now; null when there are none. */
-    CompletionStage<Instant> earliestExpiryOf(String client);
+    /**
+     * The earliest expiry among the approvals {@code client} asked for that are pending now; null when
+     * there are none (blocks: call it off an event loop).
+     */
+    Instant earliestExpiryOf(String client);
 
     /** The approval pending now for the ask {@code askKey} (see {@link #create}), or null when that ask has none. */
     CompletionStage<PendingApproval> pendingFor(String askKey);

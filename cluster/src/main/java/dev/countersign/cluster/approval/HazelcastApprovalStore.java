@@ -361,21 +361,26 @@ public final class HazelcastApprovalStore implements ApprovalStore {
     }
 
     @Override
-    public CompletionStage<Long> pendingCountOf(String client) {
-        Predicate<String, PendingApproval> mine = pendingOfClient(client);
-        return standing(() -> CompletableFuture.supplyAsync(() -> approvals.aggregate(Aggregators.count(), mine)));
+    public long pendingCountOf(String client) {
+        return approvals.aggregate(Aggregators.count(), pendingOfClient(client));
     }
 
     @Override
-    public CompletionStage<Instant> earliestExpiryOf(String client) {
-        Predicate<String, PendingApproval> mine = pendingOfClient(client);
-        return standing(() -> CompletableFuture.supplyAsync(() -> approvals.aggregate(Aggregators.<Map.Entry<String, PendingApproval>,
-                Instant>comparableMin("expiresAt"), mine)));
+    public Instant earliestExpiryOf(String client) {
+        return approvals.aggregate(Aggregators.<Map.Entry<String, PendingApproval>, Instant>comparableMin("expiresAt"),
+                pendingOfClient(client));
     }
 
-    /** The sealed approvals {@code client} asked for, pending and not past their expiry by this member's clock (indexed). */
+    /**
+     * The sealed approvals {@code client} asked for, pending and not past their expiry by this
+     * member's clock (indexed); throws while this node does not stand well in its cluster.
+     */
     @SuppressWarnings("unchecked")
     private Predicate<String, PendingApproval> pendingOfClient(String client) {
+        StandingException problem = member().standing().problem(hazelcast, false);
+        if (problem != null) {
+            throw problem;
+        }
         Instant now = member().clock().instant();
         return Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal(CLIENT, client == null ? "" : client),
                 Predicates.equal("status", ApprovalStatus.PENDING), Predicates.greaterThan("expiresAt", now));

@@ -174,13 +174,13 @@ public final class ApprovalService implements AutoCloseable {
 
     /** Succeeds when {@code client} may hold another approval for {@code askKey}; else fails with 429 {@code too_many_pending}. */
     private Future<Void> admitted(String client, String askKey) {
-        return fromCluster(store.pendingCountOf(client)).compose(pending -> {
+        return vertx.executeBlocking(() -> store.pendingCountOf(client), false).compose(pending -> {
             if (!limiter.atPendingLimit(pending)) {
                 return Future.succeededFuture();
             }
             return fromCluster(store.pendingFor(askKey)).compose(same -> same != null
                     ? Future.succeededFuture()   // this ask is pending already: answered with that approval, nothing new is held
-                    : fromCluster(store.earliestExpiryOf(client)).compose(earliest ->
+                    : vertx.executeBlocking(() -> store.earliestExpiryOf(client), false).compose(earliest ->
                             Future.failedFuture(limiter.tooManyPending(client, pending, earliest, Instant.now()))));
         });
     }

@@ -199,11 +199,6 @@ public final class CompiledPolicy {
         return cache == null ? 0 : cache.entries();
     }
 
-    /** How many times a bound of {@link CacheBounds} made this policy's cache start again empty. */
-    public long cacheRestarts() {
-        return cache == null ? 0 : cache.restarts();
-    }
-
     /** How long one evaluation may run before it is cut off. */
     public Duration maxEvaluationTime() {
         return maxEvaluationTime;
