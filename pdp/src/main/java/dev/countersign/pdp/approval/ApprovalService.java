@@ -42,8 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +73,7 @@ public final class ApprovalService implements AutoCloseable {
     private final ChatSettings chat;
     private final CallbackSink callbacks;
     private final ApprovalLimiter limiter;
-    private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final ApprovalWaiters waiters;
     private final AtomicBoolean expiring = new AtomicBoolean();
     private MessageConsumer<JsonObject> events;
     private long sweeper = -1;
@@ -95,18 +93,12 @@ public final class ApprovalService implements AutoCloseable {
         this.chat = chat;
         this.callbacks = callbacks;
         this.limiter = new ApprovalLimiter(settings.limits());
-    }
-
-    /** A caller waiting for a decision, resumed on its own context (its event loop). */
-    private record Waiter(io.vertx.core.Context context, Promise<Void> woken) {
-        void wake() {
-            context.runOnContext(v -> woken.tryComplete());
-        }
+        this.waiters = new ApprovalWaiters(vertx, limiter, this::get);
     }
 
     /** Listens for the events that wake waiters here, and starts sweeping expiry. */
     public Future<Void> start() {
-        events = vertx.eventBus().consumer(EVENTS, message -> wake(message.body().getString("id")));
+        events = vertx.eventBus().consumer(EVENTS, message -> waiters.wake(message.body().getString("id")));
         sweeper = vertx.setPeriodic(settings.sweepInterval().toMillis(), tick -> sweep());
         return events.completion();
     }
@@ -322,45 +314,7 @@ public final class ApprovalService implements AutoCloseable {
      * its wait ends, however it ends.
      */
     public Future<PendingApproval> await(String approvalId, Duration wait, Future<Void> gone) {
-        if (!limiter.admitWaiter()) {
-            return Future.failedFuture(limiter.tooManyWaiters());
-        }
-        AtomicBoolean left = new AtomicBoolean();
-        gone.onComplete(v -> {
-            left.set(true);   // before waking: a waiter registered after this sees it when it checks
-            wake(approvalId);
-        });
-        Future<PendingApproval> waited;
-        try {
-            waited = awaitUntil(approvalId, System.currentTimeMillis() + wait.toMillis(), left);
-        } catch (RuntimeException e) {
-            waited = Future.failedFuture(e);
-        }
-        return waited.onComplete(done -> limiter.waiterGone());
-    }
-
-    /** Waits for a decision; an event that does not decide (a vote short of quorum, a creation) waits on. */
-    private Future<PendingApproval> awaitUntil(String approvalId, long deadline, AtomicBoolean left) {
-        Waiter waiter = new Waiter(vertx.getOrCreateContext(), Promise.promise());
-        waiters.compute(approvalId, (id, list) -> {   // atomic with unregister, which drops an emptied list
-            List<Waiter> waiting = list == null ? new CopyOnWriteArrayList<>() : list;
-            waiting.add(waiter);
-            return waiting;
-        });
-        return get(approvalId).onFailure(e -> unregister(approvalId, waiter)).compose(current -> {
-            long now = System.currentTimeMillis();
-            if (current == null || current.status().isFinal() || now >= deadline || left.get()) {
-                unregister(approvalId, waiter);
-                return Future.succeededFuture(current);
-            }
-            long timer = vertx.setTimer(Math.max(1, Math.min(deadline, current.expiresAt().toEpochMilli() + 50) - now),
-                    t -> waiter.woken().tryComplete());
-            return waiter.woken().future().compose(v -> {
-                vertx.cancelTimer(timer);
-                unregister(approvalId, waiter);
-                return awaitUntil(approvalId, deadline, left);
-            });
-        });
+        return waiters.await(approvalId, wait, gone);
     }
 
     /** Approvals in {@code status} (all when null) that need one of {@code groups} (any when null), newest first. */
@@ -370,7 +324,7 @@ public final class ApprovalService implements AutoCloseable {
 
     /** The callers waiting on this node for an approval to be decided. */
     public int waiting() {
-        return limiter.waiters();
+        return waiters.waiting();
     }
 
     /** The number of pending approvals in the cluster (blocks: for metrics, off the event loop). */
@@ -401,20 +355,6 @@ public final class ApprovalService implements AutoCloseable {
             }
         });
         return chat.escalationOf(shortGroups);
-    }
-
-    private void wake(String approvalId) {
-        List<Waiter> waiting = approvalId == null ? null : waiters.get(approvalId);
-        if (waiting != null) {
-            waiting.forEach(Waiter::wake);
-        }
-    }
-
-    private void unregister(String approvalId, Waiter waiter) {
-        waiters.computeIfPresent(approvalId, (id, list) -> {
-            list.remove(waiter);
-            return list.isEmpty() ? null : list;
-        });
     }
 
     /**
