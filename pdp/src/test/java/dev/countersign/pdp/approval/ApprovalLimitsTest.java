@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ApprovalLimitsTest {
     static final Map<String, String> TOKENS = Map.of("ttl", "ttl-token-0123456789", "big", "big-token-0123456789",
             "burst", "burst-token-0123456789", "brief", "brief-token-0123456789", "other", "other-token-0123456789",
-            "waiter", "waiter-token-0123456789", "rita", "rita-token-0123456789", "admin", "admin-token-0123456789");
+            "waiter", "waiter-token-0123456789", "racer", "racer-token-0123456789", "rita", "rita-token-0123456789", "admin", "admin-token-0123456789");
     static final ServerConfig.ApprovalLimits LIMITS = new ServerConfig.ApprovalLimits(2, Duration.ofHours(24), 2048, 2);
 
     @TempDir
@@ -54,7 +54,7 @@ class ApprovalLimitsTest {
     @BeforeAll
     static void start() throws Exception {
         List<ClientConfig> clients = new ArrayList<>();
-        for (String name : List.of("ttl", "big", "burst", "brief", "other", "waiter")) {
+        for (String name : List.of("ttl", "big", "burst", "brief", "other", "waiter", "racer")) {
             clients.add(client(name, Scope.DECIDE, null));
         }
         clients.add(client("rita", Scope.REVIEW, "rita@example.com"));
@@ -183,6 +183,30 @@ class ApprovalLimitsTest {
         assertEquals(200, vote(first, "deny").statusCode());
         held("burst", action("hold", "p3"));
         assertEquals(429, decide("burst", action("hold", "p4")).statusCode(), "at the limit again");
+    }
+
+    @Test
+    void concurrentHoldsOfOneClientPassTheLimitAtMostByThoseInFlight() throws Exception {
+        List<CompletableFuture<HttpResponse<Buffer>>> racing = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            racing.add(node.client.post("/v1/decisions").putHeader("Content-Type", "application/json")
+                    .putHeader("Authorization", "Bearer " + TOKENS.get("racer"))
+                    .sendBuffer(Buffer.buffer(action("hold", "race " + i))).toCompletionStage().toCompletableFuture());
+        }
+        int held = 0;
+        for (CompletableFuture<HttpResponse<Buffer>> r : racing) {
+            HttpResponse<Buffer> answer = r.get(30, TimeUnit.SECONDS);
+            if (answer.statusCode() == 200) {
+                assertEquals("needs_approval", answer.bodyAsJsonObject().getString("verdict"));
+                held++;
+            } else {
+                assertEquals(429, answer.statusCode(), answer.bodyAsString());
+                assertEquals("too_many_pending", answer.bodyAsJsonObject().getString("code"));
+            }
+        }
+        assertTrue(held >= 2, "a hold is refused only once two are pending: " + held);
+        HttpResponse<Buffer> after = decide("racer", action("hold", "after the race"));
+        assertEquals(429, after.statusCode(), "once they are held, the next one is refused: " + held + " held");
     }
 
     @Test
