@@ -86,11 +86,13 @@ import org.slf4j.LoggerFactory;
  * {@code PER_BATCH}, no record whose {@link #written} stage completed.
  *
  * <h2>Failures</h2>
- * When a write fails (full disk, file removed or replaced, directory gone or unwritable), {@link #status}
- * turns unhealthy with the error, {@code writeFailures} counts it, and an ERROR is logged (then again
- * every minute while it lasts). The records stay queued and the writer retries every
- * {@code flushInterval}; the status turns healthy again on the first successful write, and a WARN says
- * so. A file that was removed, replaced or changed by someone else, or that a failed write left with
+ * When a write or a force fails (full disk, file removed or replaced, directory gone or unwritable, a
+ * device error), {@link #status} turns unhealthy with the error, {@code writeFailures} counts it, the
+ * {@link #written} stages of that round fail, and an ERROR is logged (then again every minute while it
+ * lasts). Records not written stay queued and the writer retries every {@code flushInterval} (with
+ * nothing left to write, it checks that the file can be forced again; a failed force is not retried,
+ * its bytes' fate is the device's); the status turns healthy again on the first success, and a WARN
+ * says so; until then {@link #written} stages fail. A file that was removed, replaced or changed by someone else, or that a failed write left with
  * part of a line, is not written to again: the chain continues in the next file. At most
  * {@link Options#maxQueued} records wait (in the queue and in the writer together); beyond that
  * {@code append} drops the record, counts it in {@code dropped}, and the writer logs an ERROR with the

@@ -25,14 +25,14 @@ import java.util.List;
  *
  * <p>A torn line is reported as such, apart from failures and warnings: the last line of a file,
  * without a newline, that is not a complete record but is the beginning of the record that should
- * come next (its text so far matches {@code {"seq":N,"prev":"<hash of the record before>"} as far as
- * it goes). A write cut short by a crash or a full disk leaves one; it never became part of the chain,
+ * come next (its text so far matches <code>{"seq":N,"prev":"&lt;hash of the record before&gt;"</code> as
+ * far as it goes). A write cut short by a crash or a full disk leaves one; it never became part of the chain,
  * so the chain must continue from the record before it, and is checked to do so. An incomplete last
  * line that is not such a beginning was not left by a cut-short write, and is a broken record; a record
  * cut short by someone shows as a broken {@code prev} in the record after it (or, at the very end of
  * the log, as a torn line: the two cannot be told apart there).
  *
- * As with any hash chain, records cut off at the end of the newest file leave no trace here; compare
+ * <p>As with any hash chain, records cut off at the end of the newest file leave no trace here; compare
  * {@link Result#lastSeq()} with the tip kept elsewhere (see {@link AuditLog}).
  */
 public final class AuditVerifier {
