@@ -1,30 +1,18 @@
 package dev.countersign.pdp.audit;
 
+import dev.countersign.pdp.decision.AuditTrail;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.countersign.pdp.decision.AuditTrail;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,28 +60,39 @@ import org.slf4j.LoggerFactory;
  * application log when it starts a file and when it closes.
  *
  * <h2>Writing</h2>
- * {@link #append} hands the record to one daemon writer thread through a queue; numbering,
- * serialisation, hashing and I/O all happen on that thread, in append order. The writer takes everything
- * queued at once and writes it as whole lines with one write call per megabyte or so, so records reach
- * the OS as soon as the writer gets to them, never half a record at a time. Written bytes are forced to
- * the storage device (fsync) at most {@link Options#flushInterval} after they were written, when a file
- * is left, on {@link #flush} and on {@link #close}. The caller must not change a map after handing it
- * to {@code append}. Values are written as {@code JsonValues.write} writes them (maps, lists, strings,
- * numbers, booleans, null; anything else as its {@code toString()}).
+ * {@link #append} hands the record to one daemon writer thread through a queue ({@link AuditWriter});
+ * numbering, serialisation, hashing and I/O all happen on that thread, in append order. The writer takes
+ * everything queued at once and writes it as whole lines with one write call per megabyte or so, so
+ * records reach the OS as soon as the writer gets to them, never half a record at a time. When written
+ * bytes are forced to the storage device (fsync) is {@link Options#fsync}: with {@link Fsync#INTERVAL}
+ * at most {@link Options#flushInterval} after they were written; with {@link Fsync#PER_BATCH} right
+ * after each batch is written, before the next is taken (group commit: one force covers every record
+ * queued while the one before ran); with either, when a file is left, on {@link #written}, {@link #flush}
+ * and {@link #close}. {@link #forcesEachBatch()} tells callers to wait on {@link #written} before they
+ * act on a record. The caller must not change a map after handing it to {@code append}. Values are
+ * written as {@code JsonValues.write} writes them (maps, lists, strings, numbers, booleans, null;
+ * anything else as its {@code toString()}).
  *
  * <h2>Restart</h2>
  * {@link #open} continues from the last complete record of the newest files (its seq and hash, as
  * written; it does not verify the log). If the newest file does not end with a complete record and a
- * newline (a write interrupted by a crash or a full disk left a torn line, or lines that are not
- * records), that file is left untouched and the chain continues in a new file; {@link AuditVerifier}
- * reports the torn line and checks that the chain continues over it.
+ * newline (a write cut short by a crash or a full disk left a torn line, or lines that are not
+ * records), that file is left untouched, a WARN names it, and the chain continues in a new file whose
+ * first record, of type {@code audit_torn_line}, names the file, the byte offset and length of the torn
+ * tail and the seq it follows. {@link AuditVerifier} reports the torn line as such (not as a broken
+ * record) and checks that the chain continues over it. What a crash can take: with {@code INTERVAL},
+ * records written in the last {@code flushInterval} before a power loss or a kernel crash (a killed
+ * process loses only what was still queued: records reach the OS without waiting for a force); with
+ * {@code PER_BATCH}, no record whose {@link #written} stage completed.
  *
  * <h2>Failures</h2>
- * When a write fails (full disk, file removed or replaced, directory gone or unwritable), {@link #status}
- * turns unhealthy with the error, {@code writeFailures} counts it, and an ERROR is logged (then again
- * every minute while it lasts). The records stay queued and the writer retries every
- * {@code flushInterval}; the status turns healthy again on the first successful write, and a WARN says
- * so. A file that was removed, replaced or changed by someone else, or that a failed write left with
+ * When a write or a force fails (full disk, file removed or replaced, directory gone or unwritable, a
+ * device error), {@link #status} turns unhealthy with the error, {@code writeFailures} counts it, the
+ * {@link #written} stages of that round fail, and an ERROR is logged (then again every minute while it
+ * lasts). Records not written stay queued and the writer retries every {@code flushInterval} (with
+ * nothing left to write, it checks that the file can be forced again; a failed force is not retried,
+ * its bytes' fate is the device's); the status turns healthy again on the first success, and a WARN
+ * says so; until then {@link #written} stages fail. A file that was removed, replaced or changed by someone else, or that a failed write left with
  * part of a line, is not written to again: the chain continues in the next file. At most
  * {@link Options#maxQueued} records wait (in the queue and in the writer together); beyond that
  * {@code append} drops the record, counts it in {@code dropped}, and the writer logs an ERROR with the
@@ -102,19 +101,24 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AuditTrail, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final List<String> RESERVED = List.of("seq", "prev", "hash");
-    /** Records taken from the queue per round of the writer. */
-    private static final int BATCH_RECORDS = 8192;
-    private static final long STILL_FAILING_EVERY = TimeUnit.MINUTES.toNanos(1);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
-    private static final Object STOP = new Object();
+
+    /** When written records are forced to the storage device ({@code audit.fsync}). */
+    public enum Fsync {
+        /** At most {@code flushInterval} after they were written: a power loss can take the newest records. */
+        INTERVAL,
+        /** After each batch, before the next is taken: a record is on the device when {@link #written} completes. */
+        PER_BATCH
+    }
 
     /**
      * @param maxFileBytes a file is not grown past this size (unless a single record is larger)
      * @param flushInterval the longest written bytes wait before being forced to the device; also the
      *                      retry interval after a failed write
      * @param maxQueued the most records waiting to be written; more are dropped and counted
+     * @param fsync when written bytes are forced to the device
      */
-    public record Options(long maxFileBytes, Duration flushInterval, int maxQueued) {
+    public record Options(long maxFileBytes, Duration flushInterval, int maxQueued, Fsync fsync) {
         public Options {
             if (maxFileBytes <= 0) {
                 throw new IllegalArgumentException("maxFileBytes must be positive: " + maxFileBytes);
@@ -126,11 +130,21 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             if (maxQueued <= 0) {
                 throw new IllegalArgumentException("maxQueued must be positive: " + maxQueued);
             }
+            Objects.requireNonNull(fsync, "fsync");
+        }
+
+        /** With {@link Fsync#INTERVAL}. */
+        public Options(long maxFileBytes, Duration flushInterval, int maxQueued) {
+            this(maxFileBytes, flushInterval, maxQueued, Fsync.INTERVAL);
         }
 
         /** 64 MiB files, forced to the device every second, up to 100,000 records waiting. */
         public static Options defaults() {
             return new Options(64L * 1024 * 1024, Duration.ofSeconds(1), 100_000);
+        }
+
+        public Options withFsync(Fsync value) {
+            return new Options(maxFileBytes, flushInterval, maxQueued, value);
         }
     }
 
@@ -146,61 +160,25 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      * @param queued records waiting to be written
      * @param lastHash the hash of the last record written (of the existing chain right after open)
      * @param lastSeq the seq of the last record written; 0 before the first record of a new log
+     * @param forces forces to the storage device since open (failed ones included)
      */
     public record Status(boolean healthy, String lastError, long written, long writeFailures, long dropped, int queued,
-                         String lastHash, long lastSeq) {
-    }
-
-    /** A record appended with a callback for its serialised form. */
-    private record Serialized(Map<String, Object> record, Consumer<byte[]> callback) {
-    }
-
-    private record Tip(long seq, String hash) {
-    }
-
-    private static final class FlushRequest {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
+                         String lastHash, long lastSeq, long forces) {
     }
 
     private final Path directory;
     private final Options options;
-    private final long intervalNanos;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final ChainWriter chain;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    /** Records appended and neither written nor dropped: in the queue or in the writer's hands. */
-    private final AtomicInteger outstanding = new AtomicInteger();
-    private final LongAdder dropped = new LongAdder();
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong writeFailures = new AtomicLong();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final DirectoryLock lock;
+    private final AuditWriter writer;
     private final AtomicBoolean droppedAfterCloseLogged = new AtomicBoolean();
     private final Thread thread;
-    private volatile boolean stopped;
-    private volatile boolean healthy = true;
-    private volatile String lastError;
-    private volatile Tip tip;
 
-    // Writer thread state.
-    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
-    private final LineBuffer scratch = new LineBuffer(4096);
-    private long retryAt;
-    private long lastFailureLog;
-    private long failuresInEpisode;
-    private long droppedReported;
-    private long lastDropLog;
-
-    private AuditLog(Path directory, Options options, FileChannel lockChannel, FileLock lock, ChainWriter chain) {
+    private AuditLog(Path directory, Options options, DirectoryLock lock, ChainWriter chain) {
         this.directory = directory;
         this.options = options;
-        this.intervalNanos = options.flushInterval().toNanos();
-        this.lockChannel = lockChannel;
         this.lock = lock;
-        this.chain = chain;
-        this.tip = new Tip(chain.seq(), chain.hash());
-        this.lastDropLog = System.nanoTime() - intervalNanos;
-        this.thread = new Thread(this::run, "countersign-audit-writer");
+        this.writer = new AuditWriter(directory, options, chain);
+        this.thread = new Thread(writer::run, "countersign-audit-writer");
         thread.setDaemon(true);
     }
 
@@ -210,31 +188,25 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      * {@code AuditLog} has it open.
      */
     public static AuditLog open(Path directory, Options options) throws IOException {
+        return open(directory, options, ChainWriter.Device.SYSTEM);
+    }
+
+    /** As {@link #open(Path, Options)}, forcing files to the device through {@code device}. */
+    static AuditLog open(Path directory, Options options, ChainWriter.Device device) throws IOException {
         Objects.requireNonNull(options, "options");
-        Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve("audit.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            lockChannel.close();
-            throw e;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException(directory + " is already in use by another audit log (audit.lock is held)");
-        }
+        DirectoryLock lock = DirectoryLock.acquire(directory);
         ChainWriter chain;
         try {
-            chain = ChainWriter.open(directory, options.maxFileBytes());
+            chain = ChainWriter.open(directory, options.maxFileBytes(), device);
         } catch (IOException | RuntimeException e) {
-            lockChannel.close();
+            lock.close();
             throw e;
         }
-        AuditLog log = new AuditLog(directory, options, lockChannel, lock, chain);
+        AuditLog log = new AuditLog(directory, options, lock, chain);
+        ChainTip.Torn torn = chain.tornTail();
+        if (torn != null) {
+            log.append(torn.record());
+        }
         log.thread.start();
         return log;
     }
@@ -262,18 +234,25 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     /** {@inheritDoc} Not while a write fails (records wait and are retried), the log is closed, or the queue is full. */
     @Override
     public boolean accepting() {
-        return healthy && !closed.get() && !stopped && outstanding.get() < options.maxQueued();
+        return writer.healthy && !writer.closed.get() && !writer.stopped && writer.outstanding.get() < options.maxQueued();
     }
 
+    /** {@inheritDoc} With {@link Fsync#PER_BATCH}, the force that completes it covers every request of its batch. */
     @Override
     public CompletionStage<Void> written() {
-        FlushRequest request = new FlushRequest();
-        queue.offer(request);
-        if (stopped && queue.remove(request)) {
-            return CompletableFuture.failedFuture(new IOException(closed.get() ? "the audit log is closed"
-                    : "the audit log could not write: " + lastError));
+        AuditWriter.FlushRequest request = new AuditWriter.FlushRequest();
+        writer.queue.offer(request);
+        if (writer.stopped && writer.queue.remove(request)) {
+            return CompletableFuture.failedFuture(new IOException(writer.closed.get() ? "the audit log is closed"
+                    : "the audit log could not write: " + writer.lastError));
         }
         return request.done;
+    }
+
+    /** {@inheritDoc} True with {@link Fsync#PER_BATCH}. */
+    @Override
+    public boolean forcesEachBatch() {
+        return options.fsync() == Fsync.PER_BATCH;
     }
 
     /** Queues {@code record}; answers false when it was dropped instead. */
@@ -284,23 +263,23 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
                 throw new IllegalArgumentException("\"" + name + "\" is set by the audit log; a record may not contain it");
             }
         }
-        if (closed.get()) {
-            dropped.increment();
+        if (writer.closed.get()) {
+            writer.dropped.increment();
             if (droppedAfterCloseLogged.compareAndSet(false, true)) {
                 LOG.error("audit record dropped: the audit log of {} is closed", directory);
             }
             return false;
         }
-        if (outstanding.incrementAndGet() > options.maxQueued()) {
-            outstanding.decrementAndGet();
-            dropped.increment();
+        if (writer.outstanding.incrementAndGet() > options.maxQueued()) {
+            writer.outstanding.decrementAndGet();
+            writer.dropped.increment();
             return false;
         }
-        Object item = serialized == null ? record : new Serialized(record, serialized);
-        queue.offer(item);
-        if (stopped && queue.remove(item)) {
-            outstanding.decrementAndGet();
-            dropped.increment();
+        Object item = serialized == null ? record : new AuditWriter.Serialized(record, serialized);
+        writer.queue.offer(item);
+        if (writer.stopped && writer.queue.remove(item)) {
+            writer.outstanding.decrementAndGet();
+            writer.dropped.increment();
             return false;
         }
         return true;
@@ -315,11 +294,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      *                     thread was interrupted
      */
     public void flush() throws IOException {
-        FlushRequest request = new FlushRequest();
-        queue.offer(request);
-        if (stopped) {
-            if (!closed.get()) {
-                throw new IOException("the audit log could not write: " + lastError);
+        AuditWriter.FlushRequest request = new AuditWriter.FlushRequest();
+        writer.queue.offer(request);
+        if (writer.stopped) {
+            if (!writer.closed.get()) {
+                throw new IOException("the audit log could not write: " + writer.lastError);
             }
             return;
         }
@@ -336,9 +315,9 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
 
     /** The health and counters now; cheap enough to read on every metrics scrape or readiness probe. */
     public Status status() {
-        Tip t = tip;
-        return new Status(healthy, lastError, written.get(), writeFailures.get(), dropped.sum(),
-                Math.max(0, outstanding.get()), t.hash(), t.seq());
+        AuditWriter.Tip t = writer.tip;
+        return new Status(writer.healthy, writer.lastError, writer.written.get(), writer.writeFailures.get(),
+                writer.dropped.sum(), Math.max(0, writer.outstanding.get()), t.hash(), t.seq(), writer.forces.get());
     }
 
     /**
@@ -348,8 +327,8 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            queue.offer(STOP);
+        if (writer.closed.compareAndSet(false, true)) {
+            writer.queue.offer(AuditWriter.STOP);
         }
         try {
             thread.join(CLOSE_WAIT.toMillis());
@@ -357,216 +336,10 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.error("the audit writer did not stop within {}; {} records may not be written", CLOSE_WAIT, outstanding.get());
+            LOG.error("the audit writer did not stop within {}; {} records may not be written", CLOSE_WAIT,
+                    writer.outstanding.get());
             return;
         }
-        synchronized (lockChannel) {
-            if (lockChannel.isOpen()) {
-                try {
-                    lock.release();
-                    lockChannel.close();
-                } catch (IOException e) {
-                    LOG.warn("releasing {} failed: {}", directory.resolve("audit.lock"), e.toString());
-                }
-            }
-        }
-    }
-
-    // ---- writer thread ----
-
-    private void run() {
-        try {
-            loop();
-        } catch (Throwable t) {
-            healthy = false;
-            lastError = "the audit writer stopped: " + t;
-            LOG.error("the audit writer stopped; audit records are no longer written", t);
-        } finally {
-            finish();
-        }
-    }
-
-    private void loop() throws InterruptedException {
-        List<FlushRequest> flushes = new ArrayList<>();
-        while (true) {
-            Object item = queue.poll(waitNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
-            boolean stop = false;
-            int taken = 0;
-            while (item != null) {
-                if (item == STOP) {
-                    stop = true;
-                    break;
-                }
-                if (item instanceof FlushRequest f) {
-                    flushes.add(f);
-                    break;
-                }
-                if (item instanceof Serialized withCallback) {
-                    take(withCallback.record(), withCallback.callback());
-                } else {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> record = (Map<String, Object>) item;
-                    take(record, null);
-                }
-                if (++taken == BATCH_RECORDS) {
-                    break;
-                }
-                item = queue.poll();
-            }
-            long now = System.nanoTime();
-            boolean urgent = stop || !flushes.isEmpty();
-            IOException failure = null;
-            if (!pending.isEmpty() && (healthy || urgent || now - retryAt >= 0)) {
-                failure = write(now);
-            }
-            if (failure == null && chain.unforced() && (urgent || chain.unforcedFor(now) >= intervalNanos)) {
-                failure = force(now);
-            }
-            for (FlushRequest f : flushes) {
-                if (failure == null && pending.isEmpty()) {
-                    f.done.complete(null);
-                } else {
-                    f.done.completeExceptionally(failure != null ? failure : new IOException(lastError));
-                }
-            }
-            flushes.clear();
-            reportDrops(now);
-            if (!healthy && now - lastFailureLog >= STILL_FAILING_EVERY) {
-                lastFailureLog = now;
-                LOG.error("audit log writes in {} still failing ({} attempts); records waiting: {}; {}", directory,
-                        failuresInEpisode, outstanding.get(), lastError);
-            }
-            if (stop) {
-                return;
-            }
-        }
-    }
-
-    /** How long the writer may sleep: until a retry or a force is due, and at most one interval. */
-    private long waitNanos(long now) {
-        long wait = intervalNanos;
-        if (!pending.isEmpty() && !healthy) {
-            wait = Math.min(wait, retryAt - now);
-        }
-        if (chain.unforced()) {
-            wait = Math.min(wait, intervalNanos - chain.unforcedFor(now));
-        }
-        return Math.max(0, wait);
-    }
-
-    private void take(Map<String, Object> record, Consumer<byte[]> serialized) {
-        try {
-            byte[] fields = RecordLine.fields(record, scratch);
-            pending.addLast(fields);
-            if (serialized != null) {
-                byte[] json = new byte[fields.length + 2];
-                json[0] = '{';
-                System.arraycopy(fields, 0, json, 1, fields.length);
-                json[json.length - 1] = '}';
-                serialized.accept(json);
-            }
-        } catch (RuntimeException | StackOverflowError e) {
-            outstanding.decrementAndGet();
-            dropped.increment();
-            LOG.error("audit record dropped: it cannot be written as JSON ({})", e.toString());
-        }
-    }
-
-    private IOException write(long now) {
-        int before = pending.size();
-        IOException failure = null;
-        try {
-            chain.write(pending);
-        } catch (IOException e) {
-            failure = e;
-        }
-        int done = before - pending.size();
-        if (done > 0) {
-            written.addAndGet(done);
-            outstanding.addAndGet(-done);
-            tip = new Tip(chain.seq(), chain.hash());
-        }
-        if (failure != null) {
-            failed(failure, now);
-        } else {
-            succeeded();
-        }
-        return failure;
-    }
-
-    private IOException force(long now) {
-        try {
-            chain.force();
-            succeeded();
-            return null;
-        } catch (IOException e) {
-            failed(e, now);
-            return e;
-        }
-    }
-
-    private void failed(IOException e, long now) {
-        writeFailures.incrementAndGet();
-        failuresInEpisode++;
-        lastError = e.toString();
-        retryAt = now + intervalNanos;
-        if (healthy) {
-            healthy = false;
-            lastFailureLog = now;
-            LOG.error("audit log write failed in {}; records waiting: {}, retried every {}: {}", directory,
-                    outstanding.get(), options.flushInterval(), lastError);
-        }
-    }
-
-    private void succeeded() {
-        if (!healthy) {
-            healthy = true;
-            LOG.warn("audit log writes in {} recovered after {} failed attempts; continuing in {} at seq {}",
-                    directory, failuresInEpisode, chain.file(), chain.seq());
-            failuresInEpisode = 0;
-        }
-    }
-
-    private void reportDrops(long now) {
-        long total = dropped.sum();
-        if (total != droppedReported && now - lastDropLog >= intervalNanos) {
-            LOG.error("{} audit records dropped ({} in total): more than {} were waiting to be written, or they were not JSON",
-                    total - droppedReported, total, options.maxQueued());
-            droppedReported = total;
-            lastDropLog = now;
-        }
-    }
-
-    /** After the loop: last attempt already made; counts what is left as dropped and closes the file. */
-    private void finish() {
-        stopped = true;
-        int lost = pending.size();
-        pending.clear();
-        for (Object item = queue.poll(); item != null; item = queue.poll()) {
-            if (item instanceof FlushRequest f) {
-                if (closed.get()) {
-                    f.done.complete(null);
-                } else {
-                    f.done.completeExceptionally(new IOException(lastError));
-                }
-            } else if (item != STOP) {
-                lost++;
-            }
-        }
-        if (lost > 0) {
-            outstanding.addAndGet(-lost);
-            dropped.add(lost);
-            LOG.error("{} audit records could not be written before the audit log of {} closed", lost, directory);
-        }
-        try {
-            chain.close();
-        } catch (IOException e) {
-            healthy = false;
-            lastError = e.toString();
-            LOG.error("closing the audit file {} failed: {}", chain.file(), e.toString());
-        }
-        healthy = false;
-        Tip t = tip;
-        LOG.info("audit log of {} closed at seq {} (hash {})", directory, t.seq(), t.hash());
+        lock.close();
     }
 }

@@ -19,18 +19,20 @@ import java.util.List;
  * <p>The first problem ends the check and is reported with its file, line and seq: a line that is not
  * valid JSON or not an audit record, a hash that does not match the text (the record was edited), a
  * {@code prev} that does not match the record before (a record was removed, inserted or reordered), a
- * seq that does not follow. Two things are warnings, not failures, because a log written as documented
- * can show them without anything being wrong:
- * <ul>
- *   <li>a chain that starts mid-way (its first record's {@code prev} is not 64 zeros): earlier files were
- *       removed by retention, or one file is checked alone. A first record with {@code prev} all zeros
- *       must have seq 1.</li>
- *   <li>a torn line: the last line of a file, without a newline, that is not a complete record. An
- *       interrupted write (a crash, a full disk) leaves one; it never became part of the chain, so the
- *       chain must continue from the record before it, and is checked to do so. A record cut short by
- *       someone instead shows as a broken {@code prev} in the record after it.</li>
- * </ul>
- * As with any hash chain, records cut off at the end of the newest file leave no trace here; compare
+ * seq that does not follow. A chain that starts mid-way is a warning, not a failure: its first record's
+ * {@code prev} is not 64 zeros because earlier files were removed by retention, or one file is checked
+ * alone. A first record with {@code prev} all zeros must have seq 1.
+ *
+ * <p>A torn line is reported as such, apart from failures and warnings: the last line of a file,
+ * without a newline, that is not a complete record but is the beginning of the record that should
+ * come next (its text so far matches <code>{"seq":N,"prev":"&lt;hash of the record before&gt;"</code> as
+ * far as it goes). A write cut short by a crash or a full disk leaves one; it never became part of the chain,
+ * so the chain must continue from the record before it, and is checked to do so. An incomplete last
+ * line that is not such a beginning was not left by a cut-short write, and is a broken record; a record
+ * cut short by someone shows as a broken {@code prev} in the record after it (or, at the very end of
+ * the log, as a torn line: the two cannot be told apart there).
+ *
+ * <p>As with any hash chain, records cut off at the end of the newest file leave no trace here; compare
  * {@link Result#lastSeq()} with the tip kept elsewhere (see {@link AuditLog}).
  */
 public final class AuditVerifier {
@@ -50,11 +52,14 @@ public final class AuditVerifier {
      * @param firstSeq the seq of the first intact record, or 0 when there is none
      * @param lastSeq the seq of the last intact record (before the broken one), or 0 when there is none
      * @param warnings {@code file:line: message} of each warning, in order
+     * @param torn {@code file:line (seq N): message} of each torn line, in order
      */
     public record Result(boolean intact, long records, int files, String firstBrokenFile, long firstBrokenLine,
-                         Long firstBrokenSeq, String problem, long firstSeq, long lastSeq, List<String> warnings) {
+                         Long firstBrokenSeq, String problem, long firstSeq, long lastSeq, List<String> warnings,
+                         List<String> torn) {
         public Result {
             warnings = List.copyOf(warnings);
+            torn = List.copyOf(torn);
         }
     }
 
@@ -84,6 +89,7 @@ public final class AuditVerifier {
     private static final class Check {
         private final MessageDigest sha256 = RecordLine.sha256();
         private final List<String> warnings = new ArrayList<>();
+        private final List<String> torn = new ArrayList<>();
         private int files;
         private long records;
         private long firstSeq;
@@ -117,13 +123,22 @@ public final class AuditVerifier {
             try {
                 r = RecordLine.parse(line.bytes(), line.length(), sha256);
             } catch (RecordLine.NotARecord e) {
-                if (!line.terminated()) {
-                    warnings.add(where + ": torn line at the end of the file (an interrupted write, or a record cut short); "
-                            + "it is not part of the chain" + (lastHash == null ? "" : ", which must continue after seq " + lastSeq));
-                    tornBefore = where;
-                    return true;
+                if (line.terminated()) {
+                    return broken(file, number, null, e.getMessage());
                 }
-                return broken(file, number, null, e.getMessage());
+                byte[] expected = RecordLine.ascii(lastHash == null ? "{\"seq\":"
+                        : "{\"seq\":" + (lastSeq + 1) + ",\"prev\":\"" + lastHash + "\"");
+                int n = Math.min(expected.length, line.length());
+                if (!Arrays.equals(line.bytes(), 0, n, expected, 0, n)) {
+                    return broken(file, number, null, "the last line is incomplete and is not the beginning of the record that"
+                            + " should come next" + (lastHash == null ? "" : " (seq " + (lastSeq + 1) + " after the hash of seq " + lastSeq + ")")
+                            + ", so no cut-short write left it: it was changed");
+                }
+                torn.add(where + (lastHash == null ? "" : " (seq " + (lastSeq + 1) + ")")
+                        + ": the last line is incomplete (a write cut short by a crash); it is not part of the chain"
+                        + (lastHash == null ? "" : ", which continues after seq " + lastSeq));
+                tornBefore = where;
+                return true;
             }
             if (!r.hashMatches()) {
                 return broken(file, number, r.seq(), "hash mismatch (the record was edited)");
@@ -175,7 +190,7 @@ public final class AuditVerifier {
 
         Result result() {
             return new Result(problem == null, records, files, brokenFile, brokenLine, brokenSeq, problem,
-                    records == 0 ? 0 : firstSeq, records == 0 ? 0 : lastSeq, warnings);
+                    records == 0 ? 0 : firstSeq, records == 0 ? 0 : lastSeq, warnings, torn);
         }
     }
 

@@ -6,7 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where an existing log's chain ends: the seq and hash of its last complete record, and whether the
@@ -21,8 +24,29 @@ import java.util.List;
  *
  * @param file the newest audit file, or null when there is none
  * @param appendable whether the next record may be appended to {@code file}
+ * @param torn the newest file's last line when it has no newline and is not a complete record, else null
  */
-record ChainTip(long seq, String hash, Path file, boolean appendable) {
+record ChainTip(long seq, String hash, Path file, boolean appendable, Torn torn) {
+    /**
+     * A torn last line: {@code bytes} bytes from {@code offset} of {@code file}, with no newline after
+     * them, that are not a complete record; the chain goes on after {@code afterSeq}.
+     */
+    record Torn(Path file, long offset, long bytes, long afterSeq) {
+        /** The audit record that notes it, first in the file the chain continues in. */
+        Map<String, Object> record() {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("type", "audit_torn_line");
+            r.put("time", Instant.now().toString());
+            r.put("file", String.valueOf(file.getFileName()));
+            r.put("offset", offset);
+            r.put("bytes", bytes);
+            r.put("after_seq", afterSeq);
+            r.put("message", "the last line of " + file.getFileName() + " is incomplete (a write cut short by a crash);"
+                    + " it is left as it is, and the chain continues here after seq " + afterSeq);
+            return r;
+        }
+    }
+
     /** Longest line read back when looking for the last record; a longer one is skipped as not a record. */
     private static final int MAX_LINE = 64 * 1024 * 1024;
 
@@ -30,6 +54,7 @@ record ChainTip(long seq, String hash, Path file, boolean appendable) {
         MessageDigest sha256 = RecordLine.sha256();
         Path newest = files.isEmpty() ? null : files.get(files.size() - 1);
         boolean newestEmpty = true;
+        ReverseLines.Line tornLine = null;
         for (int i = files.size() - 1; i >= 0; i--) {
             Path file = files.get(i);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -43,13 +68,20 @@ record ChainTip(long seq, String hash, Path file, boolean appendable) {
                     RecordLine.Parsed record = parse(line, sha256);
                     if (record != null) {
                         boolean appendable = file == newest ? lastLine && line.terminated() : newestEmpty;
-                        return new ChainTip(record.seq(), record.hash(), newest, appendable);
+                        return new ChainTip(record.seq(), record.hash(), newest, appendable, torn(newest, tornLine, record.seq()));
+                    }
+                    if (file == newest && lastLine && !line.terminated()) {
+                        tornLine = line;
                     }
                     lastLine = false;
                 }
             }
         }
-        return new ChainTip(0, RecordLine.ZERO_HASH, newest, newestEmpty);
+        return new ChainTip(0, RecordLine.ZERO_HASH, newest, newestEmpty, torn(newest, tornLine, 0));
+    }
+
+    private static Torn torn(Path file, ReverseLines.Line line, long afterSeq) {
+        return line == null ? null : new Torn(file, line.start(), line.length(), afterSeq);
     }
 
     private static RecordLine.Parsed parse(ReverseLines.Line line, MessageDigest sha256) {
@@ -73,8 +105,12 @@ record ChainTip(long seq, String hash, Path file, boolean appendable) {
         private boolean nextTerminated;
         private boolean done;
 
-        /** @param bytes null when the line is longer than {@link #MAX_LINE} */
-        record Line(byte[] bytes, boolean terminated) {
+        /**
+         * @param bytes null when the line is longer than {@link #MAX_LINE}
+         * @param start the line's offset in the file
+         * @param length its length in bytes, without its newline
+         */
+        record Line(byte[] bytes, boolean terminated, long start, long length) {
         }
 
         ReverseLines(FileChannel channel, long size) throws IOException {
@@ -101,7 +137,7 @@ record ChainTip(long seq, String hash, Path file, boolean appendable) {
                 bytes = new byte[(int) length];
                 readFully(ByteBuffer.wrap(bytes), start);
             }
-            Line line = new Line(bytes, nextTerminated);
+            Line line = new Line(bytes, nextTerminated, start, length);
             if (newline < 0) {
                 done = true;
             } else {

@@ -33,8 +33,17 @@ final class ChainWriter implements Closeable {
     private static final int CHUNK_BYTES = 1 << 20;
     private static final int CHUNK_RECORDS = 8192;
 
+    /** Forces a file's written bytes to its storage device. */
+    interface Device {
+        /** {@link FileChannel#force}, without the metadata. */
+        Device SYSTEM = channel -> channel.force(false);
+
+        void force(FileChannel channel) throws IOException;
+    }
+
     private final Path directory;
     private final long maxFileBytes;
+    private final Device device;
     private final MessageDigest sha256 = RecordLine.sha256();
     private final LineBuffer chunk = new LineBuffer(CHUNK_BYTES + 64 * 1024);
     private final int[] lineEnds = new int[CHUNK_RECORDS];
@@ -53,15 +62,23 @@ final class ChainWriter implements Closeable {
     /** When the oldest bytes not yet forced to the device were written (System.nanoTime), if any. */
     private long unforcedSince;
     private boolean unforced;
+    /** A file was started since the last force: its directory entry may not be on the device yet. */
+    private boolean directoryUnforced;
+    /** Why a file the writer left since the last force could not be forced, or null. */
+    private IOException leftUnforced;
+    private long forces;
+    /** The torn last line the chain continued over when it was opened, or null. */
+    private ChainTip.Torn tornTail;
 
-    private ChainWriter(Path directory, long maxFileBytes) {
+    private ChainWriter(Path directory, long maxFileBytes, Device device) {
         this.directory = directory;
         this.maxFileBytes = maxFileBytes;
+        this.device = device;
     }
 
     /** Continues the chain of the audit files in {@code directory}, opening or creating the file to write to. */
-    static ChainWriter open(Path directory, long maxFileBytes) throws IOException {
-        ChainWriter w = new ChainWriter(directory, maxFileBytes);
+    static ChainWriter open(Path directory, long maxFileBytes, Device device) throws IOException {
+        ChainWriter w = new ChainWriter(directory, maxFileBytes, device);
         List<Path> files = AuditFiles.list(directory);
         ChainTip tip = ChainTip.find(files);
         w.seq = tip.seq();
@@ -70,6 +87,10 @@ final class ChainWriter implements Closeable {
             w.fileIndex = AuditFiles.index(tip.file());
             if (tip.appendable()) {
                 w.openExisting(tip.file());
+            } else if (tip.torn() != null) {
+                w.tornTail = tip.torn();
+                LOG.warn("the last line of {} is incomplete ({} bytes at offset {}, a write cut short by a crash); the file is left as it is,"
+                        + " and the chain continues after seq {} in a new file", tip.file(), tip.torn().bytes(), tip.torn().offset(), tip.seq());
             } else {
                 LOG.warn("{} does not end with a complete audit record and a newline; it is left as it is, and the chain continues after seq {} in a new file",
                         tip.file(), tip.seq());
@@ -82,6 +103,11 @@ final class ChainWriter implements Closeable {
 
     long seq() {
         return seq;
+    }
+
+    /** The torn last line found when the chain was opened (left in its file), or null. */
+    ChainTip.Torn tornTail() {
+        return tornTail;
     }
 
     String hash() {
@@ -136,15 +162,45 @@ final class ChainWriter implements Closeable {
         return unforced ? now - unforcedSince : 0;
     }
 
-    /** Forces what was written to the storage device; after a failure, too, the bytes count as forced (not retried). */
+    /**
+     * Forces what was written to the storage device, and the directory when a file was started since the
+     * last force. Fails, too, when forcing a file the writer left since the last force failed. After a
+     * failure, too, the bytes count as forced (not retried).
+     */
     void force() throws IOException {
         try {
             if (channel != null && unforced) {
-                channel.force(false);
+                forces++;
+                device.force(channel);
+            }
+            if (directoryUnforced) {
+                directoryUnforced = false;
+                try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                    device.force(dir);
+                }
+            }
+            if (leftUnforced != null) {
+                throw leftUnforced;
             }
         } finally {
             unforced = false;
+            leftUnforced = null;
         }
+    }
+
+    /** Forces of a file to the device since open, failed ones included. */
+    long forces() {
+        return forces;
+    }
+
+    /**
+     * Checks, with nothing to write, that the chain can take records again: the current file is still
+     * this writer's (or the next one can be started) and can be forced to the device.
+     */
+    void probe() throws IOException {
+        ensureFile();
+        forces++;
+        device.force(channel);
     }
 
     @Override
@@ -223,11 +279,13 @@ final class ChainWriter implements Closeable {
             channel = null;
             try {
                 if (unforced) {
-                    old.force(false);
                     unforced = false;
+                    forces++;
+                    device.force(old);
                 }
             } catch (IOException e) {
-                LOG.warn("could not force {} to the device before leaving it: {}", file, e.toString());
+                leftUnforced = new IOException("could not force " + file + " to the device before leaving it: " + e, e);
+                LOG.warn(leftUnforced.getMessage());
             } finally {
                 closeQuietly(old);
             }
@@ -250,6 +308,7 @@ final class ChainWriter implements Closeable {
         fileSize = 0;
         fileKey = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         needsNewFile = false;
+        directoryUnforced = true;
         LOG.info("audit file {} started; the chain continues after seq {} (hash {})", p, seq, hash);
     }
 

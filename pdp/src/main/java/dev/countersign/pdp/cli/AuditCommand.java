@@ -84,7 +84,9 @@ final class AuditCommand {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = {"Check an audit log file, or every audit-NNNNNN.jsonl file of a directory in order as one chain: "
                     + "every record's hash, prev and seq. Names the first broken record.",
-                    "Exits 0 when the chain is intact (warnings aside), 1 when a record is broken, "
+                    "A TORN line is the incomplete last line of a file that a write cut short by a crash leaves (the"
+                            + " chain continues after the record before it); it is not a broken record.",
+                    "Exits 0 when the chain is intact (torn lines and warnings aside), 1 when a record is broken, "
                             + "2 when PATH is missing, unreadable or holds no audit files."})
     static final class Verify implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PATH", description = "An audit file, or the audit directory.")
@@ -126,6 +128,9 @@ final class AuditCommand {
                     out.println("  intact before it: " + count(r.records(), "record") + " (seq " + r.firstSeq() + ".."
                             + r.lastSeq() + ")");
                 }
+            }
+            for (String t : r.torn()) {
+                out.println("TORN: " + t);
             }
             for (String w : r.warnings()) {
                 out.println("WARNING: " + w);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.decision.InputMask;
 import dev.countersign.rules.engine.CacheBounds;
 import dev.countersign.rules.engine.PolicyCompiler;
@@ -32,7 +33,7 @@ import java.util.regex.Pattern;
  * clients:
  *   - {name: gateway, token_sha256: "&lt;hex sha256 of the bearer token&gt;", scopes: [decide]}
  *   - {name: carol-cli, token_sha256: "...", scopes: [review], reviewer: carol@example.com}
- * audit: {mask: ["/action/command"], max_file_bytes: 67108864}
+ * audit: {mask: ["/action/command"], max_file_bytes: 67108864, on_failure: refuse, fsync: interval}
  * reload: {watch: true, debounce: PT0.3S}
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
  * decisions: {retention: PT24H, max_records: 100000}
@@ -114,7 +115,7 @@ public final class ConfigLoader {
         List<ClientConfig> clients = ClientsSection.read(r, root.get("clients"));
 
         JsonNode audit = r.object(root, "audit");
-        r.keys(audit, "audit", Set.of("mask", "max_file_bytes", "on_failure"));
+        r.keys(audit, "audit", Set.of("mask", "max_file_bytes", "on_failure", "fsync"));
         List<String> mask = r.texts(audit, "audit.mask");
         for (int i = 0; i < mask.size(); i++) {
             String why = InputMask.invalidPointer(mask.get(i));
@@ -127,6 +128,11 @@ public final class ConfigLoader {
         if (!onFailure.equals("refuse") && !onFailure.equals("allow")) {
             throw r.error("audit.on_failure must be refuse (decisions are refused while the audit log cannot take their records)"
                     + " or allow (they are answered and the records counted as dropped), not " + onFailure);
+        }
+        String fsync = r.text(audit, "audit.fsync", "interval");
+        if (!fsync.equals("interval") && !fsync.equals("per_batch")) {
+            throw r.error("audit.fsync must be interval (records are forced to disk at least every second) or per_batch"
+                    + " (a decision is answered only once its record is forced to disk), not " + fsync);
         }
 
         JsonNode reload = r.object(root, "reload");
@@ -167,7 +173,7 @@ public final class ConfigLoader {
         ChatSettings chat = ChatSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
-                onFailure.equals("refuse"), cacheBytes);
+                new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes);
     }
 
     private static JsonNode read(Path file) throws ConfigException {

@@ -1,12 +1,14 @@
 package dev.countersign.pdp.config;
 
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.rules.engine.CacheBounds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Everything a node needs to start, from {@code countersign.yaml}, the environment and flags
@@ -35,7 +37,7 @@ public record ServerConfig(
         int decisionCacheSize,
         Duration maxEvaluationTime,
         ChatSettings chat,
-        boolean auditRefuses,
+        Audit audit,
         long decisionCacheBytes) {
 
     /** With the default bound of the decision cache in bytes ({@link CacheBounds#DEFAULT_BYTES}). */
@@ -43,10 +45,10 @@ public record ServerConfig(
                         List<ClientConfig> clients, List<String> auditMask, long auditMaxFileBytes, boolean watch, Duration reloadDebounce,
                         ForwardAuth forwardAuth, Duration decisionRetention, int decisionMaxRecords, String node, ClusterSettings cluster,
                         ReviewerDirectory reviewers, Approvals approvals, int decisionCacheSize, Duration maxEvaluationTime,
-                        ChatSettings chat, boolean auditRefuses) {
+                        ChatSettings chat, Audit audit) {
         this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
                 forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime,
-                chat, auditRefuses, CacheBounds.DEFAULT_BYTES);
+                chat, audit, CacheBounds.DEFAULT_BYTES);
     }
 
     /** With {@code audit.on_failure: refuse}, the default. */
@@ -57,13 +59,33 @@ public record ServerConfig(
                         ChatSettings chat) {
         this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
                 forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime,
-                chat, true);
+                chat, Audit.DEFAULT);
     }
 
     public ServerConfig {
         clients = List.copyOf(clients);
         auditMask = List.copyOf(auditMask);
         chat = chat == null ? ChatSettings.NONE : chat;
+        audit = audit == null ? Audit.DEFAULT : audit;
+    }
+
+    /**
+     * What the audit log does when it cannot take a record, and when it forces records to disk.
+     *
+     * @param refuses {@code audit.on_failure: refuse} (true, the default) or {@code allow}
+     * @param fsync {@code audit.fsync}: {@code interval} (the default) or {@code per_batch}
+     */
+    public record Audit(boolean refuses, AuditLog.Fsync fsync) {
+        public static final Audit DEFAULT = new Audit(true, AuditLog.Fsync.INTERVAL);
+
+        public Audit {
+            Objects.requireNonNull(fsync, "fsync");
+        }
+    }
+
+    /** {@code audit.on_failure: refuse}: decisions whose records the audit log cannot take are refused. */
+    public boolean auditRefuses() {
+        return audit.refuses();
     }
 
     /**
@@ -164,85 +186,94 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withEventLoops(int value) {
-        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withClients(List<ClientConfig> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withAuditMask(List<String> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withWatch(boolean value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withForwardAuth(ForwardAuth value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withNode(String value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withReviewers(ReviewerDirectory value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withApprovals(Approvals value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withDecisionCacheSize(int value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
-                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withMaxEvaluationTime(Duration value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, value, chat, auditRefuses, decisionCacheBytes);
+                decisionCacheSize, value, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withChat(ChatSettings value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, value, auditRefuses, decisionCacheBytes);
+                decisionCacheSize, maxEvaluationTime, value, audit, decisionCacheBytes);
     }
 
     /** With {@code audit.on_failure} {@code refuse} ({@code true}) or {@code allow}. */
     public ServerConfig withAuditRefuses(boolean value) {
+        return withAudit(new Audit(value, audit.fsync()));
+    }
+
+    /** With {@code audit.fsync}. */
+    public ServerConfig withAuditFsync(AuditLog.Fsync value) {
+        return withAudit(new Audit(audit.refuses(), value));
+    }
+
+    public ServerConfig withAudit(Audit value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
                 decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes);
     }
 
     public ServerConfig withBundle(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, auditRefuses, decisionCacheBytes);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withDecisionCacheBytes(long value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, auditRefuses, value);
+                decisionCacheSize, maxEvaluationTime, chat, audit, value);
     }
 
     /** The bounds of each revision's decision cache: {@code engine.decision_cache} entries, {@code engine.decision_cache_bytes}. */

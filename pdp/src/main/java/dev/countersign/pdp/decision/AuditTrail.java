@@ -27,4 +27,13 @@ public interface AuditTrail {
      * are retried): for a caller that acknowledges an event only once its record is kept.
      */
     java.util.concurrent.CompletionStage<Void> written();
+
+    /**
+     * Whether the log forces each batch of records to the storage device ({@code audit.fsync: per_batch}):
+     * then a caller that answers for a record (a decision) waits on {@link #written()} first, so what
+     * it answered survives a crash. False: records are forced within an interval, and callers answer at once.
+     */
+    default boolean forcesEachBatch() {
+        return false;
+    }
 }

@@ -12,7 +12,9 @@ import dev.countersign.rules.Verdict;
 import dev.countersign.rules.engine.CompiledPolicy;
 import dev.countersign.rules.json.ActionContextJson;
 import dev.countersign.rules.model.ActionContext;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,7 +93,30 @@ public final class DecisionService {
             Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
             String id = d.decision().decisionId();
             records.put(id, record);   // before the writer may compact it; unanswered, its id is known to no one
-            if (!audit.append(record, json -> records.compact(id, json)) && refuseUnrecorded) {
+            boolean queued = audit.append(record, json -> records.compact(id, json));
+            if (!queued && refuseUnrecorded) {
+                metrics.unrecorded();
+                return Future.failedFuture(unrecorded());
+            }
+            if (queued && audit.forcesEachBatch()) {
+                return forced(d, nanos);
+            }
+            metrics.decision(d.decision().verdict(), nanos);
+            return Future.succeededFuture(d);
+        });
+    }
+
+    /**
+     * {@code audit.fsync: per_batch}: {@code d} once its record is forced to the device, completed on
+     * the caller's context without blocking it; when the force fails, refused as unrecorded (or, with
+     * {@code audit.on_failure: allow}, answered all the same).
+     */
+    private Future<Decided> forced(Decided d, long nanos) {
+        Context context = Vertx.currentContext();
+        Future<Void> written = context == null ? Future.fromCompletionStage(audit.written())
+                : Future.fromCompletionStage(audit.written(), context);
+        return written.transform(forced -> {
+            if (forced.failed() && refuseUnrecorded) {
                 metrics.unrecorded();
                 return Future.failedFuture(unrecorded());
             }

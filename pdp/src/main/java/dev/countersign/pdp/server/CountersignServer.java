@@ -151,7 +151,8 @@ public final class CountersignServer {
                     Files.createDirectories(config.dataDir());
                     AuditLog.Options defaults = AuditLog.Options.defaults();
                     return AuditLog.open(config.dataDir().resolve("audit"),
-                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued()));
+                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
+                                    config.audit().fsync()));
                 }, false))
                 .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics))
                 .onFailure(failure -> {
@@ -192,6 +193,8 @@ public final class CountersignServer {
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
                 a -> a.status().writeFailures());
+        metrics.functionCounter("countersign_audit_fsyncs", "Forces of the audit log to the storage device (audit.fsync:"
+                + " per_batch makes one per batch of records written)", audit, a -> a.status().forces());
         metrics.functionCounter("countersign_audit_records_dropped", "Audit records dropped because the queue was full", audit,
                 a -> a.status().dropped());
         metrics.gauge("countersign_cluster_members", "Members of the cluster, as this node sees it",

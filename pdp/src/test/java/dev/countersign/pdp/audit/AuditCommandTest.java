@@ -58,6 +58,38 @@ class AuditCommandTest {
     }
 
     @Test
+    void aTornLastLineExitsZeroNamedAsTornNotAsBroken() throws IOException {
+        Path dir = tmp.resolve("audit");
+        TestLogs.write(dir, options(1 << 20), 1, 3);
+        String third = TestLogs.lines(file(dir, 1)).get(2);
+        Files.writeString(file(dir, 1), "{\"seq\":4,\"prev\":\"" + TestLogs.hashOf(third) + "\",\"ty",
+                java.nio.file.StandardOpenOption.APPEND);
+        CliRun r = run("audit", "verify", dir.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertEquals(List.of("OK: 3 records in 1 file, chain intact (seq 1..3)",
+                "TORN: " + file(dir, 1) + ":4 (seq 4): the last line is incomplete (a write cut short by a crash);"
+                        + " it is not part of the chain, which continues after seq 3"), r.out().lines().toList());
+
+        TestLogs.write(dir, options(1 << 20), 4, 4);
+        r = run("audit", "verify", dir.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertEquals("OK: 5 records in 2 files, chain intact (seq 1..5)", r.out().lines().findFirst().orElseThrow(),
+                "the restart noted the torn line (seq 4) and went on (seq 5)");
+        assertTrue(r.out().contains("\nTORN: " + file(dir, 1) + ":4 (seq 4)"), r.out());
+    }
+
+    @Test
+    void anIncompleteLastLineThatNoWriteLeftIsBroken() throws IOException {
+        Path dir = tmp.resolve("audit");
+        TestLogs.write(dir, options(1 << 20), 1, 3);
+        Files.writeString(file(dir, 1), "{\"seq\":4,\"prev\":\"" + "0".repeat(20), java.nio.file.StandardOpenOption.APPEND);
+        CliRun r = run("audit", "verify", dir.toString());
+        assertEquals(1, r.status(), r.out() + r.err());
+        assertTrue(r.out().startsWith("BROKEN: " + file(dir, 1) + ":4 (after seq 3): the last line is incomplete and is not the"
+                + " beginning of the record that should come next"), r.out());
+    }
+
+    @Test
     void aMissingPathExitsTwo() {
         Path missing = tmp.resolve("nope");
         CliRun r = run("audit", "verify", missing.toString());

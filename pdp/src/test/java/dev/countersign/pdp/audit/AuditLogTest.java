@@ -120,26 +120,59 @@ class AuditLogTest {
     }
 
     @Test
-    void aTornLastLineIsLeftAloneAndTheChainContinuesInANewFile() throws IOException {
+    void aTornLastLineIsLeftAloneAndTheChainContinuesInANewFileThatNotesIt() throws IOException {
         Path dir = dir();
         TestLogs.write(dir, options(1 << 20), 1, 5);
         String fifth = lines(file(dir, 1)).get(4);
-        // A crash in the middle of writing record 6: part of a line, no newline.
-        Files.writeString(file(dir, 1), fifth.substring(0, 40).replace("\"seq\":5", "\"seq\":6"), StandardOpenOption.APPEND);
+        long complete = Files.size(file(dir, 1));
+        // A crash in the middle of writing record 6: the beginning of its line, no newline.
+        String sixth = "{\"seq\":6,\"prev\":\"" + TestLogs.hashOf(fifth) + "\",\"type\":\"deci";
+        Files.writeString(file(dir, 1), sixth, StandardOpenOption.APPEND);
         byte[] torn = Files.readAllBytes(file(dir, 1));
 
         TestLogs.write(dir, options(1 << 20), 6, 8);
 
         assertEquals(List.of(file(dir, 1), file(dir, 2)), AuditFiles.list(dir));
         assertArrayEquals(torn, Files.readAllBytes(file(dir, 1)), "the torn file is not touched");
-        JsonNode first = Json.MAPPER.readTree(lines(file(dir, 2)).get(0));
-        assertEquals(6, first.get("seq").asInt());
-        assertEquals(TestLogs.hashOf(fifth), first.get("prev").asText());
+        List<String> next = lines(file(dir, 2));
+        JsonNode noted = Json.MAPPER.readTree(next.get(0));
+        assertEquals(6, noted.get("seq").asInt());
+        assertEquals(TestLogs.hashOf(fifth), noted.get("prev").asText());
+        assertEquals("audit_torn_line", noted.get("type").asText());
+        assertEquals("audit-000001.jsonl", noted.get("file").asText());
+        assertEquals(complete, noted.get("offset").asLong());
+        assertEquals(sixth.length(), noted.get("bytes").asLong());
+        assertEquals(5, noted.get("after_seq").asLong());
+        assertEquals("d-6", Json.MAPPER.readTree(next.get(1)).get("decision_id").asText());
+        assertEquals(7, Json.MAPPER.readTree(next.get(1)).get("seq").asInt());
+
         AuditVerifier.Result r = AuditVerifier.verify(dir);
         assertTrue(r.intact(), r.toString());
-        assertEquals(8, r.records());
-        assertEquals(1, r.warnings().size(), r.warnings().toString());
-        assertTrue(r.warnings().get(0).startsWith(file(dir, 1) + ":6: torn line"), r.warnings().get(0));
+        assertEquals(9, r.records());
+        assertEquals(List.of(), r.warnings());
+        assertEquals(List.of(file(dir, 1) + ":6 (seq 6): the last line is incomplete (a write cut short by a crash);"
+                + " it is not part of the chain, which continues after seq 5"), r.torn());
+
+        TestLogs.write(dir, options(1 << 20), 9, 9);
+        assertEquals(5, lines(file(dir, 2)).size(), "noted once: the next restart continues in the same file");
+        assertEquals(10, AuditVerifier.verify(dir).records());
+    }
+
+    @Test
+    void aTornLineLeftAtTheVeryStartOfTheLogIsNotedAndTheChainStartsAtSeqOne() throws IOException {
+        Path dir = dir();
+        Files.createDirectories(dir);
+        Files.writeString(file(dir, 1), "{\"seq\":1,\"prev\":\"0000");
+        TestLogs.write(dir, options(1 << 20), 1, 2);
+        List<String> next = lines(file(dir, 2));
+        JsonNode noted = Json.MAPPER.readTree(next.get(0));
+        assertEquals(1, noted.get("seq").asInt());
+        assertEquals(RecordLine.ZERO_HASH, noted.get("prev").asText());
+        assertEquals(0, noted.get("after_seq").asLong());
+        AuditVerifier.Result r = AuditVerifier.verify(dir);
+        assertTrue(r.intact(), r.toString());
+        assertEquals(3, r.records());
+        assertEquals(1, r.torn().size(), r.torn().toString());
     }
 
     @Test
@@ -363,12 +396,14 @@ class AuditLogTest {
     void statusNamesTheTipOfTheChain() throws IOException {
         Path dir = dir();
         try (AuditLog log = AuditLog.open(dir, options(1 << 20))) {
-            assertEquals(new AuditLog.Status(true, null, 0, 0, 0, 0, RecordLine.ZERO_HASH, 0), log.status());
+            assertEquals(new AuditLog.Status(true, null, 0, 0, 0, 0, RecordLine.ZERO_HASH, 0, 0), log.status());
             log.append(decision(1));
             log.append(decision(2));
             log.flush();
             List<String> lines = lines(file(dir, 1));
-            assertEquals(new AuditLog.Status(true, null, 2, 0, 0, 0, TestLogs.hashOf(lines.get(1)), 2), log.status());
+            AuditLog.Status s = log.status();
+            assertTrue(s.forces() >= 1, "flush forced the file: " + s);
+            assertEquals(new AuditLog.Status(true, null, 2, 0, 0, 0, TestLogs.hashOf(lines.get(1)), 2, s.forces()), s);
         }
     }
 

@@ -37,13 +37,18 @@ class AuditTamperingTest {
     }
 
     /** What the verifier must report; {@code file} is an audit file number, 0 when intact. */
-    record Expect(boolean intact, long records, int file, long line, Long seq, String problem, String warning) {
+    record Expect(boolean intact, long records, int file, long line, Long seq, String problem, String warning, String torn) {
         static Expect broken(int file, long line, Long seq, String problem) {
-            return new Expect(false, -1, file, line, seq, problem, null);
+            return new Expect(false, -1, file, line, seq, problem, null, null);
         }
 
         static Expect intactWithWarning(long records, String warning) {
-            return new Expect(true, records, 0, 0, null, null, warning);
+            return new Expect(true, records, 0, 0, null, null, warning, null);
+        }
+
+        /** Intact, with one torn line reported, and no warning. */
+        static Expect intactWithTornLine(long records, String torn) {
+            return new Expect(true, records, 0, 0, null, null, null, torn);
         }
     }
 
@@ -97,7 +102,24 @@ class AuditTamperingTest {
                             l.set(9, l.get(9).substring(0, 100));
                             Files.writeString(file(dir, 1), String.join("\n", l), StandardCharsets.UTF_8);
                         },
-                        Expect.intactWithWarning(9, "audit-000001.jsonl:10: torn line at the end of the file")),
+                        Expect.intactWithTornLine(9, "audit-000001.jsonl:10 (seq 10): the last line is incomplete (a write cut short by a crash);"
+                                + " it is not part of the chain, which continues after seq 9")),
+                new Case("the last line cut to a few bytes", Layout.ONE_FILE, dir -> {
+                            List<String> l = TestLogs.lines(file(dir, 1));
+                            l.set(9, l.get(9).substring(0, 5));
+                            Files.writeString(file(dir, 1), String.join("\n", l), StandardCharsets.UTF_8);
+                        },
+                        Expect.intactWithTornLine(9, "audit-000001.jsonl:10 (seq 10): the last line is incomplete")),
+                new Case("an incomplete last line that is not the beginning of the next record", Layout.ONE_FILE,
+                        dir -> Files.writeString(file(dir, 1), "{\"seq\":12,\"prev\":\"00", StandardOpenOption.APPEND),
+                        Expect.broken(1, 11, null, "the last line is incomplete and is not the beginning of the record that should come next"
+                                + " (seq 11 after the hash of seq 10), so no cut-short write left it: it was changed")),
+                new Case("an incomplete last line with another prev", Layout.ONE_FILE, dir -> {
+                            List<String> l = TestLogs.lines(file(dir, 1));
+                            l.set(9, l.get(9).substring(0, 60).replace("\"prev\":\"", "\"prev\":\"f").substring(0, 60));
+                            Files.writeString(file(dir, 1), String.join("\n", l), StandardCharsets.UTF_8);
+                        },
+                        Expect.broken(1, 10, null, "the last line is incomplete and is not the beginning of the record that should come next")),
                 new Case("a middle file removed", Layout.FILE_PER_RECORD, dir -> Files.delete(file(dir, 3)),
                         Expect.broken(4, 1, 4L, "seq 4 follows seq 2, and " + PREV_MISMATCH)),
                 new Case("two files swapped", Layout.FILE_PER_RECORD, dir -> {
@@ -112,8 +134,9 @@ class AuditTamperingTest {
                 new Case("the oldest file removed (retention)", Layout.FILE_PER_RECORD, dir -> Files.delete(file(dir, 1)),
                         Expect.intactWithWarning(4, "audit-000002.jsonl:1: the chain starts mid-way, at seq 2")),
                 new Case("a torn line after the last record of a file, the chain continuing past it", Layout.FILE_PER_RECORD,
-                        dir -> Files.writeString(file(dir, 2), "{\"seq\":3,\"prev\":\"01", StandardOpenOption.APPEND),
-                        Expect.intactWithWarning(5, "audit-000002.jsonl:2: torn line at the end of the file")),
+                        dir -> Files.writeString(file(dir, 2), "{\"seq\":3,\"prev\":\""
+                                + TestLogs.hashOf(TestLogs.lines(file(dir, 2)).get(0)).substring(0, 10), StandardOpenOption.APPEND),
+                        Expect.intactWithTornLine(5, "audit-000002.jsonl:2 (seq 3): the last line is incomplete")),
                 new Case("the last record of a middle file cut short", Layout.FILE_PER_RECORD, dir -> {
                             String text = Files.readString(file(dir, 2));
                             Files.writeString(file(dir, 2), text.substring(0, text.length() / 2));
@@ -146,6 +169,12 @@ class AuditTamperingTest {
                 } else {
                     assertEquals(1, r.warnings().size(), r.warnings().toString());
                     assertTrue(r.warnings().get(0).startsWith(dir.resolve(e.warning()).toString()), r.warnings().get(0));
+                }
+                if (e.torn() == null) {
+                    assertEquals(List.of(), r.torn());
+                } else {
+                    assertEquals(1, r.torn().size(), r.torn().toString());
+                    assertTrue(r.torn().get(0).startsWith(dir.resolve(e.torn()).toString()), r.torn().get(0));
                 }
             } else {
                 assertFalse(r.intact(), "not detected: " + r);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.countersign.pdp.audit.AuditLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,6 +115,9 @@ class ConfigLoaderTest {
         assertEquals(List.of("/action/command"), c.auditMask());
         assertTrue(c.auditRefuses(), "audit.on_failure is refuse unless said otherwise");
         assertFalse(load("audit: {on_failure: allow}", Map.of(), ConfigLoader.Overrides.NONE).auditRefuses());
+        assertEquals(AuditLog.Fsync.INTERVAL, c.audit().fsync(), "audit.fsync is interval unless said otherwise");
+        assertEquals(new ServerConfig.Audit(false, AuditLog.Fsync.PER_BATCH),
+                load("audit: {on_failure: allow, fsync: per_batch}", Map.of(), ConfigLoader.Overrides.NONE).audit());
         assertEquals(false, c.watch());
         assertEquals(Duration.ofSeconds(1), c.reloadDebounce());
         assertEquals(new ServerConfig.ForwardAuth("X-User", "service", "http", List.of(TrustedSource.bare("10.0.0.0/8")), 2), c.forwardAuth());
@@ -251,6 +255,7 @@ class ConfigLoaderTest {
             "`reminders: {after: PT15M, escalate_to: {security: [\"webhook:https://x\"]}}` | reminders.escalate_to.security[0] goes to webhook, but connectors.webhook is not configured",
             "`server: {public_url: \"ftp://countersign.example.com\"}`                 | server.public_url must be the http(s) base URL",
             "`audit: {on_failure: ignore}`                                              | audit.on_failure must be refuse",
+            "`audit: {fsync: always}`                                                   | audit.fsync must be interval (records are forced to disk at least every second) or per_batch",
             "`[1, 2]`                                                                  | expected a mapping of settings",
             "`server: {port: [}`                                                       | not valid YAML",
     })
