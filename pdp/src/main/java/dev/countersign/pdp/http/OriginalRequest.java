@@ -1,5 +1,6 @@
 package dev.countersign.pdp.http;
 
+import dev.countersign.pdp.approval.ApprovalIds;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.rules.Identities;
 import dev.countersign.rules.model.Action;
@@ -55,9 +56,14 @@ final class OriginalRequest {
         this.singletons = List.copyOf(names);
     }
 
-    /** The approval the client presents, or null. */
+    /** The approval the client presents, or null; 400 {@code invalid_input} when it is no approval id. */
     static String approvalId(HttpServerRequest r) {
-        return first(r.getHeader(APPROVAL_ID_HEADER));
+        String id = first(r.getHeader(APPROVAL_ID_HEADER));
+        if (id != null && !ApprovalIds.looksValid(id)) {
+            throw ApiError.badRequest("invalid_input", APPROVAL_ID_HEADER + ": expected an approval id, \"apr_\" and 26 lowercase"
+                    + " letters and digits", APPROVAL_ID_HEADER);
+        }
+        return id;
     }
 
     /** The request the gateway is asking about, as an action context; an {@link ApiError} when it cannot be read. */
