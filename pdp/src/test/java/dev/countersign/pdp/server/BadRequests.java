@@ -164,7 +164,7 @@ public final class BadRequests {
             if (a.status() >= 400 && !"HEAD".equals(c.method())) {
                 assertNotNull(a.contentType(), c.name() + ": an error without a content type: " + a.body());
                 assertTrue(a.contentType().startsWith("application/json"), c.name() + ": " + a.contentType());
-                JsonNode error = json(c, a.body());
+                JsonNode error = errorOf(json(c, a.body()));
                 if (a.status() == 403 && error.path("verdict").isTextual() && error.path("decision_id").isTextual()) {
                     continue;   // forward-auth's deny: a decision, not an error
                 }
@@ -178,7 +178,7 @@ public final class BadRequests {
             assertEquals(c.status(), first.status(), c.name() + ": " + first.body());
         }
         if (c.code() != null || c.message() != null || c.location() != null) {
-            JsonNode error = json(c, first.body());
+            JsonNode error = errorOf(json(c, first.body()));
             if (c.code() != null) {
                 assertEquals(c.code(), error.path("code").asText(), c.name() + ": " + first.body());
             }
@@ -189,6 +189,15 @@ public final class BadRequests {
                 assertEquals(c.location(), error.path("location").asText(null), c.name() + ": " + first.body());
             }
         }
+    }
+
+    /**
+     * The {@code {"code", "message"}} of an error body: the body itself, or the {@code value} of a
+     * Bot Framework invoke error ({@code "type": "application/vnd.microsoft.error"}), the shape the
+     * Teams endpoint must answer in.
+     */
+    private static JsonNode errorOf(JsonNode body) {
+        return "application/vnd.microsoft.error".equals(body.path("type").asText()) && body.path("value").isObject() ? body.get("value") : body;
     }
 
     private static JsonNode json(Case c, String body) {
