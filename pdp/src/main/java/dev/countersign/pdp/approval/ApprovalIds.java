@@ -4,7 +4,7 @@ import dev.countersign.rules.engine.DecisionIds;
 import java.util.Locale;
 
 /** Approval ids: {@code apr_} and a lowercase ULID, so they sort by creation time. */
-final class ApprovalIds {
+public final class ApprovalIds {
     private ApprovalIds() {
     }
 
@@ -12,7 +12,8 @@ final class ApprovalIds {
         return "apr_" + DecisionIds.next().toLowerCase(Locale.ROOT);
     }
 
-    static boolean looksValid(String id) {
+    /** Whether {@code id} has the shape of an approval id ({@code apr_} and 26 lowercase letters and digits). */
+    public static boolean looksValid(String id) {
         return id != null && id.matches("apr_[0-9a-z]{26}");
     }
 }

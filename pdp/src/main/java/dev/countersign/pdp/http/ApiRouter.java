@@ -82,6 +82,8 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, "/connectors/teams/messages", "teams.messages", SIGNED_BY_PLATFORM, h.teamsMessages());
 
         api.router.route().failureHandler(ApiRouter::failed);
+        api.router.errorHandler(400, ctx -> Responses.error(ctx, ApiError.badRequest("invalid_path",
+                "the request path is not valid URL encoding (a % not followed by two hexadecimal digits)", null)));
         api.router.errorHandler(404, ctx -> Responses.error(ctx, new ApiError(404, "not_found",
                 "no route " + ctx.request().method() + " " + ctx.request().path())));
         api.router.errorHandler(405, ctx -> Responses.error(ctx, new ApiError(405, "method_not_allowed",
@@ -145,18 +147,29 @@ public final class ApiRouter {
 
     /**
      * Refuses, before any route sees them, a query string that does not decode (it would fail every
-     * parameter read) and a forward-auth path that climbs out of its prefix with dot segments (the
+     * parameter read), a parameter given twice (one of them would be taken, the other silently
+     * ignored) and a forward-auth path that climbs out of its prefix with dot segments (the
      * router normalises paths, so {@code /v1/authz/forward/../../health} would reach another route
      * and its answer be taken by the gateway as a decision).
      */
     private static void refuseMalformedRequests(RoutingContext ctx) {
+        io.vertx.core.MultiMap params;
         try {
-            ctx.queryParams();
+            params = ctx.queryParams();
         } catch (RuntimeException e) {
             Responses.error(ctx, ApiError.badRequest("invalid_parameter", "the query string is not valid URL encoding", null));
             return;
         }
         String raw = ctx.request().path();
+        if (raw == null || !raw.startsWith(ForwardAuthHandler.PREFIX)) {   // forward-auth's query is the original request's
+            for (String name : params.names()) {
+                if (params.getAll(name).size() > 1) {
+                    Responses.error(ctx, ApiError.badRequest("invalid_parameter", "the query gives " + name + " more than once; give it"
+                            + " once", name));
+                    return;
+                }
+            }
+        }
         if (raw != null && raw.startsWith(ForwardAuthHandler.PREFIX) && !ctx.normalizedPath().startsWith(ForwardAuthHandler.PREFIX)) {
             Responses.error(ctx, ApiError.badRequest("invalid_path", "the original path climbs out of " + ForwardAuthHandler.PREFIX, null));
             return;
@@ -205,7 +218,12 @@ public final class ApiRouter {
         if (status == 413) {
             Responses.error(ctx, new ApiError(413, "body_too_large", "the request body is larger than this server accepts"));
         } else if (status >= 400 && status < 500) {
-            Responses.error(ctx, new ApiError(status, "bad_request", failure == null ? "the request cannot be handled" : failure.getMessage()));
+            // What failed here is the server's own reading of the request (a form body it could not decode...):
+            // its exception text names code, not the request, so the answer names what was sent.
+            LOG.debug("{} {} answered {}", ctx.request().method(), ctx.request().path(), status, failure);
+            String type = ctx.request().getHeader("Content-Type");
+            Responses.error(ctx, new ApiError(status, "bad_request", "the request cannot be read"
+                    + (type == null ? "" : " as the Content-Type it names (" + type + ")")));
         } else {
             LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
             Responses.error(ctx, new ApiError(500, "internal", "the server failed to handle the request; the failure is logged"));

@@ -8,11 +8,11 @@ import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.approval.ApprovalJson;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.approval.VoteRefused;
-import dev.countersign.rules.json.Json;
+import dev.countersign.rules.json.ActionContextReader;
+import dev.countersign.rules.json.InvalidInputException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -33,8 +33,10 @@ public final class ApprovalsHandler {
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m)");
     private static final int MAX_COMMENT = 2000;
     private static final int MAX_LIST = 500;
+    private static final java.util.Set<String> VOTE_FIELDS = java.util.Set.of("vote", "comment");
 
     private final ApprovalService approvals;
+    private final ActionContextReader votes = new ActionContextReader();
 
     public ApprovalsHandler(ApprovalService approvals) {
         this.approvals = approvals;
@@ -157,17 +159,29 @@ public final class ApprovalsHandler {
         return d.compareTo(approvals.maxWait()) > 0 ? approvals.maxWait() : d;
     }
 
-    private static JsonObject body(byte[] bytes) {
+    /**
+     * The vote's body: an object of {@code vote} and {@code comment} only, read as strictly as an
+     * action context (a duplicate key, a lone surrogate or a NUL anywhere, a number no 64-bit float
+     * holds are refused, naming the JSON pointer).
+     */
+    private JsonObject body(byte[] bytes) {
+        Object parsed;
         try {
-            Object parsed = Json.MAPPER.readValue(bytes, Object.class);
-            if (parsed instanceof Map<?, ?> map) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) map;
-                return new JsonObject(m);
-            }
-            throw ApiError.badRequest("invalid_input", "expected an object such as {\"vote\": \"approve\", \"comment\": \"...\"}", null);
-        } catch (IOException e) {
-            throw ApiError.badRequest("invalid_json", "malformed JSON: " + e.getMessage().lines().findFirst().orElse(""), null);
+            parsed = votes.readValue(bytes);
+        } catch (InvalidInputException e) {
+            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
         }
+        if (!(parsed instanceof Map<?, ?> map)) {
+            throw ApiError.badRequest("invalid_input", "expected an object such as {\"vote\": \"approve\", \"comment\": \"...\"}", null);
+        }
+        for (Object key : map.keySet()) {
+            if (!VOTE_FIELDS.contains(key)) {
+                String at = "/" + key.toString().replace("~", "~0").replace("/", "~1");
+                throw ApiError.badRequest("invalid_input", at + ": unknown field; a vote has \"vote\" and \"comment\"", at);
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) map;
+        return new JsonObject(new java.util.LinkedHashMap<>(m));
     }
 }

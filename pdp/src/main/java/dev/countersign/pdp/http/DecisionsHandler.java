@@ -1,5 +1,6 @@
 package dev.countersign.pdp.http;
 
+import dev.countersign.pdp.approval.ApprovalIds;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
@@ -39,8 +40,9 @@ public final class DecisionsHandler {
     private Envelope envelope(Map<String, Object> fields) {
         Object approvalId = fields.get("approval_id");
         Object callback = fields.get("callback_url");
-        if (approvalId != null && !(approvalId instanceof String)) {
-            throw ApiError.badRequest("invalid_input", "/approval_id: expected a string such as \"apr_...\"", "/approval_id");
+        if (approvalId != null && !(approvalId instanceof String id && ApprovalIds.looksValid(id))) {
+            throw ApiError.badRequest("invalid_input", "/approval_id: expected an approval id, \"apr_\" and 26 lowercase letters and"
+                    + " digits", "/approval_id");
         }
         if (callback != null) {
             if (!(callback instanceof String url) || !isHttpUrl(url)) {

@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Requests the HTTP decoder could not read — a request line longer than the server reads (414),
- * headers larger than it reads (431), anything else that is not HTTP/1.1 (400) — answered with the
+ * headers larger than it reads (431), a version other than HTTP/1.0 and 1.1 or a body of unknown
+ * length (400, see {@link UnreadableRequests}), anything else that is not HTTP/1.1 (400) — answered with the
  * same JSON error as every other refusal, instead of an empty body, and the connection closed (what
  * follows on it cannot be trusted to start a request).
  */
@@ -26,6 +27,8 @@ public final class InvalidRequests {
                     + " URL, or send the input in the body of a POST");
         } else if (cause instanceof TooLongHttpHeaderException) {
             error = new ApiError(431, "headers_too_large", "the request's headers are larger than this server reads (8192 bytes)");
+        } else if (cause instanceof UnreadableRequests.Unreadable unreadable) {
+            error = new ApiError(400, unreadable.code, unreadable.getMessage());
         } else {
             error = new ApiError(400, "malformed_request", "the request is not valid HTTP/1.1"
                     + (cause == null || cause.getMessage() == null ? "" : ": " + oneLine(cause.getMessage())));

@@ -1,5 +1,6 @@
 package dev.countersign.pdp.http;
 
+import dev.countersign.pdp.approval.ApprovalIds;
 import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.rules.Identities;
 import dev.countersign.rules.model.Action;
@@ -10,11 +11,16 @@ import dev.countersign.rules.model.Resource;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads the request a gateway asks about from a forward-auth request, as an action context.
@@ -43,6 +49,11 @@ final class OriginalRequest {
             "X-Forwarded-Proto", "X-Original-URI", "X-Original-Method", "X-Original-Host", "X-Original-Proto", "Host",
             APPROVAL_ID_HEADER);
 
+    /** An HTTP method: a token (RFC 9110 §5.6.2). */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** A URI scheme (RFC 3986 §3.1). */
+    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
+
     private final ServerConfig.ForwardAuth config;
     private final List<String> singletons;
 
@@ -55,9 +66,14 @@ final class OriginalRequest {
         this.singletons = List.copyOf(names);
     }
 
-    /** The approval the client presents, or null. */
+    /** The approval the client presents, or null; 400 {@code invalid_input} when it is no approval id. */
     static String approvalId(HttpServerRequest r) {
-        return first(r.getHeader(APPROVAL_ID_HEADER));
+        String id = first(r.getHeader(APPROVAL_ID_HEADER));
+        if (id != null && !ApprovalIds.looksValid(id)) {
+            throw ApiError.badRequest("invalid_input", APPROVAL_ID_HEADER + ": expected an approval id, \"apr_\" and 26 lowercase"
+                    + " letters and digits", APPROVAL_ID_HEADER);
+        }
+        return id;
     }
 
     /** The request the gateway is asking about, as an action context; an {@link ApiError} when it cannot be read. */
@@ -107,6 +123,21 @@ final class OriginalRequest {
             host = hostOf(r, null);
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         }
+        String notUri = notVisibleAscii(uri);
+        if (notUri != null) {
+            throw ApiError.badRequest("invalid_path", "the original URI holds " + notUri + ", which a URI does not hold: a gateway"
+                    + " sends it percent-encoded", uriSource);
+        }
+        String methodHeader = traefikUri != null ? "X-Forwarded-Method" : nginxUri != null ? "X-Original-Method" : null;
+        if (!TOKEN.matcher(method).matches()) {
+            throw ApiError.badRequest("invalid_method", (methodHeader == null ? "the method" : methodHeader) + ": \"" + method
+                    + "\" is not an HTTP method (a token of letters, digits and !#$%&'*+-.^_`|~)", methodHeader);
+        }
+        if (scheme != null && !SCHEME.matcher(scheme).matches()) {
+            String schemeHeader = nginxUri != null ? "X-Original-Proto" : "X-Forwarded-Proto";
+            throw ApiError.badRequest("invalid_scheme", schemeHeader + ": \"" + scheme + "\" is not a URI scheme such as https",
+                    schemeHeader);
+        }
         int q = uri.indexOf('?');
         String rawPath = q < 0 ? uri : uri.substring(0, q);
         String query = q < 0 ? null : uri.substring(q + 1);
@@ -128,19 +159,54 @@ final class OriginalRequest {
         if (scheme != null) {
             resourceAttributes.put("scheme", scheme);
         }
-        String identity = r.getHeader(config.identityHeader());
+        String identity = utf8(r.getHeader(config.identityHeader()), config.identityHeader());
         String problem = Identities.problem(identity);
         if (problem != null) {
             throw ApiError.badRequest("invalid_identity", config.identityHeader() + ": an identity " + problem, config.identityHeader());
         }
         Actor actor = identity == null || identity.isBlank() ? null : new Actor(identity.trim(), config.actorType(), null, null, null, null);
         String sourceIp = clientAddress(r.headers().getAll("X-Forwarded-For"), config.trustedHops());
+        String notAddress = sourceIp == null ? null : notVisibleAscii(sourceIp);
+        if (notAddress != null) {
+            throw ApiError.badRequest("invalid_source", "X-Forwarded-For: the client's entry holds " + notAddress
+                    + ", which no address does", "X-Forwarded-For");
+        }
         if (sourceIp == null && r.remoteAddress() != null) {
             sourceIp = r.remoteAddress().hostAddress();
         }
         Context context = sourceIp == null ? null : new Context(null, null, null, sourceIp, null, null);
         return new ActionContext(actor, new Action("http." + method.toLowerCase(Locale.ROOT), null, null, null),
                 new Resource("http", (host == null ? "" : host) + path, null, null, null, null, resourceAttributes), null, context, null);
+    }
+
+    /**
+     * A header value as the text its sender wrote: HTTP carries header bytes, which the server reads
+     * one character per byte (ISO-8859-1); bytes beyond ASCII are read as UTF-8, which gateways send,
+     * and a value that is not UTF-8 is refused (400 {@code invalid_identity}) rather than decided as
+     * other characters than were sent.
+     */
+    private static String utf8(String value, String header) {
+        if (value == null || value.chars().allMatch(c -> c < 0x80)) {
+            return value;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiError.badRequest("invalid_identity", header + ": the identity is not UTF-8 text", header);
+        }
+    }
+
+    /** What in {@code s} is not a visible ASCII character (as "U+0009 at character 3"), or null when all are. */
+    private static String notVisibleAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) {
+                return String.format("U+%04X at character %d", (int) c, i);
+            }
+        }
+        return null;
     }
 
     /** Refuses (400 {@code duplicate_header}) a request holding more than one copy of {@code header}. */

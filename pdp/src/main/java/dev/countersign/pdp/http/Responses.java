@@ -88,10 +88,20 @@ public final class Responses {
     }
 
     /**
-     * The request body, refusing a content type other than JSON (415). A request without a content
-     * type is read as JSON.
+     * The request body, refusing a content type other than JSON (415), a content coding (415: the
+     * body is read as sent, never decompressed, so a coded body would be read as other bytes than
+     * its sender meant) and a content type given twice (400). A request without a content type is
+     * read as JSON.
      */
     public static byte[] jsonBody(RoutingContext ctx) {
+        if (ctx.request().headers().getAll(HttpHeaders.CONTENT_TYPE).size() > 1) {
+            throw ApiError.badRequest("duplicate_header", "the request carries Content-Type more than once; send one", "Content-Type");
+        }
+        String coding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (coding != null && !coding.trim().equalsIgnoreCase("identity")) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be sent without a content coding (got Content-Encoding: "
+                    + coding + ")", "Content-Encoding");
+        }
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && !isJson(type)) {
             throw new ApiError(415, "unsupported_media_type", "the body must be JSON, sent with Content-Type: application/json (got "

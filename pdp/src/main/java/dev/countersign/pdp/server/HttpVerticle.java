@@ -27,8 +27,11 @@ final class HttpVerticle extends VerticleBase {
                 .setPort(port)
                 // 100 Continue is sent once the caller is admitted (ApiRouter's admission), never before.
                 .setHandle100ContinueAutomatically(false)
-                .setCompressionSupported(false);
-        return vertx.createHttpServer(options).requestHandler(routes.apply(vertx))
+                .setCompressionSupported(false)
+                // HTTP/1 only: the connection (and UnreadableRequests' checks on it) is then set up before its first byte is read.
+                .setHttp2ClearTextEnabled(false);
+        return vertx.createHttpServer(options).connectionHandler(dev.countersign.pdp.http.UnreadableRequests::install)
+                .requestHandler(routes.apply(vertx))
                 .invalidRequestHandler(dev.countersign.pdp.http.InvalidRequests::answer).listen().onSuccess(s -> server = s);
     }
 

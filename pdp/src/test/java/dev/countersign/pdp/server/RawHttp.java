@@ -84,6 +84,12 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /** Ends the sending side (a half close): the server reads the end of the stream after what was sent. */
+    public RawHttp endSending() throws IOException {
+        socket.shutdownOutput();
+        return this;
+    }
+
     /** Reads one response (a 100 Continue too); its body as its Content-Length says. */
     public Response read() throws IOException {
         String statusLine = line();

@@ -87,6 +87,15 @@ public final class ActionContextReader {
         });
     }
 
+    /**
+     * Reads a whole JSON document holding one value of any kind (a request body that is not an
+     * action context), held to the same strictness: what {@link JsonValues#read} refuses, a
+     * duplicate key, nesting deeper than the limit, trailing content, an empty body.
+     */
+    public Object readValue(byte[] json) {
+        return document(json, "a JSON value", "the document", p -> JsonValues.read(p, "", 1, maxDepth));
+    }
+
     /** Reads one whole document with {@code body}, turning every way JSON can be wrong into an {@link InvalidInputException}. */
     private <T> T document(byte[] json, String expected, String whole, DocumentBody<T> body) {
         try (JsonParser p = Json.parser(json)) {
@@ -101,10 +110,15 @@ public final class ActionContextReader {
                 }
                 return value;
             } catch (StreamConstraintsException e) {
-                if (String.valueOf(e.getMessage()).startsWith("Number")) {
-                    throw new InvalidInputException("invalid_input", "", "a number is longer than this server reads (1000 digits)", 0, 0);
+                String at = pointer(p);
+                String message = String.valueOf(e.getMessage());
+                if (message.startsWith("Number")) {
+                    throw invalid(p, "invalid_input", at, "a number is longer than this server reads (1000 digits)");
                 }
-                throw new InvalidInputException("too_deep", "", "nesting deeper than " + maxDepth + " levels", 0, 0);
+                if (message.startsWith("Name")) {
+                    throw invalid(p, "invalid_input", at, "a key is longer than this server reads (50000 characters)");
+                }
+                throw invalid(p, "too_deep", at, "nesting deeper than " + maxDepth + " levels");
             } catch (JsonProcessingException e) {
                 throw malformed(p, e);
             }
@@ -403,13 +417,17 @@ public final class ActionContextReader {
         return m;
     }
 
-    private static InvalidInputException malformed(JsonParser p, JsonProcessingException e) {
-        String pointer;
+    /** The JSON pointer of where the parser is, or "" when it cannot say. */
+    private static String pointer(JsonParser p) {
         try {
-            pointer = p.getParsingContext().pathAsPointer().toString();
+            return p.getParsingContext().pathAsPointer().toString();
         } catch (RuntimeException ignored) {
-            pointer = "";
+            return "";
         }
+    }
+
+    private static InvalidInputException malformed(JsonParser p, JsonProcessingException e) {
+        String pointer = pointer(p);
         var loc = e.getLocation();
         String message = e.getOriginalMessage();
         int cut = message.indexOf('\n');
