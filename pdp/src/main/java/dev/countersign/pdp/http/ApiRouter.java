@@ -11,6 +11,7 @@ import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -190,12 +191,23 @@ public final class ApiRouter {
     /**
      * The one failure handler: API errors as they are, body limits as 413, a node that does not stand
      * well in its cluster (a minority, its clock off, an unknown member; or leaving it) as 503 with
-     * Retry-After, approval state that failed its seal as 409, anything else as a logged 500.
+     * Retry-After, approval state that failed its seal as 409, anything else as a logged 500. A request
+     * whose connection is gone (the caller hung up, or its body's framing broke and the connection was
+     * closed) has no one to answer: it is logged at debug and left.
      */
     private static void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
+        if (ctx.response().closed() || failure instanceof HttpClosedException) {
+            LOG.debug("{} {}: the connection closed before an answer", ctx.request().method(), ctx.request().path(), failure);
+            return;
+        }
         if (failure instanceof ApiError e) {
             Responses.error(ctx, e);
+            return;
+        }
+        if (fromHttpDecoder(failure)) {
+            ctx.response().putHeader("Connection", "close");
+            Responses.error(ctx, new ApiError(400, "bad_request", "the request's HTTP framing (its chunk sizes) cannot be read"));
             return;
         }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -228,5 +240,11 @@ public final class ApiRouter {
             LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
             Responses.error(ctx, new ApiError(500, "internal", "the server failed to handle the request; the failure is logged"));
         }
+    }
+
+    /** A failure raised by the HTTP/1.1 decoder while reading the request (a broken chunk size): the caller's framing, not the server. */
+    private static boolean fromHttpDecoder(Throwable failure) {
+        StackTraceElement[] stack = failure == null ? new StackTraceElement[0] : failure.getStackTrace();
+        return stack.length > 0 && stack[0].getClassName().equals("io.netty.handler.codec.http.HttpObjectDecoder");
     }
 }
