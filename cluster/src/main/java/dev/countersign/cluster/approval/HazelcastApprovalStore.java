@@ -55,10 +55,33 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return MemberContext.of(hazelcast);
     }
 
-    /** {@code call}, or a failed stage when this node does not stand well in its cluster. */
+    /**
+     * How long a call waits for a member that has not shown its proof yet before it is refused: a
+     * member that joins (a restart, a new node) publishes its proof just after the others see it, and
+     * the proofs' replication takes a moment more.
+     */
+    static final Duration PROOF_AWAITED = Duration.ofSeconds(5);
+    private static final long PROOF_CHECKED_EVERY_MILLIS = 25;
+
+    /**
+     * {@code call}, or a failed stage when this node does not stand well in its cluster. While the only
+     * problem is a member without a proof, the call waits (without blocking a thread) for up to
+     * {@link #PROOF_AWAITED} and runs once every member is proven; nothing is touched before that.
+     */
     private <T> CompletionStage<T> standing(Supplier<CompletionStage<T>> call) {
+        return standing(call, System.nanoTime() + PROOF_AWAITED.toNanos());
+    }
+
+    private <T> CompletionStage<T> standing(Supplier<CompletionStage<T>> call, long deadline) {
         StandingException problem = member().standing().problem(hazelcast, false);
-        return problem != null ? CompletableFuture.failedFuture(problem) : call.get();
+        if (problem == null) {
+            return call.get();
+        }
+        if (!"unproven_member".equals(problem.code()) || System.nanoTime() >= deadline) {
+            return CompletableFuture.failedFuture(problem);
+        }
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(PROOF_CHECKED_EVERY_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(ignored -> standing(call, deadline));
     }
 
     /** How many times this member refused shared state as tampered since it started ({@link dev.countersign.cluster.Tampering}). */
