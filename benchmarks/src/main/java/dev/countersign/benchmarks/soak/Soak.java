@@ -28,7 +28,9 @@ import java.util.TreeMap;
  * Exits 0 when there was no error and every audit chain is intact.
  *
  * <pre>java -cp benchmarks.jar dev.countersign.benchmarks.soak.Soak --jar countersign.jar --bundle policies --work DIR
- *     [--minutes 10] [--nodes 3] [--rate 20] [--threads 2]</pre>
+ *     [--minutes 10] [--nodes 3] [--rate 20] [--threads 2] [--evaluation-budget PT0.05S]</pre>
+ *
+ * {@code --evaluation-budget} sets the nodes' {@code engine.max_evaluation_time} (default: the product's).
  */
 public final class Soak {
     private Soak() {
@@ -42,7 +44,8 @@ public final class Soak {
         int threads = Integer.parseInt(o.getOrDefault("threads", "2"));
         Path work = Path.of(o.get("work"));
         // Decision records are bounded low so that the bound is reached early and the heap can be seen flat after it.
-        String config = "decisions: {max_records: 5000}\n";
+        String config = "decisions: {max_records: 5000}\n"
+                + (o.containsKey("evaluation-budget") ? "engine: {max_evaluation_time: " + o.get("evaluation-budget") + "}\n" : "");
         SoakNodes cluster = new SoakNodes(work, size, Path.of(o.get("jar")).toAbsolutePath(), Path.of(o.get("bundle")).toAbsolutePath(),
                 config, List.of("-Xms256m", "-Xmx512m"));
         int exit;
