@@ -58,10 +58,47 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return MemberContext.of(hazelcast);
     }
 
-    /** {@code call}, or a failed stage when this node does not stand well in its cluster. */
+    /**
+     * How long a call waits out a standing problem that passes by itself before it is refused: a member
+     * that joins (a restart, a new node) publishes its proof just after the others see it
+     * ({@code unproven_member}), and a member that resumes after a pause (a stalled VM, a long
+     * collection) measures the cluster's clock from heartbeats that queued while it was paused, so
+     * for a heartbeat or two it reads its own clock as seconds off ({@code clock_skew}).
+     */
+    static final Duration PASSING_PROBLEMS_AWAITED = Duration.ofSeconds(5);
+    private static final long STANDING_CHECKED_EVERY_MILLIS = 25;
+    private static final Set<String> PASSING_PROBLEMS = Set.of("unproven_member", "clock_skew");
+
+    /**
+     * {@code call}, or a failed stage when this node, or the member holding the entry, does not stand
+     * well in its cluster. A problem that passes by itself ({@link #PASSING_PROBLEMS_AWAITED}) is waited
+     * out, without blocking a thread: the call runs, or runs again, once it is gone. Running again is
+     * safe: a holder that refuses a transition for its standing refuses it before changing anything.
+     */
     private <T> CompletionStage<T> standing(Supplier<CompletionStage<T>> call) {
+        return standing(call, System.nanoTime() + PASSING_PROBLEMS_AWAITED.toNanos());
+    }
+
+    private <T> CompletionStage<T> standing(Supplier<CompletionStage<T>> call, long deadline) {
         StandingException problem = member().standing().problem(hazelcast, false);
-        return problem != null ? CompletableFuture.failedFuture(problem) : call.get();
+        if (problem != null) {
+            return passing(problem, deadline) ? later(call, deadline) : CompletableFuture.failedFuture(problem);
+        }
+        return call.get().exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return cause instanceof StandingException refused && passing(refused, deadline) ? later(call, deadline)
+                    : CompletableFuture.failedFuture(failure);
+        });
+    }
+
+    private static boolean passing(StandingException problem, long deadline) {
+        return PASSING_PROBLEMS.contains(problem.code()) && System.nanoTime() < deadline;
+    }
+
+    private <T> CompletionStage<T> later(Supplier<CompletionStage<T>> call, long deadline) {
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(STANDING_CHECKED_EVERY_MILLIS,
+                java.util.concurrent.TimeUnit.MILLISECONDS)).thenCompose(ignored -> standing(call, deadline));
     }
 
     /** How many times this member refused shared state as tampered since it started ({@link dev.countersign.cluster.Tampering}). */

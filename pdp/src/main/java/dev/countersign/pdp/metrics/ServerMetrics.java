@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,7 +27,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Every metric the node exposes at {@code /metrics} (Prometheus text format), named here once:
  * request latency per route, decisions by verdict, evaluation time, the active bundle revision,
- * reloads and their failures, and the JVM. Other parts register gauges through {@link #gauge}.
+ * reloads and their failures, and the JVM (heap and non-heap by pool as {@code jvm_memory_used_bytes},
+ * live threads as {@code jvm_threads_live_threads}, open file descriptors as {@code process_files_open_files}
+ * where the platform reports them). Other parts register gauges through {@link #gauge}.
  */
 public final class ServerMetrics {
     private static final Duration[] LATENCY_BUCKETS = {
@@ -67,6 +70,7 @@ public final class ServerMetrics {
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
     }
 

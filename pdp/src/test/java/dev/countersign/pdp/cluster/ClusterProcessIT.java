@@ -1,22 +1,23 @@
 package dev.countersign.pdp.cluster;
 
+import static dev.countersign.pdp.cluster.NodeProcesses.HTTP;
+import static dev.countersign.pdp.cluster.NodeProcesses.TOKENS;
+import static dev.countersign.pdp.cluster.NodeProcesses.approval;
+import static dev.countersign.pdp.cluster.NodeProcesses.decide;
+import static dev.countersign.pdp.cluster.NodeProcesses.export;
+import static dev.countersign.pdp.cluster.NodeProcesses.roleGrant;
+import static dev.countersign.pdp.cluster.NodeProcesses.vote;
+import static dev.countersign.pdp.cluster.NodeProcesses.withApproval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.countersign.pdp.http.Authenticator;
-import dev.countersign.pdp.server.TestNode;
+import dev.countersign.pdp.cluster.NodeProcesses.Node;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,209 +27,42 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three nodes as operators run them: separate {@code java -jar countersign.jar serve} processes, each
- * with its own countersign.yaml (server port, cluster members, clients, reviewers). Node 1 holds
+ * Three nodes as operators run them (see {@link NodeProcesses}): separate {@code java -jar countersign.jar serve}
+ * processes, each with its own countersign.yaml (server port, cluster members, clients, reviewers). Node 1 holds
  * approvals and is killed with SIGKILL; the other two still have every approval, vote and grant, wake
  * a waiter on one with a vote on the other, use the grant exactly once, and expire what node 1 left.
  */
 class ClusterProcessIT {
-    static final Path JAR = Path.of(System.getProperty("countersign.jar", "target/countersign.jar"));
-    /** The flags Hazelcast asks for on Java 17 (the parent pom's hazelcast.jvm.flags), when the test JVM was not given them. */
-    static final List<String> HAZELCAST_FLAGS = List.of("--add-modules", "java.se",
-            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
-    static final Map<String, String> TOKENS = Map.of("gateway", "gateway-token-0123456789", "carol", "carol-token-0123456789",
-            "dan", "dan-token-0123456789", "erin", "erin-token-0123456789");
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final List<Process> processes = new ArrayList<>();
-
     @TempDir
     static Path dir;
-
-    record Node(int index, int port, Path home, Process process) {
-        String url(String path) {
-            return "http://127.0.0.1:" + port + path;
-        }
-
-        String log() {
-            try {
-                String text = Files.readString(home.resolve("node.log"));
-                return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
-            } catch (IOException e) {
-                return "(no log: " + e + ")";
-            }
-        }
-    }
+    static NodeProcesses cluster;
 
     @AfterAll
     static void stopProcesses() throws InterruptedException {
-        for (Process p : processes) {
-            p.destroyForcibly();
+        if (cluster != null) {
+            cluster.close();
         }
-        for (Process p : processes) {
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    static String config(int index, int port, int clusterPort, List<String> members, String cluster, Path home) {
-        StringBuilder clients = new StringBuilder();
-        clients.append("  - {name: gateway, token_sha256: \"").append(Authenticator.sha256Hex(TOKENS.get("gateway"))).append("\", scopes: [decide]}\n");
-        for (String reviewer : List.of("carol", "dan", "erin")) {
-            clients.append("  - {name: ").append(reviewer).append(", token_sha256: \"").append(Authenticator.sha256Hex(TOKENS.get(reviewer)))
-                    .append("\", scopes: [review], reviewer: ").append(reviewer).append("@example.com}\n");
-        }
-        return "server: {host: 127.0.0.1, port: " + port + ", event_loops: 1, node: node-" + index + "}\n"
-                + "bundle: \"" + home.resolve("bundle") + "\"\n"
-                + "data_dir: \"" + home.resolve("data") + "\"\n"
-                + "reload: {watch: false}\n"
-                + "clients:\n" + clients
-                + "cluster:\n"
-                + "  name: " + cluster + "\n"
-                + "  host: 127.0.0.1\n"
-                + "  port: " + clusterPort + "\n"
-                + "  members: [" + String.join(", ", members.stream().map(m -> "\"" + m + "\"").toList()) + "]\n"
-                + "  secret: \"${COUNTERSIGN_TEST_CLUSTER_SECRET}\"\n"
-                + "reviewers:\n"
-                + "  data-governance: [{id: carol@example.com}, {id: alice@example.com}]\n"
-                + "  security: [{id: carol@example.com}, {id: dan@example.com}]\n"
-                + "  sre: [{id: erin@example.com}]\n"
-                + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n";
-    }
-
-    static List<String> jvmFlags() {
-        List<String> given = new ArrayList<>();
-        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--add-modules")) {
-                given.add(a);
-                if (!a.contains("=") && i + 1 < args.size()) {
-                    given.add(args.get(++i));
-                }
-            }
-        }
-        return given.stream().anyMatch(a -> a.startsWith("--add-modules")) ? given : HAZELCAST_FLAGS;
-    }
-
-    /** The secret the three processes share, given to each through the environment as an operator would. */
-    static final String CLUSTER_SECRET = "it-secret-" + UUID.randomUUID();
-
-    static Node start(int index, int port, int clusterPort, List<String> members, String cluster) throws Exception {
-        Path home = dir.resolve("node-" + index);
-        TestNode.copy(Path.of("src/test/resources/bundles/approvals"), home.resolve("bundle"));
-        Path config = home.resolve("countersign.yaml");
-        Files.writeString(config, config(index, port, clusterPort, members, cluster, home));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmFlags());
-        command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dhazelcast.logging.type=slf4j", "-Dhazelcast.phone.home.enabled=false",
-                "-jar", JAR.toAbsolutePath().toString(), "serve", "--config", config.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
-                .redirectOutput(home.resolve("node.log").toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("COUNTERSIGN_"));
-        builder.environment().put("COUNTERSIGN_TEST_CLUSTER_SECRET", CLUSTER_SECRET);
-        Process process = builder.start();
-        processes.add(process);
-        return new Node(index, port, home, process);
-    }
-
-    static HttpResponse<String> get(Node node, String path, String token) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(node.url(path))).timeout(Duration.ofSeconds(40)).GET();
-        if (token != null) {
-            r.header("Authorization", "Bearer " + token);
-        }
-        return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static HttpRequest post(Node node, String path, String body, String token) {
-        return HttpRequest.newBuilder(URI.create(node.url(path))).timeout(Duration.ofSeconds(40))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-    }
-
-    static JsonObject decide(Node node, String body) throws Exception {
-        HttpResponse<String> r = HTTP.send(post(node, "/v1/decisions", body, TOKENS.get("gateway")), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        return new JsonObject(r.body());
-    }
-
-    static HttpResponse<String> vote(Node node, String id, String who, String choice) throws Exception {
-        return HTTP.send(post(node, "/v1/approvals/" + id + "/votes", "{\"vote\": \"" + choice + "\"}", TOKENS.get(who)),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    static JsonObject approval(Node node, String id) throws Exception {
-        HttpResponse<String> r = get(node, "/v1/approvals/" + id, TOKENS.get("gateway"));
-        assertEquals(200, r.statusCode(), r.body());
-        return new JsonObject(r.body());
-    }
-
-    /** Polls each node's readiness until it is ready in a cluster of {@code size}. */
-    static void awaitReady(List<Node> nodes, int size) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        for (Node n : nodes) {
-            String last = "";
-            while (true) {
-                assertTrue(n.process().isAlive(), "node " + n.index() + " exited with " + (n.process().isAlive() ? "" : n.process().exitValue())
-                        + ":\n" + n.log());
-                try {
-                    HttpResponse<String> r = get(n, "/health/ready", null);
-                    last = r.body();
-                    if (r.statusCode() == 200 && new JsonObject(r.body()).getJsonObject("checks").getJsonObject("cluster").getInteger("members") == size) {
-                        break;
-                    }
-                } catch (IOException notListeningYet) {
-                    last = notListeningYet.toString();
-                }
-                assertTrue(System.nanoTime() < deadline, "node " + n.index() + " not ready in a cluster of " + size + ": " + last + "\n" + n.log());
-                Thread.sleep(200);
-            }
-        }
-    }
-
-    static String export(String intent) {
-        return "{\"actor\": {\"id\": \"agent:etl-bot\", \"type\": \"agent\", \"on_behalf_of\": \"alice@example.com\"},"
-                + " \"action\": {\"name\": \"data.export\", \"intent\": \"" + intent + "\"}, \"resource\": {\"environment\": \"production\"}}";
-    }
-
-    static String withApproval(String body, String id) {
-        return body.substring(0, body.length() - 1) + ", \"approval_id\": \"" + id + "\"}";
     }
 
     @Test
     void approvalsOutliveAKilledNodeProcess() throws Exception {
-        assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn package): " + JAR);
-        String cluster = "it-" + UUID.randomUUID();
-        int[] ports = {freePort(), freePort(), freePort()};
-        int[] clusterPorts = {freePort(), freePort(), freePort()};
-        List<String> members = List.of("127.0.0.1:" + clusterPorts[0], "127.0.0.1:" + clusterPorts[1], "127.0.0.1:" + clusterPorts[2]);
         long started = System.nanoTime();
-        // The first member forms the cluster; the others then join it (started together, they could form two).
-        Node n1 = start(1, ports[0], clusterPorts[0], members, cluster);
-        awaitReady(List.of(n1), 1);
-        Node n2 = start(2, ports[1], clusterPorts[1], members, cluster);
-        Node n3 = start(3, ports[2], clusterPorts[2], members, cluster);
-        awaitReady(List.of(n1, n2, n3), 3);
+        cluster = new NodeProcesses(dir, 3, "");
+        List<Node> nodes = cluster.startAll();
+        Node n1 = nodes.get(0);
+        Node n2 = nodes.get(1);
+        Node n3 = nodes.get(2);
         System.out.printf("ClusterProcessIT: three node processes ready in %d ms%n", (System.nanoTime() - started) / 1_000_000);
 
         // Node 1 holds enough approvals that its member owns some, votes on half of them, and makes a grant.
         Map<String, JsonObject> before = new LinkedHashMap<>();
         for (int i = 0; i < 20; i++) {
-            String id = decide(n1, "{\"actor\": {\"id\": \"frank@example.com\", \"type\": \"human\"}, \"action\": {\"name\": \"iam.role.grant\"},"
-                    + " \"grantee\": \"g" + i + "-" + UUID.randomUUID() + "\"}").getJsonObject("approval").getString("id");
+            String id = decide(n1, roleGrant("g" + i + "-" + UUID.randomUUID())).getJsonObject("approval").getString("id");
             if (i % 2 == 0) {
                 assertEquals(200, vote(n1, id, "carol", "approve").statusCode());
             }
@@ -244,9 +78,7 @@ class ClusterProcessIT {
                     + i + UUID.randomUUID() + "\"}}").getJsonObject("approval").getString("id"));
         }
 
-        n1.process().destroyForcibly();
-        assertTrue(n1.process().waitFor(30, TimeUnit.SECONDS), "node 1 was killed");
-        assertEquals(137, n1.process().exitValue(), "killed by SIGKILL, not stopped");
+        NodeProcesses.kill(n1);
 
         for (Map.Entry<String, JsonObject> e : before.entrySet()) {
             assertEquals(e.getValue(), approval(n2, e.getKey()), "intact on node 2 after node 1 was killed: " + e.getKey());
@@ -302,20 +134,9 @@ class ClusterProcessIT {
     static Map<String, Long> expiredEvents(List<Node> nodes, String id) throws IOException {
         Map<String, Long> found = new LinkedHashMap<>();
         for (Node n : nodes) {
-            Path audit = n.home().resolve("data").resolve("audit");
-            if (!Files.isDirectory(audit)) {
-                continue;
-            }
-            try (Stream<Path> files = Files.list(audit)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
-                    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                        if (line.contains(id) && line.endsWith("}")) {
-                            JsonObject r = new JsonObject(line);
-                            if ("expired".equals(r.getString("event")) && id.equals(r.getString("approval_id"))) {
-                                found.merge("node-" + n.index(), 1L, Long::sum);
-                            }
-                        }
-                    }
+            for (JsonObject r : cluster.auditRecords(n)) {
+                if ("expired".equals(r.getString("event")) && id.equals(r.getString("approval_id"))) {
+                    found.merge(n.toString(), 1L, Long::sum);
                 }
             }
         }
