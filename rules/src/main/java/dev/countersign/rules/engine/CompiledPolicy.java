@@ -55,7 +55,7 @@ public final class CompiledPolicy {
     static final int MAX_FIRINGS = 10_000;
 
     /** How many budgets a first attempt cut off may have taken for a second attempt to be made. */
-    static final int RETRY_WITHIN_BUDGETS = 4;
+    static final int RETRY_WITHIN_BUDGETS = 20;
 
     private static final ActionContext WARM_UP = new ActionContext(
             new Actor(null, null, List.of(), List.of(), null, Map.of()), new Action("", null, null, Map.of()),
