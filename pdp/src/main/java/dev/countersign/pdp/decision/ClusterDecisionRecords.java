@@ -64,6 +64,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
     private final AtomicLong unreplicated = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong shipped = new AtomicLong();
     private volatile String backup;
     // The rest only on the context.
     private final ArrayDeque<ReplicaBatch.Replica> backlog = new ArrayDeque<>();
@@ -125,6 +126,21 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
 
     public LocalDecisionRecords local() {
         return local;
+    }
+
+    /** The member this node ships its records to, or null when it is alone. */
+    public String backup() {
+        return backup;
+    }
+
+    /** Own records serialised and waiting to be shipped. */
+    public int queued() {
+        return unshippedCount.get();
+    }
+
+    /** Batches a backup acknowledged. */
+    public long shippedBatches() {
+        return shipped.get();
     }
 
     /** Own records not shipped to a backup: queued beyond {@code max_records}, or too large for a batch. */
@@ -226,6 +242,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
                 new DeliveryOptions().setSendTimeout(SHIP_TIMEOUT_MILLIS)).onComplete(acked -> {
             inFlight--;
             if (acked.succeeded()) {
+                shipped.incrementAndGet();
                 ship();
                 return;
             }
