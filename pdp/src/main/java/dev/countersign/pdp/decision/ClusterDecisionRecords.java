@@ -10,6 +10,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.io.IOException;
@@ -52,6 +53,9 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
     private static final int MAX_IN_FLIGHT = 4;
     private static final long SHIP_TIMEOUT_MILLIS = 5_000;
     private static final long RETRY_AFTER_MILLIS = 500;
+    /** A backup's refusal of a batch it cannot read (not shipped again), and of one from a node it does not see as a member (shipped again). */
+    private static final int MALFORMED = 400;
+    private static final int NOT_A_MEMBER = 409;
 
     private final Vertx vertx;
     private final LocalDecisionRecords local;
@@ -104,7 +108,8 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         if (expiresAt < 0 || backup == null) {
             return;
         }
-        if (json.length > ReplicaBatch.MAX_RECORD_BYTES || unshippedCount.get() >= local.maxRecords()) {
+        if (json.length > ReplicaBatch.MAX_RECORD_BYTES || !ReplicaBatch.shippable(decisionId)
+                || unshippedCount.get() >= local.maxRecords()) {
             unreplicated.incrementAndGet();
             return;
         }
@@ -143,7 +148,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         return shipped.get();
     }
 
-    /** Own records not shipped to a backup: queued beyond {@code max_records}, or too large for a batch. */
+    /** Own records not shipped to a backup: queued beyond {@code max_records}, too large for a batch, or refused by it as malformed. */
     public long unreplicated() {
         return unreplicated.get();
     }
@@ -226,7 +231,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
             } else if ((r = backlog.poll()) == null) {
                 break;
             }
-            if (r.json().length > ReplicaBatch.MAX_RECORD_BYTES) {
+            if (r.json().length > ReplicaBatch.MAX_RECORD_BYTES || !ReplicaBatch.shippable(r.decisionId())) {
                 unreplicated.incrementAndGet();
                 continue;
             }
@@ -247,7 +252,9 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
                 return;
             }
             failures.incrementAndGet();
-            if (sentIn == generation && !closed) {   // still the backup: ship it again after a pause
+            if (acked.cause() instanceof ReplyException refusal && refusal.failureCode() == MALFORMED) {
+                unreplicated.addAndGet(batch.size());   // shipping it again would be refused again
+            } else if (sentIn == generation && !closed) {   // still the backup: ship it again after a pause
                 backlog.addAll(batch);
                 pausedUntil = System.currentTimeMillis() + RETRY_AFTER_MILLIS;
             }
@@ -258,6 +265,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
     /** Keeps a batch of replicas shipped to this node; refuses it whole when malformed or not from another member. */
     private void keep(Message<Object> message) {
         String why;
+        int code = MALFORMED;
         try {
             if (!(message.body() instanceof Buffer body)) {
                 throw new ReplicaBatch.MalformedBatch("the body is not binary");
@@ -265,6 +273,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
             ReplicaBatch batch = ReplicaBatch.decode(body);
             if (batch.origin().equals(self) || !cluster.getNodes().contains(batch.origin())) {
                 why = "it comes from " + batch.origin() + ", which is not another member of this cluster";
+                code = NOT_A_MEMBER;
             } else {
                 local.keepReplicas(batch.origin(), batch.records());
                 message.reply(null);
@@ -277,7 +286,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         if (n <= 10 || n % 1000 == 0) {
             LOG.warn("decision records: refused a replica batch ({}); {} refused so far", why, n);
         }
-        message.fail(400, "replica batch refused: " + why);
+        message.fail(code, "replica batch refused: " + why);
     }
 
     /** Answers another node asking for a record this node holds. */

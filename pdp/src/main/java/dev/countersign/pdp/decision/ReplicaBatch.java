@@ -112,6 +112,20 @@ public record ReplicaBatch(String origin, List<Replica> records) {
         }
     }
 
+    /** Whether {@code decisionId} can be shipped: 1 to {@value #MAX_ID} characters of {@code [0-9A-Za-z_-]}. */
+    public static boolean shippable(String decisionId) {
+        if (decisionId.isEmpty() || decisionId.length() > MAX_ID) {
+            return false;
+        }
+        for (int i = 0; i < decisionId.length(); i++) {
+            char c = decisionId.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code length} ASCII bytes at {@code at} that name an id: letters, digits, '_' and '-' (a node id also '.' and ':'). */
     private static String token(Buffer b, int at, int length, int max, String what) throws MalformedBatch {
         if (length < 1 || length > max) {

@@ -201,7 +201,7 @@ public final class CountersignServer {
                 records.local()::size);
         metrics.gauge("countersign_decision_replicas", "Of those, replicas of other members' records", records.local()::replicas);
         metrics.functionCounter("countersign_decision_records_unreplicated", "Own decision records not shipped to a backup (queued"
-                + " beyond decisions.max_records, or too large)", records, ClusterDecisionRecords::unreplicated);
+                + " beyond decisions.max_records, too large, or refused as malformed)", records, ClusterDecisionRecords::unreplicated);
         metrics.functionCounter("countersign_decision_replication_failures", "Batches of decision records a backup did not acknowledge"
                 + " (shipped again while it is the backup)", records, ClusterDecisionRecords::failures);
         metrics.functionCounter("countersign_decision_replicas_refused", "Batches of decision-record replicas refused as malformed or not"

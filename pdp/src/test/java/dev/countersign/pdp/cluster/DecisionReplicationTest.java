@@ -151,7 +151,7 @@ class DecisionReplicationTest {
 
     @Test
     void replicasAreHeldToTheHoldersMaxRecordsAndRetention() throws Exception {
-        List<TestNode> all = cluster(2, Duration.ofSeconds(3), 4);
+        List<TestNode> all = cluster(2, Duration.ofSeconds(5), 4);
         TestNode a = all.get(0);
         TestNode b = all.get(1);
         List<String> ids = new ArrayList<>();
@@ -165,7 +165,7 @@ class DecisionReplicationTest {
         for (String id : ids.subList(0, 6)) {
             assertFalse(records(b).holds(id), "the first records were evicted on the backup too: " + id);
         }
-        await("replicas are forgotten when the retention is over", Duration.ofSeconds(15),
+        await("replicas are forgotten when the retention is over", Duration.ofSeconds(20),
                 () -> records(b).local().size() == 0 && records(a).local().size() == 0);
         assertEquals(404, a.get("/v1/decisions/" + last, GATEWAY).statusCode());
         assertEquals(404, b.get("/v1/decisions/" + last, GATEWAY).statusCode());
