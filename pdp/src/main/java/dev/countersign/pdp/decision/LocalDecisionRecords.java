@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,9 +44,13 @@ public final class LocalDecisionRecords implements DecisionRecords {
     private final int maxRecords;
     private final Clock clock;
     private final HashMap<String, Entry> records = new HashMap<>();
-    /** Every held entry, the first to expire first (ties: the first kept). */
-    private final PriorityQueue<Entry> byExpiry = new PriorityQueue<>((a, b) -> a.expiresAt != b.expiresAt
-            ? Long.compare(a.expiresAt, b.expiresAt) : Long.compare(a.seq, b.seq));
+    /**
+     * Every held entry is in one of two expiry orders (the first to expire first, ties the first kept):
+     * those kept in expiry order (a node's own records, as a rule) in a queue, at no cost; the others
+     * (replicas that expire before the latest kept) in a heap.
+     */
+    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
+    private final PriorityQueue<Entry> outOfOrder = new PriorityQueue<>(LocalDecisionRecords::compare);
     private long seq;
     private int replicas;
     private long malformed;
@@ -232,26 +237,47 @@ public final class LocalDecisionRecords implements DecisionRecords {
         }
     }
 
+    private static int compare(Entry a, Entry b) {
+        return a.expiresAt != b.expiresAt ? Long.compare(a.expiresAt, b.expiresAt) : Long.compare(a.seq, b.seq);
+    }
+
     private void add(Entry e) {
         records.put(e.id, e);
-        byExpiry.add(e);
+        Entry last = inOrder.peekLast();
+        if (last == null || compare(last, e) <= 0) {
+            inOrder.addLast(e);
+        } else {
+            outOfOrder.add(e);
+        }
         if (e.origin != null) {
             replicas++;
         }
     }
 
+    /** Removes {@code e} from anywhere in the orders (not the common path: eviction takes the first). */
     private void remove(Entry e) {
         records.remove(e.id);
-        byExpiry.remove(e);
+        if (!inOrder.removeFirstOccurrence(e)) {
+            outOfOrder.remove(e);
+        }
         if (e.origin != null) {
             replicas--;
         }
     }
 
     private void evict(long now) {
-        Entry first;
-        while ((first = byExpiry.peek()) != null && (records.size() > maxRecords || first.expiresAt <= now)) {
-            byExpiry.poll();
+        while (true) {
+            Entry a = inOrder.peekFirst();
+            Entry b = outOfOrder.peek();
+            Entry first = a == null ? b : b == null || compare(a, b) <= 0 ? a : b;
+            if (first == null || (records.size() <= maxRecords && first.expiresAt > now)) {
+                return;
+            }
+            if (first == a) {
+                inOrder.pollFirst();
+            } else {
+                outOfOrder.poll();
+            }
             records.remove(first.id);
             if (first.origin != null) {
                 replicas--;
