@@ -266,6 +266,13 @@ public record ServerConfig(
                 decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes);
     }
 
+    /** With {@code decisions.retention} and {@code decisions.max_records}. */
+    public ServerConfig withDecisionRecords(Duration retention, int maxRecords) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
+                watch, reloadDebounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvals, decisionCacheSize,
+                maxEvaluationTime, chat, auditRefuses);
+    }
+
     public ServerConfig withBundle(Path value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes);
     }

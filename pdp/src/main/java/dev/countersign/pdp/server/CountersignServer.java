@@ -66,10 +66,12 @@ public final class CountersignServer {
     private final Channels channels;
     private final AuditLog audit;
     private final ServerMetrics metrics;
+    private final ClusterDecisionRecords decisionRecords;
     private final int port;
 
     private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
-                              ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics, int port) {
+                              ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics,
+                              ClusterDecisionRecords decisionRecords, int port) {
         this.config = config;
         this.vertx = vertx;
         this.hazelcast = hazelcast;
@@ -78,6 +80,7 @@ public final class CountersignServer {
         this.channels = channels;
         this.audit = audit;
         this.metrics = metrics;
+        this.decisionRecords = decisionRecords;
         this.port = port;
     }
 
@@ -183,10 +186,10 @@ public final class CountersignServer {
                     + e.getMessage(), e));
         }
         channels.registerMetrics(metrics);
-        DecisionService decisions = new DecisionService(policies,
-                new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(), config.decisionMaxRecords(),
-                        Clock.systemUTC())),
-                audit, new InputMask(config.auditMask()), metrics, config.node(), approvals, new ContextHash(secret), config.auditRefuses());
+        ClusterDecisionRecords records = new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(),
+                config.decisionMaxRecords(), Clock.systemUTC()));
+        DecisionService decisions = new DecisionService(policies, records, audit, new InputMask(config.auditMask()), metrics, config.node(),
+                approvals, new ContextHash(secret), config.auditRefuses());
         metrics.functionCounter("countersign_evaluations_cut_off", "Decisions answered deny because their evaluation ran past"
                 + " engine.max_evaluation_time", policies, PolicyService::cutOffEvaluations);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
@@ -197,6 +200,15 @@ public final class CountersignServer {
                 + " per_batch makes one per batch of records written)", audit, a -> a.status().forces());
         metrics.functionCounter("countersign_audit_records_dropped", "Audit records dropped because the queue was full", audit,
                 a -> a.status().dropped());
+        metrics.gauge("countersign_decision_records", "Decision records this node holds: its own and replicas of other members'",
+                records.local()::size);
+        metrics.gauge("countersign_decision_replicas", "Of those, replicas of other members' records", records.local()::replicas);
+        metrics.functionCounter("countersign_decision_records_unreplicated", "Own decision records not shipped to a backup (queued"
+                + " beyond decisions.max_records, too large, or refused as malformed)", records, ClusterDecisionRecords::unreplicated);
+        metrics.functionCounter("countersign_decision_replication_failures", "Batches of decision records a backup did not acknowledge"
+                + " (shipped again while it is the backup)", records, ClusterDecisionRecords::failures);
+        metrics.functionCounter("countersign_decision_replicas_refused", "Batches of decision-record replicas refused as malformed or not"
+                + " from another member", records, ClusterDecisionRecords::refused);
         metrics.gauge("countersign_cluster_members", "Members of the cluster, as this node sees it",
                 () -> hazelcast.getLifecycleService().isRunning() ? hazelcast.getCluster().getMembers().size() : 0);
         metrics.gauge("countersign_approvals_pending", "Approvals pending in the cluster",
@@ -261,7 +273,7 @@ public final class CountersignServer {
                     policies.active().rules().size(), config.dataDir().resolve("audit"),
                     config.authenticates() ? config.clients().size() + " clients"
                             : "no clients configured: loopback only, callers are not authenticated");
-            return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, port);
+            return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, records, port);
         });
     }
 
@@ -363,8 +375,14 @@ public final class CountersignServer {
         return metrics;
     }
 
+    /** The decision records this node holds and replicates. */
+    public ClusterDecisionRecords decisionRecords() {
+        return decisionRecords;
+    }
+
     /** Stops serving, leaves the cluster, then flushes and closes the audit log. */
     public Future<Void> stop() {
+        decisionRecords.close();
         approvals.close();
         channels.close();
         return vertx.close().andThen(done -> {

@@ -10,11 +10,14 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +39,28 @@ final class EventBusSeal {
     static final long WINDOW_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(EventBusSeal.class);
     private static final String FOREIGN = " (it did not come from a member holding the cluster secret)";
+    private static final String BUFFER = "buffer:";
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final ThreadLocal<byte[]> HEX = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
     private final byte[] key;
     private final Clock clock;
     private final AtomicLong refused = new AtomicLong();
     private final RecentMacs delivered = new RecentMacs(RecentMacs.DEFAULT_CAPACITY);
+    private final ThreadLocal<Mac> macs;
 
     private EventBusSeal(ClusterSecret secret, Clock clock) {
         this.key = secret.key("event-bus");
         this.clock = clock;
+        this.macs = ThreadLocal.withInitial(() -> {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HMAC-SHA256 is required of every Java platform", e);
+            }
+        });
     }
 
     /** Seals {@code vertx}'s event bus with {@code secret}: every message out is marked, every message in is checked. */
@@ -112,17 +128,41 @@ final class EventBusSeal {
         }
     }
 
-    /** The MAC of a message's fields, each length-prefixed, so no field's text can pass for another's. */
-    private String mac(String address, String replyAddress, String time, String nonce, Object body) {
-        StringBuilder content = new StringBuilder();
-        for (String field : new String[] {address, replyAddress == null ? "" : replyAddress, time, nonce, canonical(body)}) {
-            String value = field == null ? "" : field;
-            content.append(value.length()).append(':').append(value);
+    /**
+     * The MAC of a message's fields, each length-prefixed, so no field's text can pass for another's.
+     * A buffer body is fed to the MAC in pieces as the same text ({@code buffer:} and its hex), so a
+     * large one (a batch of decision records) costs no copies of itself.
+     */
+    String mac(String address, String replyAddress, String time, String nonce, Object body) {
+        Mac mac = macs.get();
+        mac.reset();
+        for (String field : new String[] {address, replyAddress == null ? "" : replyAddress, time, nonce}) {
+            update(mac, field == null ? "" : field);
         }
-        return HexFormat.of().formatHex(ClusterSecret.mac(key, content.toString().getBytes(StandardCharsets.UTF_8)));
+        if (body instanceof Buffer b) {
+            mac.update(((BUFFER.length() + 2L * b.length()) + ":" + BUFFER).getBytes(StandardCharsets.US_ASCII));
+            byte[] hex = HEX.get();
+            for (int at = 0; at < b.length(); at += hex.length / 2) {
+                int n = Math.min(hex.length / 2, b.length() - at);
+                for (int i = 0; i < n; i++) {
+                    int v = b.getByte(at + i) & 0xFF;
+                    hex[2 * i] = HEX_DIGITS[v >>> 4];
+                    hex[2 * i + 1] = HEX_DIGITS[v & 0xF];
+                }
+                mac.update(hex, 0, 2 * n);
+            }
+        } else {
+            update(mac, canonical(body));
+        }
+        return HexFormat.of().formatHex(mac.doFinal());
     }
 
-    /** The body as the MAC covers it; a kind tag keeps a string apart from the JSON it may spell. */
+    private static void update(Mac mac, String value) {
+        mac.update((value.length() + ":").getBytes(StandardCharsets.US_ASCII));
+        mac.update(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The body as the MAC covers it (a buffer: {@code buffer:} and its hex, see {@link #mac}); a kind tag keeps a string apart from the JSON it may spell. */
     private static String canonical(Object body) {
         if (body == null) {
             return "null";
@@ -135,9 +175,6 @@ final class EventBusSeal {
         }
         if (body instanceof JsonArray a) {
             return "array:" + a.encode();
-        }
-        if (body instanceof Buffer b) {
-            return "buffer:" + HexFormat.of().formatHex(b.getBytes());
         }
         if (body instanceof ReplyException r) {
             return "failure:" + r.failureType() + ":" + r.failureCode() + ":" + r.getMessage();
