@@ -270,7 +270,7 @@ public record ServerConfig(
     public ServerConfig withDecisionRecords(Duration retention, int maxRecords) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvals, decisionCacheSize,
-                maxEvaluationTime, chat, auditRefuses);
+                maxEvaluationTime, chat, audit, decisionCacheBytes);
     }
 
     public ServerConfig withBundle(Path value) {
