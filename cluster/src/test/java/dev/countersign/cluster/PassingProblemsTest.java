@@ -56,13 +56,18 @@ class PassingProblemsTest {
         do {
             ask = "ask-" + UUID.randomUUID();
         } while (!a.getPartitionService().getPartition(ask).getOwner().localMember());
-        CompletableFuture<Created> created = new HazelcastApprovalStore(a).create(p, ask).toCompletableFuture();
+        HazelcastApprovalStore store = new HazelcastApprovalStore(a);
+        CompletableFuture<Created> created = store.create(p, ask).toCompletableFuture();
+        // The per-client count a hold makes first (on a worker thread: it blocks) waits the same way.
+        CompletableFuture<Long> counted = CompletableFuture.supplyAsync(() -> store.pendingCountOf("no-such-client"));
         Thread.sleep(500);
         assertFalse(created.isDone(), "refused at once instead of waiting: " + (created.isDone() ? created.handle((c, e) -> e).join() : ""));
+        assertFalse(counted.isDone(), "count refused at once instead of waiting: " + (counted.isDone() ? counted.handle((c, e) -> e).join() : ""));
 
         UUID id = joining.getCluster().getLocalMember().getUuid();
         Member seen = a.getCluster().getMembers().stream().filter(m -> m.getUuid().equals(id)).findFirst().orElseThrow();
         joining.getReplicatedMap(MemberProofs.MAP).put(id, new MemberProofs(members.secret).proofOf(seen));
         assertEquals(p.id(), created.get(30, TimeUnit.SECONDS).approval().id(), "created once the member is proven");
+        assertEquals(0L, counted.get(30, TimeUnit.SECONDS), "counted once the member is proven");
     }
 }

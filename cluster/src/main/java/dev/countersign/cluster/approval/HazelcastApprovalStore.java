@@ -92,6 +92,22 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         });
     }
 
+    /** Blocks while this node's standing has a problem that passes by itself, up to {@link #PASSING_PROBLEMS_AWAITED}; throws any other, or one that stays. */
+    private void awaitStanding() {
+        long deadline = System.nanoTime() + PASSING_PROBLEMS_AWAITED.toNanos();
+        for (StandingException problem; (problem = member().standing().problem(hazelcast, false)) != null; ) {
+            if (!passing(problem, deadline)) {
+                throw problem;
+            }
+            try {
+                Thread.sleep(STANDING_CHECKED_EVERY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw problem;
+            }
+        }
+    }
+
     private static boolean passing(StandingException problem, long deadline) {
         return PASSING_PROBLEMS.contains(problem.code()) && System.nanoTime() < deadline;
     }
@@ -410,14 +426,12 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     /**
      * The sealed approvals {@code client} asked for, pending and not past their expiry by this
-     * member's clock (indexed); throws while this node does not stand well in its cluster.
+     * member's clock (indexed); waits out a passing problem of this node's standing, blocking the
+     * caller (off an event loop), and throws when it stays or is of another kind.
      */
     @SuppressWarnings("unchecked")
     private Predicate<String, PendingApproval> pendingOfClient(String client) {
-        StandingException problem = member().standing().problem(hazelcast, false);
-        if (problem != null) {
-            throw problem;
-        }
+        awaitStanding();
         Instant now = member().clock().instant();
         return Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal(CLIENT, client == null ? "" : client),
                 Predicates.equal("status", ApprovalStatus.PENDING), Predicates.greaterThan("expiresAt", now));

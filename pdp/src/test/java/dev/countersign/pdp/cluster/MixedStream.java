@@ -63,6 +63,8 @@ final class MixedStream {
     final Map<String, Held> held = new ConcurrentHashMap<>();
     /** Decision id → the node that decided it (reads, answered allow). */
     final Map<String, Node> decided = new ConcurrentHashMap<>();
+    /** Decision id → when its answer came ({@link System#nanoTime()}). */
+    final Map<String, Long> decidedAt = new ConcurrentHashMap<>();
     /** Failures on nodes that were not being killed. */
     final List<Failure> failures = new CopyOnWriteArrayList<>();
     /** Failures on the node being killed, once its kill began. */
@@ -141,6 +143,7 @@ final class MixedStream {
             return !killed.contains(n);
         }
         decided.put(r.getString("decision_id"), n);
+        decidedAt.put(r.getString("decision_id"), System.nanoTime());
         if (readsOnly) {
             return true;
         }
