@@ -212,8 +212,18 @@ final class AuditWriter {
     }
 
     private IOException force(long now) {
+        return attempt(chain::force, now);
+    }
+
+    /** With nothing to write after a failure: checks that the log can write again (a failed force has no record to retry). */
+    private IOException probe(long now) {
+        return attempt(chain::probe, now);
+    }
+
+    /** Runs {@code step} on the chain, recording its success or failure; the failure, or null. */
+    private IOException attempt(ChainStep step, long now) {
         try {
-            chain.force();
+            step.run();
             succeeded();
             return null;
         } catch (IOException e) {
@@ -224,18 +234,10 @@ final class AuditWriter {
         }
     }
 
-    /** With nothing to write after a failure: checks that the log can write again (a failed force has no record to retry). */
-    private IOException probe(long now) {
-        try {
-            chain.probe();
-            succeeded();
-            return null;
-        } catch (IOException e) {
-            failed(e, now);
-            return e;
-        } finally {
-            forces.set(chain.forces());
-        }
+    /** One step of the chain's writer that may fail with an I/O error. */
+    @FunctionalInterface
+    private interface ChainStep {
+        void run() throws IOException;
     }
 
     private void failed(IOException e, long now) {

@@ -3,10 +3,10 @@ package dev.countersign.pdp.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.countersign.pdp.server.NodeJvmFlags;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -40,11 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuditCrashIT {
     static final Path JAR = Path.of(System.getProperty("countersign.jar", "target/countersign.jar"));
-    /** The flags Hazelcast asks for on Java 17, when the test JVM was not given them (as in ClusterProcessIT). */
-    static final List<String> HAZELCAST_FLAGS = List.of("--add-modules", "java.se",
-            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final int CALLERS = 8;
 
@@ -202,7 +197,7 @@ class AuditCrashIT {
     private Process start(Path home, Path config, String log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
-        command.addAll(jvmFlags());
+        command.addAll(NodeJvmFlags.forNodeProcess());
         command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dhazelcast.logging.type=slf4j", "-Dhazelcast.phone.home.enabled=false",
                 "-jar", JAR.toAbsolutePath().toString(), "serve", "--config", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
@@ -281,18 +276,4 @@ class AuditCrashIT {
         }
     }
 
-    private static List<String> jvmFlags() {
-        List<String> given = new ArrayList<>();
-        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--add-modules")) {
-                given.add(a);
-                if (!a.contains("=") && i + 1 < args.size()) {
-                    given.add(args.get(++i));
-                }
-            }
-        }
-        return given.stream().anyMatch(a -> a.startsWith("--add-modules")) ? given : HAZELCAST_FLAGS;
-    }
 }

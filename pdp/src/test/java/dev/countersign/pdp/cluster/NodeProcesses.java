@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.countersign.pdp.http.Authenticator;
+import dev.countersign.pdp.server.NodeJvmFlags;
 import dev.countersign.pdp.server.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -34,11 +34,6 @@ import java.util.stream.Stream;
  */
 final class NodeProcesses implements AutoCloseable {
     static final Path JAR = Path.of(System.getProperty("countersign.jar", "target/countersign.jar"));
-    /** The flags Hazelcast asks for on Java 17 (the parent pom's hazelcast.jvm.flags), when the test JVM was not given them. */
-    static final List<String> HAZELCAST_FLAGS = List.of("--add-modules", "java.se",
-            "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
     static final Map<String, String> TOKENS = Map.of("gateway", "gateway-token-0123456789", "carol", "carol-token-0123456789",
             "dan", "dan-token-0123456789", "erin", "erin-token-0123456789");
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -144,7 +139,7 @@ final class NodeProcesses implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmFlags());
+        command.addAll(NodeJvmFlags.forNodeProcess());
         command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dhazelcast.logging.type=slf4j", "-Dhazelcast.phone.home.enabled=false",
                 "-jar", JAR.toAbsolutePath().toString(), "serve", "--config", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).directory(n.home.toFile()).redirectErrorStream(true)
@@ -324,18 +319,4 @@ final class NodeProcesses implements AutoCloseable {
                 + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n";
     }
 
-    private static List<String> jvmFlags() {
-        List<String> given = new ArrayList<>();
-        List<String> args = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--add-modules")) {
-                given.add(a);
-                if (!a.contains("=") && i + 1 < args.size()) {
-                    given.add(args.get(++i));
-                }
-            }
-        }
-        return given.stream().anyMatch(a -> a.startsWith("--add-modules")) ? given : HAZELCAST_FLAGS;
-    }
 }
