@@ -85,7 +85,8 @@ class ClusterFaultsIT {
                     stream.requests.get(), stream.held.size(), stream.decided.size(), stream.inFlightToKilled.size(), stream.failures.size(),
                     rejoinedMillis, slowest(stream), slowestByKind(stream));
             assertTrue(stream.failures.isEmpty(), "callers of the survivors saw errors (ms after the kill): " + stream.failures.stream()
-                    .map(f -> (f.startedNanos() - killedAt) / 1_000_000 + " ms: " + f).collect(Collectors.joining("\n")));
+                    .map(f -> (f.startedNanos() - killedAt) / 1_000_000 + " ms: " + f).collect(Collectors.joining("\n"))
+                    + "\n" + survivors.stream().map(n -> n.errors(3)).collect(Collectors.joining("\n")));
             long heldByKilled = heldOn(stream, killed);
             assertTrue(heldByKilled >= 30, "the killed node had held approvals: " + heldByKilled);
 
