@@ -7,6 +7,7 @@ import static dev.countersign.pdp.config.Scope.REVIEW;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.TamperedStateException;
+import dev.countersign.cluster.Unanswered;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import io.vertx.core.Handler;
@@ -191,11 +192,12 @@ public final class ApiRouter {
     /**
      * The one failure handler: API errors as they are, body limits as 413, a node that does not stand
      * well in its cluster (a minority, its clock off, an unknown member; or leaving it) as 503 with
-     * Retry-After, approval state that failed its seal as 409, anything else as a logged 500. A request
+     * Retry-After, a call the cluster did not answer ({@link Unanswered}) as 503 {@code cluster_unavailable}
+     * with Retry-After, saying whether the change asked for may have been made, approval state that failed its seal as 409, anything else as a logged 500. A request
      * whose connection is gone (the caller hung up, or its body's framing broke and the connection was
      * closed) has no one to answer: it is logged at debug and left.
      */
-    private static void failed(RoutingContext ctx) {
+    static void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
         if (ctx.response().closed() || failure instanceof HttpClosedException) {
             LOG.debug("{} {}: the connection closed before an answer", ctx.request().method(), ctx.request().path(), failure);
@@ -225,6 +227,16 @@ public final class ApiRouter {
                 Responses.error(ctx, new ApiError(503, "cluster_unavailable", "this node has left its cluster; ask another node"));
                 return;
             }
+        }
+        Throwable unanswered = Unanswered.in(failure);
+        if (unanswered != null) {
+            LOG.warn("{} {}: the cluster did not answer ({})", ctx.request().method(), ctx.request().path(), unanswered.toString());
+            Responses.error(ctx, ApiError.unavailable("cluster_unavailable", "the cluster member holding this state did not answer ("
+                    + unanswered.getClass().getSimpleName() + "); " + (Unanswered.mayHaveApplied(unanswered)
+                    ? "a change asked for may or may not have been made: read it, or repeat the request (a repeated vote is answered as"
+                            + " the first, a grant is used at most once)"
+                    : "nothing was changed") + "; retry in a few seconds, or ask another node", 5));
+            return;
         }
         int status = ctx.statusCode();
         if (status == 413) {

@@ -77,6 +77,36 @@ final class NodeProcesses implements AutoCloseable {
             }
         }
 
+        /**
+         * The last {@code max} lines of the node's output logged at ERROR, each with the stack trace that
+         * follows it, for failure messages: the cause of an answer 500 is logged there, not answered.
+         */
+        String errors(int max) {
+            List<String> found = new ArrayList<>();
+            try {
+                List<String> lines = Files.readAllLines(home.resolve("node.log"));
+                for (int i = 0; i < lines.size(); i++) {
+                    if (!lines.get(i).contains(" ERROR ")) {
+                        continue;
+                    }
+                    StringBuilder entry = new StringBuilder(lines.get(i));
+                    for (int j = i + 1; j < lines.size() && j < i + 40 && isContinuation(lines.get(j)); j++) {
+                        entry.append('\n').append(lines.get(j));
+                    }
+                    found.add(entry.toString());
+                }
+            } catch (IOException e) {
+                return "(no log: " + e + ")";
+            }
+            List<String> last = found.subList(Math.max(0, found.size() - max), found.size());
+            return this + ": " + (last.isEmpty() ? "no ERROR lines" : String.join("\n", last));
+        }
+
+        private static boolean isContinuation(String line) {
+            return line.startsWith("\t") || line.startsWith("Caused by") || line.startsWith("    ") || line.startsWith("...")
+                    || line.matches("^[a-zA-Z_$][\\w.$]*(Exception|Error)(:.*)?$");
+        }
+
         @Override
         public String toString() {
             return "node-" + index;
