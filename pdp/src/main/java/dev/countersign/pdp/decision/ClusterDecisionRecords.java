@@ -13,6 +13,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.spi.cluster.RegistrationInfo;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,6 +47,8 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
     private static final Logger LOG = LoggerFactory.getLogger(ClusterDecisionRecords.class);
     private static final String ASK = "countersign.decisions.";
     private static final String REPLICAS = "countersign.decision-replicas.";
+    private static final long RELISTEN_MILLIS = 1_000;
+    private static final int SUBSCRIPTIONS_CHECKED_EVERY = 40;
     private static final long ASK_TIMEOUT_MILLIS = 3_000;
     static final long TICK_MILLIS = 50;
     static final int BATCH_RECORDS = 1_000;
@@ -77,6 +80,9 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
     private int inFlight;
     private long pausedUntil;
     private long timer = -1;
+    /** {@link #backlog} and batches in flight, as of the context's last change of either. */
+    private volatile int outstanding;
+    private long ticks;
     private MessageConsumer<Object> answering;
     private MessageConsumer<Object> keeping;
     private volatile boolean closed;
@@ -91,8 +97,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
             if (closed) {
                 return;
             }
-            answering = vertx.eventBus().consumer(ASK + self, this::answer);
-            keeping = vertx.eventBus().consumer(REPLICAS + self, this::keep);
+            listen();
             timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
         });
     }
@@ -143,6 +148,11 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         return unshippedCount.get();
     }
 
+    /** Whether nothing is waiting to be shipped, shipped again or acknowledged. */
+    public boolean settled() {
+        return unshippedCount.get() == 0 && outstanding == 0;
+    }
+
     /** Batches a backup acknowledged. */
     public long shippedBatches() {
         return shipped.get();
@@ -171,9 +181,57 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
                 membershipChanged(now);
             }
             ship();
+            if (++ticks % SUBSCRIPTIONS_CHECKED_EVERY == 0 && now.size() > 1) {
+                checkSubscriptions();
+            }
         } catch (RuntimeException e) {   // the member is stopping: nothing to ship to
             LOG.debug("decision records: no replication this round ({})", e.toString());
         }
+    }
+
+    /**
+     * Registers this node's two consumers anew, then drops the ones before (on the context). Called at
+     * start and whenever the cluster's subscription map is found without them
+     * ({@link #checkSubscriptions}, every {@value #SUBSCRIPTIONS_CHECKED_EVERY} ticks): a subscription
+     * written while a member joins can be lost in the partition migration it raced, after which the
+     * others find no handler here. A registration the cluster refuses is tried again a second later.
+     */
+    private void listen() {
+        if (closed) {
+            return;
+        }
+        MessageConsumer<Object> previousAnswering = answering;
+        MessageConsumer<Object> previousKeeping = keeping;
+        answering = vertx.eventBus().consumer(ASK + self, this::answer);
+        keeping = vertx.eventBus().consumer(REPLICAS + self, this::keep);
+        Future.all(answering.completion(), keeping.completion()).onComplete(registered -> {
+            if (previousAnswering != null) {
+                previousAnswering.unregister();
+                previousKeeping.unregister();
+            }
+            if (registered.failed() && !closed) {
+                LOG.warn("decision records: the cluster did not take this node's subscriptions ({}); trying again", registered.cause().toString());
+                vertx.setTimer(RELISTEN_MILLIS, id -> context.runOnContext(v -> listen()));
+            }
+        });
+    }
+
+    /** Registers the consumers anew when the cluster's subscription map lacks this node's registration of either address. */
+    private void checkSubscriptions() {
+        Promise<List<RegistrationInfo>> asks = Promise.promise();
+        Promise<List<RegistrationInfo>> replicas = Promise.promise();
+        cluster.getRegistrations(ASK + self, asks);
+        cluster.getRegistrations(REPLICAS + self, replicas);
+        Future.all(asks.future(), replicas.future()).onSuccess(found -> context.runOnContext(v -> {
+            if (!registered(asks.future().result()) || !registered(replicas.future().result())) {
+                LOG.warn("decision records: the cluster lost this node's subscriptions; registering them again");
+                listen();
+            }
+        }));
+    }
+
+    private boolean registered(List<RegistrationInfo> registrations) {
+        return registrations.stream().anyMatch(r -> self.equals(r.nodeId()));
     }
 
     private void membershipChanged(List<String> now) {
@@ -202,6 +260,14 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
 
     /** Ships what is queued to the backup, a batch at a time, at most {@value #MAX_IN_FLIGHT} unacknowledged. */
     private void ship() {
+        try {
+            shipNow();
+        } finally {
+            outstanding = backlog.size() + inFlight;
+        }
+    }
+
+    private void shipNow() {
         String target = backup;
         if (target == null) {
             while (unshipped.poll() != null) {
@@ -258,6 +324,7 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
                 backlog.addAll(batch);
                 pausedUntil = System.currentTimeMillis() + RETRY_AFTER_MILLIS;
             }
+            outstanding = backlog.size() + inFlight;
             LOG.warn("decision records: backup {} did not take {} record(s): {}", target, batch.size(), acked.cause().getMessage());
         });
     }

@@ -13,8 +13,12 @@ import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.server.TestNode;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.ext.web.client.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -160,6 +164,8 @@ class DecisionReplicationTest {
         }
         String last = ids.get(9);
         await("the last record reaches the backup", Duration.ofSeconds(10), () -> records(b).holds(last));
+        await("every batch is acknowledged (a batch refused as the members met is shipped again)", Duration.ofSeconds(10),
+                () -> records(a).settled());
         assertTrue(records(b).local().size() <= 4, "the backup holds at most max_records: " + records(b).local().size());
         assertTrue(records(a).local().size() <= 4, "so does the node that decided: " + records(a).local().size());
         for (String id : ids.subList(0, 6)) {
@@ -169,6 +175,35 @@ class DecisionReplicationTest {
                 () -> records(b).local().size() == 0 && records(a).local().size() == 0);
         assertEquals(404, a.get("/v1/decisions/" + last, GATEWAY).statusCode());
         assertEquals(404, b.get("/v1/decisions/" + last, GATEWAY).statusCode());
+    }
+
+    @Test
+    void aBackupWhoseSubscriptionTheClusterLostRegistersItAgain() throws Exception {
+        List<TestNode> all = cluster(2, Duration.ofHours(1), 1_000);
+        TestNode a = all.get(0);
+        TestNode b = all.get(1);
+        String first = decide(a, "before the loss " + UUID.randomUUID());
+        await("a record reaches the backup", Duration.ofSeconds(10), () -> records(b).holds(first));
+
+        // What a subscription lost in a migration leaves: the cluster's map without b's registrations.
+        ClusterManager manager = ((VertxInternal) b.server.vertx()).clusterManager();
+        for (String address : List.of("countersign.decision-replicas." + manager.getNodeId(), "countersign.decisions." + manager.getNodeId())) {
+            for (RegistrationInfo registration : registrations(manager, address)) {
+                Promise<Void> removed = Promise.promise();
+                manager.removeRegistration(address, registration, removed);
+                removed.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            assertTrue(registrations(manager, address).isEmpty(), "removed: " + address);
+        }
+        String after = decide(a, "after the loss " + UUID.randomUUID());
+        await("the backup registers again and the record reaches it", Duration.ofSeconds(20), () -> records(b).holds(after));
+        assertFalse(registrations(manager, "countersign.decision-replicas." + manager.getNodeId()).isEmpty());
+    }
+
+    static List<RegistrationInfo> registrations(ClusterManager manager, String address) throws Exception {
+        Promise<List<RegistrationInfo>> found = Promise.promise();
+        manager.getRegistrations(address, found);
+        return found.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
