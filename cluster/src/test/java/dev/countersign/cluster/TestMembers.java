@@ -72,10 +72,26 @@ public final class TestMembers {
                 current.tampering()));
     }
 
+    private static final int FIRST_PORT = 20_000;
+    private static final int PORTS_TRIED = 12_000;
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+            new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORTS_TRIED));
+
+    /**
+     * A free TCP port on 127.0.0.1, for members that must know each other's ports up front. Taken below
+     * the kernel's ephemeral range (32768 and up), so that no outgoing connection is given it between
+     * this call and its use, and never the same twice in one JVM.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        for (int attempt = 0; attempt < PORTS_TRIED; attempt++) {
+            int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TRIED);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // another process has it: the next one
+            }
         }
+        throw new IOException("no free port from " + FIRST_PORT + " to " + (FIRST_PORT + PORTS_TRIED - 1));
     }
 
     /**

@@ -8,8 +8,6 @@ import dev.countersign.pdp.server.NodeJvmFlags;
 import dev.countersign.pdp.server.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -319,9 +317,7 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+        return TestNode.freePort();
     }
 
     private String config(Node n) {
