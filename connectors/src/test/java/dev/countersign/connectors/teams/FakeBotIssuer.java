@@ -14,6 +14,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.countersign.connectors.LoopbackPorts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -150,7 +151,13 @@ public final class FakeBotIssuer {
         issuer.unendorsedKid = issuer.addKey(List.of("skype"));
         issuer.unlistedKid = issuer.addKey(null);
         issuer.foreign = new IssuedKey(material(issuer.made.getAndIncrement(), 2048), TEAMS, null, false);
-        return vertx.createHttpServer().requestHandler(issuer::handle).listen(0, "127.0.0.1").map(bound -> {
+        int port;
+        try {
+            port = LoopbackPorts.freePort();
+        } catch (java.io.IOException e) {
+            return Future.failedFuture(e);
+        }
+        return vertx.createHttpServer().requestHandler(issuer::handle).listen(port, "127.0.0.1").map(bound -> {
             issuer.server = bound;
             issuer.port = bound.actualPort();
             return issuer;

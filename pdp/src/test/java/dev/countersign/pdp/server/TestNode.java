@@ -1,6 +1,7 @@
 package dev.countersign.pdp.server;
 
 import dev.countersign.cluster.ClusterSettings;
+import dev.countersign.connectors.LoopbackPorts;
 import dev.countersign.pdp.config.ClientConfig;
 import dev.countersign.pdp.config.ChatSettings;
 import dev.countersign.pdp.config.ConfigLoader;
@@ -15,8 +16,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,26 +80,9 @@ public final class TestNode implements AutoCloseable {
                 c.chat(), c.audit(), c.decisionCacheBytes());
     }
 
-    private static final int FIRST_PORT = 20_000;
-    private static final int PORTS_TRIED = 12_000;
-    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
-            new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORTS_TRIED));
-
-    /**
-     * A free TCP port on 127.0.0.1, for members that must know each other's ports up front. Taken below
-     * the kernel's ephemeral range (32768 and up), so that no outgoing connection is given it between
-     * this call and its use, and never the same twice in one JVM.
-     */
+    /** A free TCP port on 127.0.0.1, for members that must know each other's ports up front ({@link LoopbackPorts}). */
     public static int freePort() throws IOException {
-        for (int attempt = 0; attempt < PORTS_TRIED; attempt++) {
-            int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS_TRIED);
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // another process has it: the next one
-            }
-        }
-        throw new IOException("no free port from " + FIRST_PORT + " to " + (FIRST_PORT + PORTS_TRIED - 1));
+        return LoopbackPorts.freePort();
     }
 
     public static List<ClientConfig> withClients() {
