@@ -113,10 +113,15 @@ public final class ClusterDecisionRecords implements DecisionRecords, AutoClosea
         if (expiresAt < 0 || backup == null) {
             return;
         }
-        if (json.length > ReplicaBatch.MAX_RECORD_BYTES || !ReplicaBatch.shippable(decisionId)
-                || unshippedCount.get() >= local.maxRecords()) {
+        if (json.length > ReplicaBatch.MAX_RECORD_BYTES || !ReplicaBatch.shippable(decisionId)) {
             unreplicated.incrementAndGet();
             return;
+        }
+        // More than max_records waiting: the oldest is dropped, not this one (the backup would keep the
+        // newest max_records of them anyway, and so does this node).
+        while (unshippedCount.get() >= local.maxRecords() && unshipped.poll() != null) {
+            unshippedCount.decrementAndGet();
+            unreplicated.incrementAndGet();
         }
         unshipped.add(new ReplicaBatch.Replica(decisionId, expiresAt, json));
         if (unshippedCount.incrementAndGet() % BATCH_RECORDS == 0) {

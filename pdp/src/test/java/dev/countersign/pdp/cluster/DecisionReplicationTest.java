@@ -158,6 +158,10 @@ class DecisionReplicationTest {
         List<TestNode> all = cluster(2, Duration.ofSeconds(5), 4);
         TestNode a = all.get(0);
         TestNode b = all.get(1);
+        // Shipping under way first (the members have met, each sees the other's subscriptions), so that
+        // what follows is about the bounds alone.
+        String first = decide(a, "before the bounded ones");
+        await("a first record reaches the backup", Duration.ofSeconds(10), () -> records(b).holds(first));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             ids.add(decide(a, "bounded " + i));
@@ -169,7 +173,8 @@ class DecisionReplicationTest {
         assertTrue(records(b).local().size() <= 4, "the backup holds at most max_records: " + records(b).local().size());
         assertTrue(records(a).local().size() <= 4, "so does the node that decided: " + records(a).local().size());
         for (String id : ids.subList(0, 6)) {
-            assertFalse(records(b).holds(id), "the first records were evicted on the backup too: " + id);
+            assertFalse(records(b).holds(id), "the first records were evicted on the backup too: " + id + " (decided "
+                    + ids.indexOf(id) + "th); the backup holds the ones decided " + heldOf(b, ids) + ", the decider " + heldOf(a, ids));
         }
         await("replicas are forgotten when the retention is over", Duration.ofSeconds(20),
                 () -> records(b).local().size() == 0 && records(a).local().size() == 0);
@@ -198,6 +203,17 @@ class DecisionReplicationTest {
         String after = decide(a, "after the loss " + UUID.randomUUID());
         await("the backup registers again and the record reaches it", Duration.ofSeconds(20), () -> records(b).holds(after));
         assertFalse(registrations(manager, "countersign.decision-replicas." + manager.getNodeId()).isEmpty());
+    }
+
+    /** Which of {@code ids} (by their place in it) {@code node} holds. */
+    static List<Integer> heldOf(TestNode node, List<String> ids) {
+        List<Integer> held = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (records(node).holds(ids.get(i))) {
+                held.add(i);
+            }
+        }
+        return held;
     }
 
     static List<RegistrationInfo> registrations(ClusterManager manager, String address) throws Exception {
