@@ -249,9 +249,18 @@ final class NodeProcesses implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** An approval that must be answered 200. */
+    /**
+     * An approval that must be answered 200. A 503 with {@code Retry-After} (the node standing badly in
+     * its cluster for a moment, as just after a member was killed) is asked again, as its caller is told
+     * to, for up to 20 s; the streams that must see no error at all do not read through here.
+     */
     static JsonObject approval(Node node, String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         HttpResponse<String> r = get(node, "/v1/approvals/" + id, TOKENS.get("gateway"));
+        while (r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            r = get(node, "/v1/approvals/" + id, TOKENS.get("gateway"));
+        }
         assertEquals(200, r.statusCode(), r.body());
         return new JsonObject(r.body());
     }
