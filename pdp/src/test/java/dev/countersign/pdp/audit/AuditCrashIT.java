@@ -77,13 +77,13 @@ class AuditCrashIT {
         assertTrue(Files.isRegularFile(JAR), "build the jar first (mvn package): " + JAR);
         Path home = dir.resolve("node");
         Files.createDirectories(home);
-        int port = freePort();
+        int port = TestNode.freePort();
         Path config = home.resolve("countersign.yaml");
         Files.writeString(config, "server: {host: 127.0.0.1, port: " + port + ", event_loops: 2, node: crash-node}\n"
                 + "bundle: \"" + Path.of("../policies").toAbsolutePath().normalize() + "\"\n"
                 + "data_dir: \"" + home.resolve("data") + "\"\n"
                 + "reload: {watch: false}\n"
-                + "cluster: {name: crash-" + UUID.randomUUID() + ", host: 127.0.0.1, port: " + freePort() + "}\n"
+                + "cluster: {name: crash-" + UUID.randomUUID() + ", host: 127.0.0.1, port: " + TestNode.freePort() + "}\n"
                 + "audit: {fsync: " + fsync + "}\n"
                 // The bundle's rule tests run at start: on a loaded machine the default 50 ms budget can cut them off.
                 + "engine: {max_evaluation_time: PT5S}\n");
@@ -269,8 +269,5 @@ class AuditCrashIT {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static int freePort() throws IOException {
-        return TestNode.freePort();
-    }
 
 }

@@ -131,11 +131,11 @@ final class NodeProcesses implements AutoCloseable {
         this.extraConfig = extraConfig;
         clusterPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            clusterPorts[i] = freePort();
+            clusterPorts[i] = TestNode.freePort();
             members.add("127.0.0.1:" + clusterPorts[i]);
         }
         for (int i = 0; i < size; i++) {
-            nodes.add(new Node(i + 1, freePort(), dir.resolve("node-" + (i + 1))));
+            nodes.add(new Node(i + 1, TestNode.freePort(), dir.resolve("node-" + (i + 1))));
         }
     }
 
@@ -325,9 +325,6 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
-        return TestNode.freePort();
-    }
 
     private String config(Node n) {
         StringBuilder clients = new StringBuilder();
