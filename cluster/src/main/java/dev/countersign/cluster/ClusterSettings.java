@@ -79,7 +79,7 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         public void stateChanged(com.hazelcast.core.LifecycleEvent event) {
             if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.STARTED && member != null
                     && member.getUserContext().get(MemberContext.KEY) instanceof MemberContext context) {
-                context.standing().forgetDeparted(member);
+                context.standing().keepProofsCurrent(member);
                 context.standing().proven(member);
             } else if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED && member != null
                     && member.getUserContext().get(MemberContext.KEY) instanceof MemberContext context) {

@@ -23,9 +23,13 @@ import org.slf4j.LoggerFactory;
  * cluster lists it now, every time: one copied from a member that left proves nothing for whoever
  * joins with its id and address later, since that join has another version, and a returning id
  * proves itself again. A member without a valid proof stops approvals on every node until it shows
- * one or leaves ({@link Standing}); the first time one is seen it is logged as an error. A member
- * puts its own proof back whenever it is found missing or changed, and every member removes the proof
- * of a member that left.
+ * one or leaves ({@link Standing}); one still without it {@value #REPORT_AFTER_SECONDS} s after it was first
+ * seen so is logged as an error, once (a member that has just joined shows its proof within moments). A member
+ * puts its own proof back whenever it is found missing or changed, and again whenever a member joins:
+ * the replicated map's replication is asynchronous and a write can be lost while partitions migrate
+ * (a joining member's initial fill-up included), and a member cannot see from its own copy that another
+ * member's copy lacks its proof, so every join has each member send its proof to all once more. Every
+ * member removes the proof of a member that left.
  */
 public final class MemberProofs {
     public static final String MAP = "countersign.member-proofs";
@@ -34,6 +38,10 @@ public final class MemberProofs {
     private final byte[] key;
     /** Per member id, the binding last verified and its proof. */
     private final ConcurrentHashMap<UUID, Verified> verified = new ConcurrentHashMap<>();
+    /** How long a member may be seen without its proof before it is reported. */
+    static final int REPORT_AFTER_SECONDS = 10;
+    /** Per member id seen without a valid proof, when it was first seen so (System.nanoTime). */
+    private final ConcurrentHashMap<UUID, Long> unprovenSince = new ConcurrentHashMap<>();
     private final Set<UUID> reported = ConcurrentHashMap.newKeySet();
 
     private record Verified(String binding, String proof) {
@@ -43,19 +51,24 @@ public final class MemberProofs {
         this.key = secret.key("member-proof");
     }
 
-    /** Removes the proof of every member that leaves {@code hazelcast}'s cluster, from now on. */
-    void forgetDeparted(HazelcastInstance hazelcast) {
+    /**
+     * From now on, sends this member's proof to every member again whenever one joins
+     * {@code hazelcast}'s cluster, and removes the proof of every member that leaves it.
+     */
+    void keepCurrent(HazelcastInstance hazelcast) {
         ReplicatedMap<UUID, String> proofs = hazelcast.getReplicatedMap(MAP);
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
-                // a joining member publishes its own proof
+                Member local = hazelcast.getCluster().getLocalMember();
+                proofs.put(local.getUuid(), proofOf(local)); // a put replicates even an unchanged value
             }
 
             @Override
             public void memberRemoved(MembershipEvent event) {
                 UUID gone = event.getMember().getUuid();
                 verified.remove(gone);
+                unprovenSince.remove(gone);
                 reported.remove(gone);
                 proofs.remove(gone);
             }
@@ -73,13 +86,15 @@ public final class MemberProofs {
         for (Member m : hazelcast.getCluster().getMembers()) {
             String shown = proofs.get(m.getUuid());
             if (shown == null || !holds(m, shown)) {
-                if (reported.add(m.getUuid())) {
+                long since = unprovenSince.computeIfAbsent(m.getUuid(), id -> System.nanoTime());
+                if (System.nanoTime() - since >= REPORT_AFTER_SECONDS * 1_000_000_000L && reported.add(m.getUuid())) {
                     LOG.error("the cluster member {} ({}) has not shown that it holds the cluster secret: approvals are refused on"
                             + " every node while it is in the cluster; if it is not one of yours, the cluster network is reachable by"
                             + " others", m.getAddress(), m.getUuid());
                 }
                 return m;
             }
+            unprovenSince.remove(m.getUuid());
         }
         return null;
     }

@@ -74,9 +74,12 @@ public final class Standing {
         return maxClockSkew;
     }
 
-    /** Removes, from now on, the proof of every member that leaves {@code member}'s cluster (a returning id proves itself again). */
-    public void forgetDeparted(HazelcastInstance member) {
-        proofs.forgetDeparted(member);
+    /**
+     * From now on, sends {@code member}'s proof to all again whenever a member joins, and removes the proof
+     * of every member that leaves (a returning id proves itself again).
+     */
+    public void keepProofsCurrent(HazelcastInstance member) {
+        proofs.keepCurrent(member);
     }
 
     /** Whether every member {@code member} sees has shown that it holds the cluster secret (publishing its own proof first). */
