@@ -78,4 +78,18 @@ class LintCasesTest {
         CompiledPolicy policy = PolicyCompiler.compile(BundleLoader.load(STARTER), PolicyCompiler.DEFAULT_CACHE_SIZE, GENEROUS);
         assertEquals("", String.join("\n", Linter.lint(policy).stream().map(LintFinding::toString).toList()));
     }
+
+    /** The starter's clean lint is not vacuous: without the IAM tests, each IAM rule (all deny or need approval) is untested. */
+    @Test
+    void withoutItsIamTestsTheStarterBundleHasUntestedRules() throws InvalidPolicyException {
+        PolicyBundle starter = BundleLoader.load(STARTER);
+        PolicyBundle withoutIam = new PolicyBundle(starter.name(), starter.defaultVerdict(), starter.ruleFiles(), starter.data(),
+                starter.tests().stream().filter(t -> !t.path().startsWith("iam/")).toList(), starter.revision(), starter.problems());
+        CompiledPolicy policy = PolicyCompiler.compile(withoutIam, PolicyCompiler.DEFAULT_CACHE_SIZE, GENEROUS);
+        List<LintFinding> findings = Linter.lint(policy);
+        long iamRules = policy.rules().stream().filter(r -> r.packageName().equals("policies.iam")).count();
+        assertTrue(iamRules >= 6, "the starter's IAM rules: " + iamRules);
+        assertEquals(iamRules, findings.stream().filter(f -> f.lint() == Lint.MISSING_TEST && f.file().startsWith("iam/")).count(),
+                findings.toString());
+    }
 }
