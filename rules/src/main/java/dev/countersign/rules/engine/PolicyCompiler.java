@@ -156,6 +156,10 @@ public final class PolicyCompiler {
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
         buildable &= errors.size() == before;
+        if (parsed.size() == bundle.ruleFiles().size()) {
+            // the names of the manifest and the tests, when every rule name is known
+            BundleReferences.check(bundle, refs.values(), dataUsable ? bundle.data() : null, errors);
+        }
         if (!buildable) {
             // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
             throw new InvalidPolicyException(errors);

@@ -1,6 +1,7 @@
 package dev.countersign.rules.testing;
 
 import dev.countersign.rules.Verdict;
+import dev.countersign.rules.bundle.Mention;
 import dev.countersign.rules.model.ActionContext;
 import java.time.Duration;
 import java.util.List;
@@ -12,8 +13,37 @@ public record RuleTestFile(String path, List<Case> cases) {
         cases = List.copyOf(cases);
     }
 
-    /** A named input and what its decision must be; {@code line} is where the case starts. */
-    public record Case(String name, int line, ActionContext input, Expectation expect) {
+    /**
+     * A named input and what its decision must be; {@code line} is where the case starts. {@code scope}
+     * is the package the case decides in ("" for the whole bundle); {@code data}, when not null, holds
+     * the data values the case replaces (nested maps, merged by path into the bundle's documents:
+     * {@link dev.countersign.rules.bundle.BundleData#overriddenBy}). {@code references} are the names
+     * the compiler checks against the bundle.
+     */
+    public record Case(String name, int line, ActionContext input, Expectation expect, String scope, Map<String, Object> data,
+                       References references) {
+        public Case {
+            scope = scope == null ? "" : scope;
+        }
+
+        /** A case of the whole bundle, with the bundle's data. */
+        public Case(String name, int line, ActionContext input, Expectation expect) {
+            this(name, line, input, expect, "", null, References.NONE);
+        }
+    }
+
+    /**
+     * Where a case names what must exist in the compiled bundle: its package ({@code scope}, null when
+     * none), the rules of its {@code reasons} and {@code not_reasons} (the special names {@code error}
+     * and {@code default} left out), and the dotted data paths it replaces.
+     */
+    public record References(Mention scope, List<Mention> rules, List<Mention> dataPaths) {
+        public static final References NONE = new References(null, List.of(), List.of());
+
+        public References {
+            rules = List.copyOf(rules);
+            dataPaths = List.copyOf(dataPaths);
+        }
     }
 
     /**
