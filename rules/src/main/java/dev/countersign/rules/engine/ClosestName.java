@@ -32,11 +32,12 @@ public final class ClosestName {
         return close == null ? "" : "; did you mean \"" + close + "\"?";
     }
 
-    /** Levenshtein distance, or a value above {@code limit} as soon as it is sure to exceed it. */
+    /** Edit distance (insertions, deletions, substitutions, swaps of two neighbours), or a value above {@code limit} as soon as it is sure to exceed it. */
     private static int distance(String a, String b, int limit) {
         if (Math.abs(a.length() - b.length()) > limit) {
             return limit + 1;
         }
+        int[] beforePrevious = new int[b.length() + 1];
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
@@ -48,12 +49,16 @@ public final class ClosestName {
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
                 current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    current[j] = Math.min(current[j], beforePrevious[j - 2] + 1); // two letters swapped
+                }
                 rowMin = Math.min(rowMin, current[j]);
             }
             if (rowMin > limit) {
                 return limit + 1;
             }
-            int[] swap = previous;
+            int[] swap = beforePrevious;
+            beforePrevious = previous;
             previous = current;
             current = swap;
         }
