@@ -76,6 +76,52 @@ class CliTest {
     }
 
     @Test
+    void quietJsonListsOnlyWhatDidNotPassWithEveryCount() throws IOException {
+        Path b = bundle(RULES, """
+                cases:
+                  - name: agents are held
+                    input: {actor: {id: "agent:etl", type: agent}, action: {name: data.export}, resource: {environment: production}}
+                    expect: {verdict: needs_approval}
+                  - name: humans export freely
+                    input: {actor: {id: alice, type: human}, action: {name: data.export}, resource: {environment: production}}
+                    expect: {verdict: allow}
+                """);
+        CliRun quiet = run("test", "--quiet", "--format", "json", b.toString());
+        assertEquals(1, quiet.status(), quiet.err());
+        JsonNode q = Json.MAPPER.readTree(quiet.out());
+        assertEquals(1, q.get("passed").asInt());
+        assertEquals(1, q.get("failed").asInt());
+        assertEquals(0, q.get("errors").asInt());
+        assertEquals(1, q.get("cases").size(), q.toString());
+        assertEquals("humans export freely", q.at("/cases/0/name").asText());
+        assertEquals("FAIL", q.at("/cases/0/status").asText());
+        JsonNode all = Json.MAPPER.readTree(run("test", "--format", "json", b.toString()).out());
+        assertEquals(2, all.get("cases").size(), all.toString());
+    }
+
+    @Test
+    void everyProblemOfTheTestFilesIsReportedAtOnce() throws IOException {
+        Path b = bundle(RULES, """
+                cases:
+                  - name: a typo in a reason
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny, not_reasons: ["agents need aproval for production exports"]}
+                  - name: an unknown package
+                    package: policies.exprt
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny}
+                """);
+        CliRun r = run("test", b.toString());
+        assertEquals(3, r.status());
+        Path file = b.resolve("export/export_test.yaml");
+        assertTrue(r.err().contains(file + ":4:43: no rule is named \"agents need aproval for production exports\"; did you mean"
+                + " \"agents need approval for production exports\"?"), r.err());
+        assertTrue(r.err().contains(file + ":6:14: package policies.exprt holds no rules, nor does a package below it; did you mean"
+                + " \"policies.export\"?"), r.err());
+        assertTrue(r.err().contains("2 errors; the bundle was not loaded"), r.err());
+    }
+
+    @Test
     void aBundleWithoutTestsIsRefused() throws IOException {
         CliRun r = run("test", bundle(RULES, null).toString());
         assertEquals(3, r.status());
