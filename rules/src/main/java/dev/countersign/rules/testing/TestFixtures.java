@@ -74,7 +74,13 @@ final class TestFixtures {
             }
             f.byKind.put(name, kind.getValue().map());
         }
-        f.byKind.forEach((kind, named) -> named.forEach((fixtureName, value) -> f.check(kind, fixtureName, value, errors)));
+        // parts first: an input fixture that names a broken part fixture is broken too, without an error of its own
+        f.byKind.forEach((kind, named) -> {
+            if (!kind.equals("inputs")) {
+                named.forEach((fixtureName, value) -> f.check(kind, fixtureName, value, errors));
+            }
+        });
+        f.byKind.getOrDefault("inputs", Map.of()).forEach((fixtureName, value) -> f.check("inputs", fixtureName, value, errors));
         return f;
     }
 
@@ -94,7 +100,9 @@ final class TestFixtures {
         List<PolicyError> found = new java.util.ArrayList<>();
         if (kind.equals("inputs")) {
             YamlNode resolved = resolveInput(value, found);
-            if (found.isEmpty() && resolved != null) {
+            if (resolved == null) {
+                broken.add(value);
+            } else if (found.isEmpty()) {
                 decide(resolved, "fixture inputs." + name, "", found);
             }
         } else {
