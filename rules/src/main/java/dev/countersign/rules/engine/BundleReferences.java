@@ -39,8 +39,8 @@ final class BundleReferences {
         Set<String> ruleNames = new TreeSet<>();
         rules.forEach(r -> ruleNames.add(r.name()));
         for (RuleTestFile file : bundle.tests()) {
-            for (RuleTestFile.Case c : file.cases()) {
-                RuleTestFile.References refs = c.references();
+            for (RuleTestFile.References refs : file.references()) {
+                String scope = refs.scope() == null ? "" : refs.scope().name();
                 boolean scopeKnown = true;
                 if (refs.scope() != null && !covers(packages, refs.scope().name())) {
                     scopeKnown = false;
@@ -48,9 +48,9 @@ final class BundleReferences {
                             + ClosestName.hint(refs.scope().name(), packages) + "; packages are " + packages));
                 }
                 for (Mention rule : refs.rules()) {
-                    checkRule(rule, c.scope(), scopeKnown, rules, ruleNames, alwaysNames, errors);
+                    checkRule(rule, scope, scopeKnown, rules, ruleNames, alwaysNames, errors);
                 }
-                if (data != null && c.data() != null) {
+                if (data != null) {
                     checkDataPaths(refs.dataPaths(), data, errors);
                 }
             }

@@ -7,10 +7,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** One {@code *_test.yaml} file: its path in the bundle and its cases, in file order. */
-public record RuleTestFile(String path, List<Case> cases) {
+/**
+ * One {@code *_test.yaml} file: its path in the bundle and its cases, in file order, and the names
+ * every case gives that the compiler checks ({@code references}: of the cases with problems of their
+ * own too, so that one problem of a case hides none of its others).
+ */
+public record RuleTestFile(String path, List<Case> cases, List<References> references) {
     public RuleTestFile {
         cases = List.copyOf(cases);
+        references = List.copyOf(references);
+    }
+
+    /** A file whose references are its cases'. */
+    public RuleTestFile(String path, List<Case> cases) {
+        this(path, cases, cases.stream().map(Case::references).toList());
     }
 
     /**

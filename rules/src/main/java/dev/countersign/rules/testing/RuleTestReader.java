@@ -108,6 +108,7 @@ public final class RuleTestReader {
                 return null;
             }
             List<RuleTestFile.Case> cases = new ArrayList<>();
+            List<RuleTestFile.References> references = new ArrayList<>();
             Map<String, Integer> names = new HashMap<>();
             for (YamlNode c : casesNode.list()) {
                 YamlNode nameNode = c.isMap() ? c.map().get("name") : null;
@@ -117,15 +118,16 @@ public final class RuleTestReader {
                         error(c.line, 0, "this case has the name of the case at line " + first + "; case names must be unique in a file");
                     }
                 }
-                RuleTestFile.Case read = readCase(c, fixtures);
+                RuleTestFile.Case read = readCase(c, fixtures, references);
                 if (read != null) {
                     cases.add(read);
                 }
             }
-            return new RuleTestFile(file, cases);
+            return new RuleTestFile(file, cases, references);
         }
 
-        private RuleTestFile.Case readCase(YamlNode c, TestFixtures fixtures) {
+        /** The case, or null after its problems are reported; the names it gives go to {@code references} either way. */
+        private RuleTestFile.Case readCase(YamlNode c, TestFixtures fixtures, List<RuleTestFile.References> references) {
             if (!c.isMap()) {
                 error(c, "expected a case with name, input and expect, got " + c.kind());
                 return null;
@@ -185,11 +187,12 @@ public final class RuleTestReader {
             } else {
                 expect = readExpectation(expectNode, rules);
             }
+            RuleTestFile.References refs = new RuleTestFile.References(scope, rules, dataPaths);
+            references.add(refs);
             if (errors.size() != before || input == null) {
                 return null; // its problems are reported; an input that only a broken fixture spoils is reported at the fixture
             }
-            return new RuleTestFile.Case(name, c.line, input, expect, scope == null ? "" : scope.name(), data,
-                    new RuleTestFile.References(scope, rules, dataPaths));
+            return new RuleTestFile.Case(name, c.line, input, expect, scope == null ? "" : scope.name(), data, refs);
         }
 
         /** The dotted path of every key of a data override, each at its place. */
