@@ -155,6 +155,39 @@ class CliTest {
     }
 
     @Test
+    void evalWithAPackageHearsTheAlwaysPackages() throws IOException {
+        Path b = bundle(RULES.replace("requireApproval(\"data-governance\", 1, \"PT1H\", \"Agent export of production data\");",
+                "allow(\"agents export\");"), null);
+        Files.createDirectories(b.resolve("common"));
+        Files.writeString(b.resolve("common/common.drl"), """
+                package policies.common
+
+                rule "suspended actors are denied"
+                when
+                    Actor( flag("suspended") == true )
+                then
+                    deny("suspended");
+                end
+                """);
+        Files.writeString(b.resolve("bundle.yaml"), "always: [policies.common]\n");
+        Path input = dir.resolve("input.json");
+        Files.writeString(input, "{\"actor\": {\"id\": \"agent:etl\", \"type\": \"agent\", \"suspended\": true},"
+                + " \"action\": {\"name\": \"data.export\"}, \"resource\": {\"environment\": \"production\"}}");
+        CliRun r = run("eval", "--bundle", b.toString(), "--input", input.toString(), "--package", "policies.export");
+        assertEquals(0, r.status(), r.err());
+        JsonNode d = Json.MAPPER.readTree(r.out());
+        assertEquals("deny", d.get("verdict").asText(), d.toString());
+        assertEquals("suspended actors are denied", d.at("/reasons/0/rule").asText());
+        assertEquals("policies.common", d.at("/reasons/0/package").asText());
+
+        Files.writeString(b.resolve("bundle.yaml"), "always: [policies.comon]\n");
+        CliRun wrong = run("eval", "--bundle", b.toString(), "--input", input.toString(), "--package", "policies.export");
+        assertEquals(3, wrong.status());
+        assertTrue(wrong.err().contains(b.resolve("bundle.yaml") + ":1:10: always names policies.comon, which is no package of the"
+                + " bundle; did you mean \"policies.common\"?"), wrong.err());
+    }
+
+    @Test
     void evalOfARuleThatOverflowsTheStackPrintsTheDenial() throws IOException {
         Path b = bundle("""
                 package policies.export
