@@ -5,6 +5,7 @@ import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.Verdict;
 import dev.countersign.rules.bundle.BundleData;
+import dev.countersign.rules.bundle.Mention;
 import dev.countersign.rules.bundle.PolicyBundle;
 import dev.countersign.rules.model.Action;
 import dev.countersign.rules.model.ActionContext;
@@ -15,7 +16,9 @@ import dev.countersign.rules.model.Target;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,8 +111,8 @@ public final class CompiledPolicy {
                 .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
-        this.alwaysPackages = bundle.always().stream().map(m -> m.name()).distinct().toList();
-        this.alwaysRules = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        this.alwaysPackages = bundle.always().stream().map(Mention::name).distinct().toList();
+        this.alwaysRules = Collections.newSetFromMap(new IdentityHashMap<>());
         rules.forEach((rule, ref) -> {
             if (alwaysPackages.stream().anyMatch(ref::inScope)) {
                 alwaysRules.add(rule);
@@ -145,14 +148,6 @@ public final class CompiledPolicy {
     /** The manifest's {@code always} packages, whose rules (and those below them) join every scoped decision. */
     public List<String> alwaysPackages() {
         return alwaysPackages;
-    }
-
-    /**
-     * Whether {@code rule} takes part in a decision of {@code scope}: every rule when the scope is "",
-     * else the rules of that package and below, and those of the {@code always} packages and below.
-     */
-    public boolean decidesIn(RuleRef rule, String scope) {
-        return rule.inScope(scope) || alwaysPackages.stream().anyMatch(rule::inScope);
     }
 
     /** Whether some rule is in package {@code prefix} or below it. */

@@ -2,11 +2,15 @@ package dev.countersign.rules.testing;
 
 import com.fasterxml.jackson.core.JsonToken;
 import dev.countersign.rules.PolicyError;
+import dev.countersign.rules.engine.ClosestName;
 import dev.countersign.rules.json.ActionContextReader;
 import dev.countersign.rules.json.InvalidInputException;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.json.JsonValues;
 import dev.countersign.rules.model.ActionContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +36,7 @@ final class TestFixtures {
 
     private final String file;
     private final Map<String, Map<String, YamlNode>> byKind = new LinkedHashMap<>();
-    private final Set<YamlNode> broken = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<YamlNode> broken = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private static Map<String, String> kinds() {
         Map<String, String> kinds = new LinkedHashMap<>();
@@ -41,7 +45,7 @@ final class TestFixtures {
         kinds.put("resource", "resources");
         kinds.put("target", "targets");
         kinds.put("context", "contexts");
-        return java.util.Collections.unmodifiableMap(kinds);
+        return Collections.unmodifiableMap(kinds);
     }
 
     private TestFixtures(String file) {
@@ -97,7 +101,7 @@ final class TestFixtures {
             broken.add(value);
             return;
         }
-        List<PolicyError> found = new java.util.ArrayList<>();
+        List<PolicyError> found = new ArrayList<>();
         if (kind.equals("inputs")) {
             YamlNode resolved = resolveInput(value, found);
             if (resolved == null) {
@@ -220,7 +224,7 @@ final class TestFixtures {
         YamlNode found = known.get(ref.text());
         if (found == null) {
             errors.add(error(ref, "no fixture of " + kind + " is named \"" + ref.text() + "\""
-                    + dev.countersign.rules.engine.ClosestName.hint(ref.text(), known.keySet())
+                    + ClosestName.hint(ref.text(), known.keySet())
                     + (known.isEmpty() ? "; the file defines none" : "; " + kind + " are " + new TreeSet<>(known.keySet()))));
             return null;
         }
