@@ -27,7 +27,8 @@ final class TestCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "The bundle directory.")
     Path bundle;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the cases that did not pass, and the summary.")
+    @Option(names = {"-q", "--quiet"}, description = "Print only the cases that did not pass, and the summary (the counts of"
+            + " every case); in every format.")
     boolean quiet;
 
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
@@ -101,7 +102,9 @@ final class TestCommand implements Callable<Integer> {
             g.writeNumberField("errors", report.count(Status.ERROR));
             g.writeArrayFieldStart("cases");
             for (CaseResult r : report.results()) {
-                writeCase(g, r);
+                if (!quiet || r.status() != Status.PASS) {
+                    writeCase(g, r);
+                }
             }
             g.writeEndArray();
             g.writeEndObject();

@@ -76,6 +76,52 @@ class CliTest {
     }
 
     @Test
+    void quietJsonListsOnlyWhatDidNotPassWithEveryCount() throws IOException {
+        Path b = bundle(RULES, """
+                cases:
+                  - name: agents are held
+                    input: {actor: {id: "agent:etl", type: agent}, action: {name: data.export}, resource: {environment: production}}
+                    expect: {verdict: needs_approval}
+                  - name: humans export freely
+                    input: {actor: {id: alice, type: human}, action: {name: data.export}, resource: {environment: production}}
+                    expect: {verdict: allow}
+                """);
+        CliRun quiet = run("test", "--quiet", "--format", "json", b.toString());
+        assertEquals(1, quiet.status(), quiet.err());
+        JsonNode q = Json.MAPPER.readTree(quiet.out());
+        assertEquals(1, q.get("passed").asInt());
+        assertEquals(1, q.get("failed").asInt());
+        assertEquals(0, q.get("errors").asInt());
+        assertEquals(1, q.get("cases").size(), q.toString());
+        assertEquals("humans export freely", q.at("/cases/0/name").asText());
+        assertEquals("FAIL", q.at("/cases/0/status").asText());
+        JsonNode all = Json.MAPPER.readTree(run("test", "--format", "json", b.toString()).out());
+        assertEquals(2, all.get("cases").size(), all.toString());
+    }
+
+    @Test
+    void everyProblemOfTheTestFilesIsReportedAtOnce() throws IOException {
+        Path b = bundle(RULES, """
+                cases:
+                  - name: a typo in a reason
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny, not_reasons: ["agents need aproval for production exports"]}
+                  - name: an unknown package
+                    package: policies.exprt
+                    input: {action: {name: data.export}}
+                    expect: {verdict: deny}
+                """);
+        CliRun r = run("test", b.toString());
+        assertEquals(3, r.status());
+        Path file = b.resolve("export/export_test.yaml");
+        assertTrue(r.err().contains(file + ":4:43: no rule is named \"agents need aproval for production exports\"; did you mean"
+                + " \"agents need approval for production exports\"?"), r.err());
+        assertTrue(r.err().contains(file + ":6:14: package policies.exprt holds no rules, nor does a package below it; did you mean"
+                + " \"policies.export\"?"), r.err());
+        assertTrue(r.err().contains("2 errors; the bundle was not loaded"), r.err());
+    }
+
+    @Test
     void aBundleWithoutTestsIsRefused() throws IOException {
         CliRun r = run("test", bundle(RULES, null).toString());
         assertEquals(3, r.status());
@@ -106,6 +152,39 @@ class CliTest {
         assertEquals(1, d.at("/approval/quorum/data-governance").asInt());
         assertTrue(d.get("decision_id").asText().matches("[0-9A-Z]{26}"));
         assertTrue(d.get("bundle_revision").asText().startsWith("sha256:"));
+    }
+
+    @Test
+    void evalWithAPackageHearsTheAlwaysPackages() throws IOException {
+        Path b = bundle(RULES.replace("requireApproval(\"data-governance\", 1, \"PT1H\", \"Agent export of production data\");",
+                "allow(\"agents export\");"), null);
+        Files.createDirectories(b.resolve("common"));
+        Files.writeString(b.resolve("common/common.drl"), """
+                package policies.common
+
+                rule "suspended actors are denied"
+                when
+                    Actor( flag("suspended") == true )
+                then
+                    deny("suspended");
+                end
+                """);
+        Files.writeString(b.resolve("bundle.yaml"), "always: [policies.common]\n");
+        Path input = dir.resolve("input.json");
+        Files.writeString(input, "{\"actor\": {\"id\": \"agent:etl\", \"type\": \"agent\", \"suspended\": true},"
+                + " \"action\": {\"name\": \"data.export\"}, \"resource\": {\"environment\": \"production\"}}");
+        CliRun r = run("eval", "--bundle", b.toString(), "--input", input.toString(), "--package", "policies.export");
+        assertEquals(0, r.status(), r.err());
+        JsonNode d = Json.MAPPER.readTree(r.out());
+        assertEquals("deny", d.get("verdict").asText(), d.toString());
+        assertEquals("suspended actors are denied", d.at("/reasons/0/rule").asText());
+        assertEquals("policies.common", d.at("/reasons/0/package").asText());
+
+        Files.writeString(b.resolve("bundle.yaml"), "always: [policies.comon]\n");
+        CliRun wrong = run("eval", "--bundle", b.toString(), "--input", input.toString(), "--package", "policies.export");
+        assertEquals(3, wrong.status());
+        assertTrue(wrong.err().contains(b.resolve("bundle.yaml") + ":1:10: always names policies.comon, which is no package of the"
+                + " bundle; did you mean \"policies.common\"?"), wrong.err());
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The OPA-compatible Data API over raw HTTP, on a real node serving the starter policies plus one
  * extra package, {@code policies.exporter}, whose name starts with {@code policies.export} without
- * being below it.
+ * being below it, and a package {@code policies.guard} that the manifest lists under {@code always}.
  */
 class DataApiTest {
     /** Allowed by policies.export: an identified actor, no PII, outside production. */
@@ -52,6 +52,10 @@ class DataApiTest {
             {"actor": {"id": "alice@example.com", "type": "human"}, "action": {"name": "data.export"},
              "resource": {"classification": "internal", "environment": "staging"}, "target": {"region": "us-east-1"},
              "probe": "sibling"}""";
+    /** Allowed by policies.export, denied by policies.guard, an always package: a suspended actor. */
+    static final String EXPORT_SUSPENDED = """
+            {"actor": {"id": "alice@example.com", "type": "human", "suspended": true}, "action": {"name": "data.export"},
+             "resource": {"classification": "internal", "environment": "staging"}, "target": {"region": "us-east-1"}}""";
 
     @TempDir
     static Path dir;
@@ -63,6 +67,11 @@ class DataApiTest {
         Path exporter = config.bundle().resolve("exporter");
         Files.createDirectories(exporter);
         Files.copy(Path.of("src/test/resources/bundles/export-sibling/exporter/exporter.drl"), exporter.resolve("exporter.drl"));
+        Path guard = config.bundle().resolve("guard");
+        Files.createDirectories(guard);
+        Files.copy(Path.of("src/test/resources/bundles/always-guard/guard/guard.drl"), guard.resolve("guard.drl"));
+        Files.copy(Path.of("src/test/resources/bundles/always-guard/bundle.yaml"), config.bundle().resolve("bundle.yaml"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         node = TestNode.start(config);
     }
 
@@ -104,7 +113,13 @@ class DataApiTest {
                         "identified actors may export", false),
                 new Document("package policies takes in exporter", "/v1/data/policies", EXPORT_PROBED, false, "deny", "the sibling package speaks",
                         false),
-                new Document("the root takes in exporter", "/v1/data", EXPORT_PROBED, false, "deny", "the sibling package speaks", false)
+                new Document("the root takes in exporter", "/v1/data", EXPORT_PROBED, false, "deny", "the sibling package speaks", false),
+                new Document("an always package denies a suspended actor through package export", "/v1/data/policies/export",
+                        EXPORT_SUSPENDED, false, "deny", "suspended actors are denied", false),
+                new Document("an always package denies a suspended actor through package iam", "/v1/data/policies/iam",
+                        EXPORT_SUSPENDED, false, "deny", "suspended actors are denied", false),
+                new Document("an always package is silent for an active actor", "/v1/data/policies/export", EXPORT_ALLOWED, true, "allow",
+                        "identified actors may export", false)
         ).map(c -> DynamicTest.dynamicTest(c.description() + " (" + c.path() + ")", () -> {
             HttpResponse<Buffer> r = node.post(c.path(), input(c.input()), null);
             assertEquals(200, r.statusCode(), r.bodyAsString());

@@ -29,6 +29,30 @@ public final class BundleData {
         return root;
     }
 
+    /**
+     * These documents with the values of {@code override} put in, merged by path: where both hold a
+     * mapping at a key, their keys are merged the same way; any other value of {@code override} (a
+     * list, a scalar, null, or a mapping where the documents hold something else) replaces what the
+     * documents hold there, whole. For rule tests that replace data values; this object is unchanged.
+     */
+    public BundleData overriddenBy(Map<String, Object> override) {
+        return new BundleData(merged(root, override));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> merged(Map<String, Object> base, Map<String, Object> override) {
+        Map<String, Object> result = new java.util.LinkedHashMap<>(base);
+        for (Map.Entry<String, Object> e : override.entrySet()) {
+            Object existing = result.get(e.getKey());
+            if (existing instanceof Map<?, ?> a && e.getValue() instanceof Map<?, ?> b) {
+                result.put(e.getKey(), merged((Map<String, Object>) a, (Map<String, Object>) b));
+            } else {
+                result.put(e.getKey(), e.getValue());
+            }
+        }
+        return Collections.unmodifiableMap(result);
+    }
+
     /** Whether {@code path} names a value (null values included). */
     public boolean has(String path) {
         return byPath.containsKey(path);

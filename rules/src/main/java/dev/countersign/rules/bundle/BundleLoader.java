@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * Loads a bundle directory: {@code *.drl} rule files (any folder), {@code data.json} /
  * {@code data.yaml} documents (a document in folder {@code a/b} is mounted at data path
  * {@code a.b}), {@code *_test.yaml} rule tests and an optional root {@code bundle.yaml} manifest
- * ({@code name}, {@code default_verdict}). Hidden files and folders are skipped, as is anything else.
+ * ({@code name}, {@code default_verdict}, {@code always}: a list of package names). Hidden files and folders are skipped, as is anything else.
  * Problems in the files are kept in {@link PolicyBundle#problems()} so that the compiler reports them
  * together with the rule files' own: files that are links or lead outside the bundle (which are
  * never read), and malformed data, tests or manifest, described without quoting the file's text.
@@ -65,6 +65,7 @@ public final class BundleLoader {
         List<SourceFile> all = new ArrayList<>();
         String name = null;
         Verdict defaultVerdict = Verdict.DENY;
+        List<Mention> always = List.of();
         for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
             SourceFile file = new SourceFile(e.getKey(), e.getValue());
             String fileName = file.name();
@@ -85,6 +86,7 @@ public final class BundleLoader {
                 if (m != null) {
                     name = m.name;
                     defaultVerdict = m.defaultVerdict;
+                    always = m.always;
                 }
             }
         }
@@ -92,7 +94,7 @@ public final class BundleLoader {
         if (rules.isEmpty()) {
             errors.add(new PolicyError(".", 0, 0, "the bundle has no rule files (*.drl)"));
         }
-        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(all), errors);
+        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(all), errors, always);
     }
 
     static boolean isBundleFile(String relative) {
@@ -121,28 +123,35 @@ public final class BundleLoader {
         return false;
     }
 
-    private record Manifest(String name, Verdict defaultVerdict) {
+    private record Manifest(String name, Verdict defaultVerdict, List<Mention> always) {
     }
 
-    /** The manifest's name and default verdict; each problem is reported at its place, without the file's text. */
+    private static final String MANIFEST_KEYS = "a manifest has name, default_verdict and always";
+
+    /** The manifest's name, default verdict and always packages; each problem is reported at its place, without the file's text. */
     private static Manifest readManifest(SourceFile file, List<PolicyError> errors) {
         try (JsonParser p = Json.YAML_FACTORY.createParser(file.content())) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                return new Manifest(null, Verdict.DENY);
+                return new Manifest(null, Verdict.DENY, List.of());
             }
             if (first != JsonToken.START_OBJECT) {
-                errors.add(at(file, p.currentTokenLocation(), "expected a mapping with name and default_verdict, got "
+                errors.add(at(file, p.currentTokenLocation(), "expected a mapping; " + MANIFEST_KEYS + ", got "
                         + JsonValues.describe(first)));
                 return null;
             }
             String name = null;
             Verdict verdict = Verdict.DENY;
+            List<Mention> always = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 JsonLocation keyAt = p.currentTokenLocation();
                 String key = p.currentName();
                 p.nextToken();
                 JsonLocation valueAt = p.currentTokenLocation();
+                if (key.equals("always")) {
+                    readAlways(file, p, always, errors);
+                    continue;
+                }
                 Object value = JsonValues.read(p, "/" + key, 1, DATA_MAX_DEPTH);
                 switch (key) {
                     case "name" -> {
@@ -160,10 +169,10 @@ public final class BundleLoader {
                             verdict = v;
                         }
                     }
-                    default -> errors.add(at(file, keyAt, "an unknown key; a manifest has name and default_verdict"));
+                    default -> errors.add(at(file, keyAt, "an unknown key; " + MANIFEST_KEYS));
                 }
             }
-            return new Manifest(name, verdict);
+            return new Manifest(name, verdict, always);
         } catch (InvalidInputException e) {
             errors.add(new PolicyError(file.path(), e.line(), e.column(), e.describe()));
         } catch (JsonProcessingException e) {
@@ -172,6 +181,26 @@ public final class BundleLoader {
             errors.add(new PolicyError(file.path(), 0, 0, "cannot be read"));
         }
         return null;
+    }
+
+    /** The package names of {@code always: [a.b, c]}, each at its place; what is not a list of names is an error at its place. */
+    private static void readAlways(SourceFile file, JsonParser p, List<Mention> always, List<PolicyError> errors) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            errors.add(at(file, p.currentTokenLocation(), "always must be a list of package names, such as [policies.common], got "
+                    + JsonValues.describe(p.currentToken())));
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            JsonLocation at = p.currentTokenLocation();
+            if (p.currentToken() == JsonToken.VALUE_STRING && p.getText().matches("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)*")) {
+                always.add(new Mention(p.getText(), file.path(), Math.max(at.getLineNr(), 0), Math.max(at.getColumnNr(), 0)));
+            } else {
+                errors.add(at(file, at, "an entry of always must be a package name, such as policies.common, got "
+                        + (p.currentToken() == JsonToken.VALUE_STRING ? "a string that is none" : JsonValues.describe(p.currentToken()))));
+                p.skipChildren();
+            }
+        }
     }
 
     private static PolicyError at(SourceFile file, JsonLocation loc, String message) {

@@ -11,14 +11,23 @@ import java.util.List;
  * every bundle file (rule files, data documents, manifest and rule tests), so equal bundles have
  * equal revisions, and a changed test is a new revision that must pass before it is activated.
  * {@code problems} are what loading found wrong (unreadable or malformed data, tests, manifest); the
- * compiler reports them with its own, and such a bundle never compiles.
+ * compiler reports them with its own, and such a bundle never compiles. {@code always} are the
+ * manifest's {@code always} packages, as written: their rules, and those of the packages below them,
+ * join every decision made with a package scope; the compiler checks that each names a package.
  */
 public record PolicyBundle(String name, Verdict defaultVerdict, List<SourceFile> ruleFiles, BundleData data,
-                           List<RuleTestFile> tests, String revision, List<PolicyError> problems) {
+                           List<RuleTestFile> tests, String revision, List<PolicyError> problems, List<Mention> always) {
     public PolicyBundle {
         ruleFiles = List.copyOf(ruleFiles);
         tests = List.copyOf(tests);
         problems = List.copyOf(problems);
+        always = List.copyOf(always);
+    }
+
+    /** A bundle without {@code always} packages. */
+    public PolicyBundle(String name, Verdict defaultVerdict, List<SourceFile> ruleFiles, BundleData data,
+                        List<RuleTestFile> tests, String revision, List<PolicyError> problems) {
+        this(name, defaultVerdict, ruleFiles, data, tests, revision, problems, List.of());
     }
 
     /** The number of rule-test cases across all test files. */

@@ -4,6 +4,8 @@ import dev.countersign.rules.ApprovalRequirement;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.Verdict;
+import dev.countersign.rules.bundle.BundleData;
+import dev.countersign.rules.bundle.Mention;
 import dev.countersign.rules.bundle.PolicyBundle;
 import dev.countersign.rules.model.Action;
 import dev.countersign.rules.model.ActionContext;
@@ -14,7 +16,9 @@ import dev.countersign.rules.model.Target;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,6 +83,9 @@ public final class CompiledPolicy {
     private final KieSessionConfiguration sessionConfiguration;
     private final List<RuleRef> ruleList;
     private final Set<String> packages;
+    private final List<String> alwaysPackages;
+    /** The rules of the {@code always} packages and below, which join every scoped decision. */
+    private final Set<Rule> alwaysRules;
     private final DecisionCache cache;
     private final Duration maxEvaluationTime;
     private final long budgetNanos;
@@ -104,6 +111,13 @@ public final class CompiledPolicy {
                 .sorted(Comparator.comparing(RuleRef::file).thenComparingInt(RuleRef::line).thenComparing(RuleRef::name))
                 .toList();
         this.packages = new TreeSet<>(rules.values().stream().map(RuleRef::packageName).toList());
+        this.alwaysPackages = bundle.always().stream().map(Mention::name).distinct().toList();
+        this.alwaysRules = Collections.newSetFromMap(new IdentityHashMap<>());
+        rules.forEach((rule, ref) -> {
+            if (alwaysPackages.stream().anyMatch(ref::inScope)) {
+                alwaysRules.add(rule);
+            }
+        });
         this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses);
         this.cache = cacheBounds.entries() > 0 ? new DecisionCache(cacheBounds) : null;
         this.maxEvaluationTime = maxEvaluationTime;
@@ -131,6 +145,11 @@ public final class CompiledPolicy {
         return packages;
     }
 
+    /** The manifest's {@code always} packages, whose rules (and those below them) join every scoped decision. */
+    public List<String> alwaysPackages() {
+        return alwaysPackages;
+    }
+
     /** Whether some rule is in package {@code prefix} or below it. */
     public boolean covers(String prefix) {
         for (String p : packages) {
@@ -148,7 +167,8 @@ public final class CompiledPolicy {
 
     /**
      * Decides {@code context} with the rules of package {@code packagePrefix} and the packages below it
-     * ("" for all); with no such rule matching, the bundle's default verdict applies.
+     * ("" for all), and those of the {@code always} packages ({@link #alwaysPackages()}); with no such
+     * rule matching, the bundle's default verdict applies (its reason names {@code packagePrefix}).
      */
     public Decision evaluate(ActionContext context, String packagePrefix) {
         Evaluated evaluated;
@@ -185,7 +205,17 @@ public final class CompiledPolicy {
      * {@link #cutOffEvaluations()}. For rule tests.
      */
     public Result evaluateWithRules(ActionContext context, String packagePrefix) {
-        Evaluated evaluated = evaluateNow(context, packagePrefix);
+        return evaluateWithRules(context, packagePrefix, null);
+    }
+
+    /**
+     * As {@link #evaluateWithRules(ActionContext, String)}, the rules seeing {@code data} as their
+     * {@code data} (null: the bundle's own documents). The evaluation has a session of its own, made for
+     * it and disposed after it, so no other evaluation, before, after or at the same time, sees these
+     * documents. For rule tests that replace data values ({@link BundleData#overriddenBy}).
+     */
+    public Result evaluateWithRules(ActionContext context, String packagePrefix, BundleData data) {
+        Evaluated evaluated = evaluateNow(context, packagePrefix, data);
         return new Result(evaluated.decision(), evaluated.cutOff(), evaluated.repeatable());
     }
 
@@ -224,16 +254,21 @@ public final class CompiledPolicy {
      * counted against the second; rules that run away are cut off again. Longer work is not repeated.
      */
     Evaluated evaluateNow(ActionContext context, String packagePrefix) {
+        return evaluateNow(context, packagePrefix, null);
+    }
+
+    private Evaluated evaluateNow(ActionContext context, String packagePrefix, BundleData data) {
         long started = System.nanoTime();
-        Evaluated first = attempt(context, packagePrefix, false);
+        Evaluated first = attempt(context, packagePrefix, data, false);
         if (!first.cutOff() || System.nanoTime() - started >= retryWithinNanos) {
             return first;
         }
-        return attempt(context, packagePrefix, true);
+        return attempt(context, packagePrefix, data, true);
     }
 
-    private Evaluated attempt(ActionContext context, String packagePrefix, boolean cpuTime) {
-        KieSession session = sessions.borrow();
+    /** One evaluation, in a pooled session, or with {@code data} (not null) in a session of its own that is never pooled. */
+    private Evaluated attempt(ActionContext context, String packagePrefix, BundleData data, boolean cpuTime) {
+        KieSession session = data == null ? sessions.borrow() : newSession(data);
         Evaluation evaluation = Evaluation.begin(context, rules, budgetNanos, cpuTime);
         boolean reusable = false;
         Throwable failure = null;
@@ -247,7 +282,7 @@ public final class CompiledPolicy {
             }
             int fired = session.fireAllRules(match -> {
                 evaluation.checkBudget(match); // before each firing: a rule that fires again and again is stopped here
-                return packagePrefix.isEmpty() || rules.get(match.getRule()).inScope(packagePrefix);
+                return packagePrefix.isEmpty() || alwaysRules.contains(match.getRule()) || rules.get(match.getRule()).inScope(packagePrefix);
             }, MAX_FIRINGS);
             for (FactHandle handle : handles) {
                 if (handle != null) {
@@ -268,7 +303,7 @@ public final class CompiledPolicy {
         } finally {
             evaluation.end();
             boolean spent = evaluation.spent(null); // the last check: work that never reached one is cut off here
-            if (reusable && !spent) {
+            if (reusable && !spent && data == null) {
                 sessions.release(session);
             } else {
                 dispose(session);
@@ -343,8 +378,12 @@ public final class CompiledPolicy {
     }
 
     private KieSession newSession() {
+        return newSession(bundle.data());
+    }
+
+    private KieSession newSession(BundleData data) {
         KieSession session = kieBase.newKieSession(sessionConfiguration, null);
-        session.setGlobal("data", bundle.data());
+        session.setGlobal("data", data);
         ((RuleEventManager) session).addEventListener(Evaluation.CONSEQUENCE_ENDS);
         return session;
     }

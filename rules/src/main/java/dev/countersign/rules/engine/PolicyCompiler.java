@@ -61,6 +61,9 @@ import org.kie.internal.io.ResourceFactory;
  * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static checks,
  * {@link RuleSandbox} and {@link TerminationCheck}); only a bundle that parses and that the sandbox
  * accepts is built, with the DRL/MVEL builder, which reports unknown properties at their real line.
+ * Once every rule file parses, the names the manifest and the rule tests give (the {@code always}
+ * packages; a case's package, the rules of its reasons, the data paths it replaces) are checked
+ * against the rules and the data documents ({@link BundleReferences}).
  * What the build compiled is checked again ({@link CompiledCodeCheck}), and the build, and the rules
  * it produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is added to
  * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
@@ -156,6 +159,10 @@ public final class PolicyCompiler {
         int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
         buildable &= errors.size() == before;
+        if (parsed.size() == bundle.ruleFiles().size()) {
+            // the names of the manifest and the tests, when every rule name is known
+            BundleReferences.check(bundle, refs.values(), dataUsable ? bundle.data() : null, errors);
+        }
         if (!buildable) {
             // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
             throw new InvalidPolicyException(errors);

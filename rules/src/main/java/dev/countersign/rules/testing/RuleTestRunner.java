@@ -3,6 +3,7 @@ package dev.countersign.rules.testing;
 import dev.countersign.rules.ApprovalRequirement;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Reason;
+import dev.countersign.rules.bundle.BundleData;
 import dev.countersign.rules.engine.CompiledPolicy;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,7 +21,8 @@ import java.util.TreeSet;
  * in all, after every other case has run once: the first evaluations of a freshly compiled bundle load
  * and link classes on the evaluating thread, which a busy machine can stretch past a budget that the
  * same case, warm, keeps well within; rules that run away are cut off every time. Cases are evaluated
- * with the rules, never answered from the policy's cache.
+ * with the rules, never answered from the policy's cache, in the case's package scope when it gives
+ * one, and with the data values it replaces put into the bundle's documents for that case alone.
  */
 public final class RuleTestRunner {
     /** How many times a case the budget cuts off is evaluated before it is an error. */
@@ -59,7 +61,7 @@ public final class RuleTestRunner {
         List<Runnable> again = new ArrayList<>();
         for (RuleTestFile file : policy.bundle().tests()) {
             for (RuleTestFile.Case c : file.cases()) {
-                CompiledPolicy.Result result = policy.evaluateWithRules(c.input(), "");
+                CompiledPolicy.Result result = evaluate(policy, c);
                 int index = results.size();
                 results.add(judge(file.path(), c, result));
                 if (result.cutOff()) {
@@ -76,11 +78,17 @@ public final class RuleTestRunner {
     }
 
     private static CaseResult run(CompiledPolicy policy, String file, RuleTestFile.Case c, int runs) {
-        CompiledPolicy.Result result = policy.evaluateWithRules(c.input(), "");
+        CompiledPolicy.Result result = evaluate(policy, c);
         for (int run = 1; run < runs && result.cutOff(); run++) {
-            result = policy.evaluateWithRules(c.input(), "");
+            result = evaluate(policy, c);
         }
         return judge(file, c, result);
+    }
+
+    /** Evaluates a case in its scope, with its data values put in when it replaces some. */
+    private static CompiledPolicy.Result evaluate(CompiledPolicy policy, RuleTestFile.Case c) {
+        BundleData data = c.data() == null ? null : policy.bundle().data().overriddenBy(c.data());
+        return policy.evaluateWithRules(c.input(), c.scope(), data);
     }
 
     private static CaseResult judge(String file, RuleTestFile.Case c, CompiledPolicy.Result result) {

@@ -125,13 +125,13 @@ class BundleLoaderTest {
                 new Malformed("data.yaml", "a: b: " + SECRET + "\n", "data.yaml:1:5: not valid YAML: mapping values are not allowed here"),
                 new Malformed("data.yaml", "key: [" + SECRET + ", 2\n", "data.yaml:2:1: not valid YAML: expected ',' or ']', but got <stream end>"),
                 new Malformed("data.yaml", "a:\n\t" + SECRET + ": 1\n", "data.yaml:2:1: not valid YAML: a character that cannot start any YAML token (tabs cannot indent)"),
-                new Malformed("bundle.yaml", SECRET + ": 1\n", "bundle.yaml:1:1: an unknown key; a manifest has name and default_verdict"),
+                new Malformed("bundle.yaml", SECRET + ": 1\n", "bundle.yaml:1:1: an unknown key; a manifest has name, default_verdict and always"),
                 new Malformed("bundle.yaml", "default_verdict: " + SECRET + "\n", "bundle.yaml:1:18: default_verdict must be allow or deny"),
                 new Malformed("a_test.yaml", "cases:\n  - name: x\n    input: {action: {name: a}}\n    expect: {verdict: " + SECRET + "}\n",
                         "a_test.yaml:4:23: the verdict is not one of allow, deny, needs_approval"),
                 new Malformed("a_test.yaml", "cases:\n  - name: x\n    input: {action: {name: a}, context: {time: " + SECRET + "}}\n    expect: {verdict: allow}\n",
                         "a_test.yaml:3:48: input/context/time: expected an ISO-8601 date-time with an offset, such as \"2026-11-21T09:30:00Z\""),
-                new Malformed("a_test.yaml", "cases:\n  - name: x\n    " + SECRET + ": 1\n", "a_test.yaml:3:5: an unknown key in a case; expected name, input, expect"))
+                new Malformed("a_test.yaml", "cases:\n  - name: x\n    " + SECRET + ": 1\n", "a_test.yaml:3:5: an unknown key in a case; expected name, package, data, input, expect"))
                 .map(m -> DynamicTest.dynamicTest(m.file() + ": " + m.error(), () -> {
                     Path bundle = bundle();
                     Files.writeString(bundle.resolve(m.file()), m.content(), StandardCharsets.UTF_8);

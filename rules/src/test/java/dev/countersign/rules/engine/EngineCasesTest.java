@@ -1,6 +1,7 @@
 package dev.countersign.rules.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.TestFactory;
  *     approval: {groups: [a], quorum: {a: 1}, ttl: PT1H}   # exact; absent: none expected
  *     cut_off: true                   # the budget cut the evaluation off (counted, not cached); default false
  * rule_tests: {pass: 2, fail: 1, error: 0}                 # counts the bundle's own *_test.yaml must give
+ *   statuses: {"a case name": pass}                         # optional: the status of named cases (every case of that name)
  * max_evaluation_time: PT0.05S        # the budget of each evaluation; by default one no case reaches by chance
  * </pre>
  */
@@ -107,12 +109,18 @@ class EngineCasesTest {
             tests.add(DynamicTest.dynamicTest(String.valueOf(d.get("name")), () -> checkDecision(policy, d)));
         }
         if (spec.containsKey("rule_tests")) {
-            Map<String, Integer> counts = (Map<String, Integer>) spec.get("rule_tests");
+            Map<String, Object> counts = (Map<String, Object>) spec.get("rule_tests");
             tests.add(DynamicTest.dynamicTest("rule tests", () -> {
                 RuleTestRunner.Report report = RuleTestRunner.run(policy);
                 assertEquals(counts.getOrDefault("pass", 0), (int) report.count(RuleTestRunner.Status.PASS), report.toString());
                 assertEquals(counts.getOrDefault("fail", 0), (int) report.count(RuleTestRunner.Status.FAIL), report.toString());
                 assertEquals(counts.getOrDefault("error", 0), (int) report.count(RuleTestRunner.Status.ERROR), report.toString());
+                Map<String, String> statuses = (Map<String, String>) counts.getOrDefault("statuses", Map.of());
+                statuses.forEach((name, status) -> {
+                    List<RuleTestRunner.CaseResult> named = report.results().stream().filter(r -> r.name().equals(name)).toList();
+                    assertFalse(named.isEmpty(), "no case is named " + name);
+                    named.forEach(r -> assertEquals(status, r.status().name().toLowerCase(java.util.Locale.ROOT), r.toString()));
+                });
             }));
         }
         return DynamicContainer.dynamicContainer(title, tests);
