@@ -5,17 +5,11 @@ import dev.countersign.rules.json.Json;
 import dev.countersign.rules.lint.Lint;
 import dev.countersign.rules.lint.LintFinding;
 import dev.countersign.rules.lint.Linter;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,7 +53,7 @@ final class LintCommand implements Callable<Integer> {
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }
-        List<LintFinding> findings = Linter.lint(policy, alwaysPackages(bundle));
+        List<LintFinding> findings = Linter.lint(policy);
         boolean fails = Linter.fails(findings, warningsAsErrors);
         long errors = findings.stream().filter(f -> f.severity() == Lint.Severity.ERROR).count();
         long warnings = findings.size() - errors;
@@ -76,27 +70,6 @@ final class LintCommand implements Callable<Integer> {
         }
         out.flush();
         return fails ? CountersignCommand.FAILED : CountersignCommand.OK;
-    }
-
-    /**
-     * The manifest's {@code always} packages (whose rules join every scope), read from the bundle's
-     * {@code bundle.yaml}; none when it has no such list. The bundle compiled, so the manifest is valid.
-     */
-    private static Set<String> alwaysPackages(Path bundle) {
-        for (String name : List.of("bundle.yaml", "bundle.yml")) {
-            Path manifest = bundle.resolve(name);
-            if (Files.isRegularFile(manifest)) {
-                try {
-                    JsonNode always = new YAMLMapper().readTree(manifest.toFile()).path("always");
-                    Set<String> packages = new TreeSet<>();
-                    always.forEach(p -> packages.add(p.asText()));
-                    return packages;
-                } catch (IOException e) {
-                    return Set.of();
-                }
-            }
-        }
-        return Set.of();
     }
 
     private static String count(long n, String what) {

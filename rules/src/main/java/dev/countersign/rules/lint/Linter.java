@@ -21,13 +21,9 @@ public final class Linter {
     private Linter() {
     }
 
-    /** The findings of a policy whose manifest names no {@code always} packages. */
+    /** The findings, sorted; a deny of the manifest's {@code always} packages shadows in every scope. */
     public static List<LintFinding> lint(CompiledPolicy policy) {
-        return lint(policy, Set.of());
-    }
-
-    /** The findings, sorted; {@code alwaysPackages}: the packages whose rules join every scope. */
-    public static List<LintFinding> lint(CompiledPolicy policy, Set<String> alwaysPackages) {
+        Set<String> alwaysPackages = Set.copyOf(policy.alwaysPackages());
         List<LintedRule> rules = new ArrayList<>();
         for (SourceFile file : policy.bundle().ruleFiles()) {
             rules.addAll(RuleReader.read(file));

@@ -3,13 +3,14 @@ package dev.countersign.rules.lint;
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.engine.CompiledPolicy;
 import dev.countersign.rules.testing.RuleTestFile;
+import dev.countersign.rules.testing.RuleTestRunner;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Deny and needs_approval rules that no rule-test case fires. Every case of the bundle's tests is
- * evaluated (with the rules, never from the cache) and every rule among the reasons of its decision
+ * evaluated as {@code test} evaluates it (in its package, with its data, never from the cache) and every rule among the reasons of its decision
  * counts as fired, whatever the case expects; an evaluation the budget cuts off is made again, up to
  * three times in all, as {@code test} does. A case whose evaluation fails fires nothing: a failed
  * decision keeps only its {@code error} reason.
@@ -22,9 +23,9 @@ final class MissingTests {
     MissingTests(CompiledPolicy policy) {
         for (RuleTestFile file : policy.bundle().tests()) {
             for (RuleTestFile.Case c : file.cases()) {
-                CompiledPolicy.Result result = policy.evaluateWithRules(c.input(), "");
+                CompiledPolicy.Result result = RuleTestRunner.evaluate(policy, c);
                 for (int run = 1; run < CUT_OFF_RUNS && result.cutOff(); run++) {
-                    result = policy.evaluateWithRules(c.input(), "");
+                    result = RuleTestRunner.evaluate(policy, c);
                 }
                 for (Reason r : result.decision().reasons()) {
                     fired.add(key(r.packageName(), r.rule()));

@@ -85,8 +85,8 @@ public final class RuleTestRunner {
         return judge(file, c, result);
     }
 
-    /** Evaluates a case in its scope, with its data values put in when it replaces some. */
-    private static CompiledPolicy.Result evaluate(CompiledPolicy policy, RuleTestFile.Case c) {
+    /** Evaluates a case with the rules (never from the cache) in its scope, with its data values put in when it replaces some. */
+    public static CompiledPolicy.Result evaluate(CompiledPolicy policy, RuleTestFile.Case c) {
         BundleData data = c.data() == null ? null : policy.bundle().data().overriddenBy(c.data());
         return policy.evaluateWithRules(c.input(), c.scope(), data);
     }
