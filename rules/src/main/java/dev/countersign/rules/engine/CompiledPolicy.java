@@ -85,6 +85,7 @@ public final class CompiledPolicy {
     private final long retryWithinNanos;
     private final String budgetExceeded;
     private final LongAdder cutOffCount = new LongAdder();
+    private volatile RuleExplainer explainer;
 
     /**
      * A policy deciding with {@code kieBase}; {@code rules} says where each rule is written,
@@ -114,6 +115,23 @@ public final class CompiledPolicy {
 
     public PolicyBundle bundle() {
         return bundle;
+    }
+
+    /**
+     * What explains this policy's decisions ({@link RuleExplainer}), built on first use: explanations
+     * are made only when asked, never on the path of a decision.
+     */
+    public RuleExplainer explainer() {
+        RuleExplainer e = explainer;
+        if (e == null) {
+            synchronized (this) {
+                if (explainer == null) {
+                    explainer = new RuleExplainer(this, kieBase.getRootClassLoader());
+                }
+                e = explainer;
+            }
+        }
+        return e;
     }
 
     /** {@code sha256:<hex>} of the files that decide. */
