@@ -273,7 +273,7 @@ final class ExplainedRule {
         return new ConditionExplanation(a.text(), a.line(), a.column(), false, outcome, message, inner.constraints());
     }
 
-    /** Error first, then failed, then not explained or not evaluated; held when each held (or there is none). */
+    /** Error first, then failed, not explained, not evaluated; held when each held (or there is none). */
     static Outcome together(List<Outcome> outcomes) {
         if (outcomes.contains(Outcome.ERROR)) {
             return Outcome.ERROR;
@@ -281,8 +281,11 @@ final class ExplainedRule {
         if (outcomes.contains(Outcome.FAILED)) {
             return Outcome.FAILED;
         }
-        if (outcomes.contains(Outcome.NOT_EXPLAINED) || outcomes.contains(Outcome.NOT_EVALUATED)) {
+        if (outcomes.contains(Outcome.NOT_EXPLAINED)) {
             return Outcome.NOT_EXPLAINED;
+        }
+        if (outcomes.contains(Outcome.NOT_EVALUATED)) {
+            return Outcome.NOT_EVALUATED;
         }
         return Outcome.HELD;
     }

@@ -30,7 +30,7 @@ public final class ExplanationText {
             out.append('\n');
         }
         if (e.evaluationFailure() != null) {
-            out.append("the evaluation failed, so no rule's verdict counted: ").append(e.evaluationFailure()).append('\n');
+            out.append("the evaluation failed (the reason above), so no rule's verdict counted\n");
         }
         out.append("rules explained: ").append(e.rules().size())
                 .append(e.scope().isEmpty() ? "" : " (package " + e.scope() + " and below)")
