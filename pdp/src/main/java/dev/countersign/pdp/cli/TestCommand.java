@@ -2,6 +2,7 @@ package dev.countersign.pdp.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.explain.Coverage;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.testing.RuleTestRunner;
 import dev.countersign.rules.testing.RuleTestRunner.CaseResult;
@@ -33,6 +34,10 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Option(names = "--coverage", description = "After the cases, report which rules no case fires and which conditions were true"
+            + " in no case (in text, or as the field coverage of the JSON); the exit code does not depend on it.")
+    boolean coverage;
+
     @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
             description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
                     + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
@@ -61,10 +66,14 @@ final class TestCommand implements Callable<Integer> {
         }
         RuleTestRunner.Report report = RuleTestRunner.run(policy);
         long ran = System.nanoTime();
+        Coverage measured = coverage ? Coverage.measure(policy) : null;
         if (format == Format.json) {
-            out.println(new String(json(policy, report), StandardCharsets.UTF_8));
+            out.println(new String(json(policy, report, measured), StandardCharsets.UTF_8));
         } else {
             text(out, policy, report, (compiled - started) / 1_000_000, (ran - compiled) / 1_000_000);
+            if (measured != null) {
+                out.print(measured.text());
+            }
         }
         out.flush();
         return report.ok() ? CountersignCommand.OK : CountersignCommand.FAILED;
@@ -91,7 +100,7 @@ final class TestCommand implements Callable<Integer> {
                 report.count(Status.ERROR), policy.rules().size(), compileMillis, runMillis);
     }
 
-    private byte[] json(CompiledPolicy policy, RuleTestRunner.Report report) {
+    private byte[] json(CompiledPolicy policy, RuleTestRunner.Report report, Coverage measured) {
         return Json.write(g -> {
             g.writeStartObject();
             g.writeStringField("bundle_revision", policy.revision());
@@ -104,6 +113,10 @@ final class TestCommand implements Callable<Integer> {
                 writeCase(g, r);
             }
             g.writeEndArray();
+            if (measured != null) {
+                g.writeFieldName("coverage");
+                measured.writeJson(g);
+            }
             g.writeEndObject();
         });
     }

@@ -113,13 +113,13 @@ final class ExplainedRule {
                     : p.getSource() != null ? "a pattern over another source is not explained"
                     : Part.forTypeName(p.getObjectType()) == null ? "a pattern on " + p.getObjectType() + " is not explained"
                     : "this form of pattern is not explained";
-            return new Unexplained(shown, d.getLine(), d.getColumn(), why, bindings(shown));
+            return new Unexplained(shown, d.getLine(), column(d), why, bindings(shown));
         }
         if ((d instanceof NotDescr || d instanceof ExistsDescr) && d instanceof org.drools.drl.ast.descr.ConditionalElementDescr ce
                 && ce.getDescrs().size() == 1 && ce.getDescrs().get(0) instanceof PatternDescr inner
                 && AnchorPlanner.isPlainPartPattern(inner) && inner.getIdentifier() == null) {
             PartPattern p = pattern(inner, shown(inner, text), text, functions, types);
-            return new Absence(shown, d.getLine(), d.getColumn(), d instanceof ExistsDescr, p);
+            return new Absence(shown, d.getLine(), column(d), d instanceof ExistsDescr, p);
         }
         String why = d instanceof EvalDescr ? "eval is Java code, which is not explained"
                 : d instanceof OrDescr ? "or is not explained"
@@ -127,7 +127,7 @@ final class ExplainedRule {
                 : d instanceof NotDescr ? "not over more than one plain pattern is not explained"
                 : d instanceof ExistsDescr ? "exists over more than one plain pattern is not explained"
                 : "this form of condition is not explained";
-        return new Unexplained(shown, d.getLine(), d.getColumn(), why, bindings(shown));
+        return new Unexplained(shown, d.getLine(), column(d), why, bindings(shown));
     }
 
     private static PartPattern pattern(PatternDescr p, String shown, String text, Set<String> functions, Set<String> types) {
@@ -161,9 +161,14 @@ final class ExplainedRule {
             while (v.find()) {
                 variables.add(v.group(1));
             }
-            constraints.add(new Constraint(expression == null ? "" : expression.trim(), c.getLine(), c.getColumn(), tree, variables, why));
+            constraints.add(new Constraint(expression == null ? "" : expression.trim(), c.getLine(), column(c), tree, variables, why));
         }
-        return new PartPattern(shown, p.getLine(), p.getColumn(), Part.forTypeName(p.getObjectType()), p.getIdentifier(), constraints);
+        return new PartPattern(shown, p.getLine(), column(p), Part.forTypeName(p.getObjectType()), p.getIdentifier(), constraints);
+    }
+
+    /** The 1-based column {@code d} starts at (the parser counts from 0); 0 when unknown. */
+    private static int column(BaseDescr d) {
+        return d.getColumn() >= 0 ? d.getColumn() + 1 : 0;
     }
 
     /** The condition as written, its spaces and line breaks collapsed. */
