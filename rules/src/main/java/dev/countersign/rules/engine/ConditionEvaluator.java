@@ -26,7 +26,7 @@ import org.mvel2.ParserContext;
  * relations, bindings), against one fact, for explanations: each operand is read with MVEL, with the
  * fact as its root and the bindings so far as variables, and the relation is applied as Drools applies
  * it (MVEL's own comparison for {@code ==}, {@code <} and the like; {@code contains}, {@code memberOf},
- * {@code matches}, {@code finds} and {@code str[...]} here, an absent text never matching). Operators
+ * {@code matches}, {@code finds} and {@code str[...]} here, an absent text matching no pattern). Operators
  * it does not know ({@code soundslike}, the temporal ones) make the constraint not explained.
  *
  * <p>The text evaluated is the rule's own, which the rule sandbox accepted when the bundle compiled;
@@ -171,7 +171,7 @@ final class ConditionEvaluator {
             case "matches":
             case "finds":
                 if (left == null || right == null) {
-                    return false;
+                    return negated;   // as the engine: an absent text matches nothing, so "not matches" holds
                 }
                 var m = Pattern.compile(right.toString()).matcher(left.toString());
                 return negated != (operator.equals("matches") ? m.matches() : m.find());
