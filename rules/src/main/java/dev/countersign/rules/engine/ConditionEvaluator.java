@@ -58,6 +58,35 @@ final class ConditionEvaluator {
         }
     }
 
+    /** The class a pattern's type names: a part, an imported class, a class of {@code java.lang}; null when none is found. */
+    Class<?> type(String name) {
+        Part part = Part.forTypeName(name);
+        if (part != null) {
+            return part.type;
+        }
+        try {
+            if (configuration.hasImport(name)) {
+                return configuration.getImport(name);
+            }
+        } catch (RuntimeException e) {
+            // not resolvable through the imports: try the names below
+        }
+        for (String candidate : new String[] {name, "java.lang." + name}) {
+            try {
+                return Class.forName(candidate, false, configuration.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // next candidate
+            }
+        }
+        return null;
+    }
+
+    /** The value of {@code expression} read with no fact, from the bindings in {@code variables} (a {@code from} source). */
+    Object value(String expression, Map<String, Object> variables) {
+        Serializable expr = compiled.computeIfAbsent(expression, e -> MVEL.compileExpression(e, new ParserContext(configuration)));
+        return MVEL.executeExpression(expr, new HashMap<>(variables));
+    }
+
     /** The outcome of a constraint and the values it read. */
     record Result(Outcome outcome, Map<String, Object> values, String message) {
     }

@@ -20,6 +20,8 @@ import org.drools.drl.ast.descr.EvalDescr;
 import org.drools.drl.ast.descr.ExistsDescr;
 import org.drools.drl.ast.descr.ExprConstraintDescr;
 import org.drools.drl.ast.descr.ForallDescr;
+import org.drools.drl.ast.descr.FromDescr;
+import org.drools.drl.ast.descr.MVELExprDescr;
 import org.drools.drl.ast.descr.NotDescr;
 import org.drools.drl.ast.descr.OrDescr;
 import org.drools.drl.ast.descr.PatternDescr;
@@ -65,8 +67,13 @@ final class ExplainedRule {
     record PartPattern(String text, int line, int column, Part part, String identifier, List<Constraint> constraints) implements Element {
     }
 
-    /** {@code not Part( ... )} ({@code exists} false) or {@code exists Part( ... )}. */
-    record Absence(String text, int line, int column, boolean exists, PartPattern pattern) implements Element {
+    /** {@code [$x :] Type( constraints ) from source}: held when some value the source yields is of the type and meets them. */
+    record SourcePattern(String text, int line, int column, Class<?> type, String source, List<Constraint> constraints,
+                         Set<String> bindings) implements Element {
+    }
+
+    /** {@code not P} ({@code exists} false) or {@code exists P}, where P is a {@link PartPattern} or a {@link SourcePattern}. */
+    record Absence(String text, int line, int column, boolean exists, Element pattern) implements Element {
     }
 
     /** A condition the explanation shows as it is written, with why it is not explained and the bindings it makes. */
@@ -93,7 +100,7 @@ final class ExplainedRule {
                 if (d == anchorPattern) {
                     anchor = elements.size();
                 }
-                Element e = element(d, text, functions, types);
+                Element e = element(d, text, functions, types, evaluator);
                 if (first < 0 && e instanceof PartPattern) {
                     first = elements.size();
                 }
@@ -103,11 +110,15 @@ final class ExplainedRule {
         return new ExplainedRule(ref, elements, anchor, first, evaluator);
     }
 
-    private static Element element(BaseDescr d, String text, Set<String> functions, Set<String> types) {
+    private static Element element(BaseDescr d, String text, Set<String> functions, Set<String> types, ConditionEvaluator evaluator) {
         String shown = shown(d, text);
         if (d instanceof PatternDescr p) {
             if (AnchorPlanner.isPlainPartPattern(p)) {
                 return pattern(p, shown, text, functions, types);
+            }
+            Element source = sourcePattern(p, shown, text, functions, types, evaluator);
+            if (source != null) {
+                return source;
             }
             String why = p.getSource() instanceof AccumulateDescr ? "accumulate is not explained"
                     : p.getSource() != null ? "a pattern over another source is not explained"
@@ -116,10 +127,12 @@ final class ExplainedRule {
             return new Unexplained(shown, d.getLine(), column(d), why, bindings(shown));
         }
         if ((d instanceof NotDescr || d instanceof ExistsDescr) && d instanceof org.drools.drl.ast.descr.ConditionalElementDescr ce
-                && ce.getDescrs().size() == 1 && ce.getDescrs().get(0) instanceof PatternDescr inner
-                && AnchorPlanner.isPlainPartPattern(inner) && inner.getIdentifier() == null) {
-            PartPattern p = pattern(inner, shown(inner, text), text, functions, types);
-            return new Absence(shown, d.getLine(), column(d), d instanceof ExistsDescr, p);
+                && ce.getDescrs().size() == 1 && ce.getDescrs().get(0) instanceof PatternDescr inner) {
+            Element p = AnchorPlanner.isPlainPartPattern(inner) ? pattern(inner, shown(inner, text), text, functions, types)
+                    : sourcePattern(inner, shown(inner, text), text, functions, types, evaluator);
+            if (p != null) {
+                return new Absence(shown, d.getLine(), column(d), d instanceof ExistsDescr, p);
+            }
         }
         String why = d instanceof EvalDescr ? "eval is Java code, which is not explained"
                 : d instanceof OrDescr ? "or is not explained"
@@ -130,7 +143,37 @@ final class ExplainedRule {
         return new Unexplained(shown, d.getLine(), column(d), why, bindings(shown));
     }
 
+    /** {@code p} as a {@link SourcePattern}, or null when it is not a plain {@code from} over a type the rules can name. */
+    private static SourcePattern sourcePattern(PatternDescr p, String shown, String text, Set<String> functions, Set<String> types,
+                                               ConditionEvaluator evaluator) {
+        if (!(p.getSource() instanceof FromDescr from) || !(from.getDataSource() instanceof MVELExprDescr source)
+                || !p.getBehaviors().isEmpty() || types.contains(p.getObjectType())) {
+            return null;
+        }
+        Class<?> type = evaluator.type(p.getObjectType());
+        Matcher call = WORD_CALL.matcher(strip(source.getExpression()));
+        while (call.find()) {
+            if (functions.contains(call.group(1))) {
+                return null;
+            }
+        }
+        if (type == null) {
+            return null;
+        }
+        List<Constraint> constraints = constraints(p, functions, types);
+        Set<String> bindings = bindings(shown);
+        if (p.getIdentifier() != null) {
+            bindings.add(p.getIdentifier());
+        }
+        return new SourcePattern(shown, p.getLine(), column(p), type, source.getExpression().trim(), constraints, bindings);
+    }
+
     private static PartPattern pattern(PatternDescr p, String shown, String text, Set<String> functions, Set<String> types) {
+        return new PartPattern(shown, p.getLine(), column(p), Part.forTypeName(p.getObjectType()), p.getIdentifier(),
+                constraints(p, functions, types));
+    }
+
+    private static List<Constraint> constraints(PatternDescr p, Set<String> functions, Set<String> types) {
         List<Constraint> constraints = new ArrayList<>();
         for (BaseDescr c : p.getDescrs()) {
             String expression = c instanceof ExprConstraintDescr e ? e.getExpression() : c.getText();
@@ -163,7 +206,7 @@ final class ExplainedRule {
             }
             constraints.add(new Constraint(expression == null ? "" : expression.trim(), c.getLine(), column(c), tree, variables, why));
         }
-        return new PartPattern(shown, p.getLine(), column(p), Part.forTypeName(p.getObjectType()), p.getIdentifier(), constraints);
+        return constraints;
     }
 
     /** The 1-based column {@code d} starts at (the parser counts from 0); 0 when unknown. */
@@ -205,6 +248,9 @@ final class ExplainedRule {
             boolean isAnchor = i == anchor;
             if (e instanceof PartPattern p) {
                 out.add(pattern(p, isAnchor, context, variables, unbound));
+            } else if (e instanceof SourcePattern sp) {
+                out.add(source(sp, variables, unbound));
+                sp.bindings().forEach(b -> unbound.put(b, "bound by a pattern over a source, which may match more than one value"));
             } else if (e instanceof Absence a) {
                 out.add(absence(a, context, new HashMap<>(variables), new HashMap<>(unbound)));
             } else {
@@ -260,14 +306,85 @@ final class ExplainedRule {
         return new ConstraintExplanation(c.text(), c.line(), c.column(), r.outcome(), r.values(), r.message());
     }
 
+    /**
+     * A pattern over a source: held when some value it yields is of the pattern's type and meets every
+     * constraint; the constraints shown are those of the first value that does, else of the first value.
+     */
+    private ConditionExplanation source(SourcePattern p, Map<String, Object> variables, Map<String, String> unbound) {
+        for (String v : variablesOf(p.source())) {
+            if (unbound.containsKey(v)) {
+                return new ConditionExplanation(p.text(), p.line(), p.column(), false, Outcome.NOT_EVALUATED,
+                        v + " is " + unbound.get(v), List.of());
+            }
+        }
+        Object value;
+        try {
+            value = evaluator.value(p.source(), variables);
+        } catch (RuntimeException e) {
+            return new ConditionExplanation(p.text(), p.line(), p.column(), false, Outcome.ERROR, ConditionEvaluator.cause(e), List.of());
+        }
+        List<Object> items = new ArrayList<>();
+        if (value instanceof Iterable<?> iterable) {
+            iterable.forEach(items::add);
+        } else if (value != null) {
+            items.add(value);
+        }
+        String read = p.source() + " is " + dev.countersign.rules.explain.Values.show(value);
+        List<ConstraintExplanation> first = null;
+        for (Object item : items) {
+            if (!p.type().isInstance(item)) {
+                continue;
+            }
+            List<ConstraintExplanation> constraints = new ArrayList<>();
+            Map<String, Object> own = new HashMap<>(variables);
+            for (Constraint c : p.constraints()) {
+                constraints.add(constraint(c, item, own, new HashMap<>(unbound)));
+            }
+            Outcome outcome = together(constraints.stream().map(ConstraintExplanation::outcome).toList());
+            if (outcome == Outcome.HELD) {
+                return new ConditionExplanation(p.text(), p.line(), p.column(), false, Outcome.HELD,
+                        read + "; " + dev.countersign.rules.explain.Values.show(item) + " meets the constraints", constraints);
+            }
+            if (outcome != Outcome.FAILED) {
+                return new ConditionExplanation(p.text(), p.line(), p.column(), false, outcome,
+                        read + "; for " + dev.countersign.rules.explain.Values.show(item) + " a constraint is " + outcome.label(), constraints);
+            }
+            if (first == null) {
+                first = constraints;
+            }
+        }
+        String none = first == null ? "; it yields no " + p.type().getSimpleName() : "; no value meets the constraints";
+        return new ConditionExplanation(p.text(), p.line(), p.column(), false, Outcome.FAILED, read + none,
+                first == null ? List.of() : first);
+    }
+
+    private static Set<String> variablesOf(String expression) {
+        Set<String> variables = new LinkedHashSet<>();
+        Matcher v = VARIABLE.matcher(strip(expression));
+        while (v.find()) {
+            variables.add(v.group(1));
+        }
+        return variables;
+    }
+
     private ConditionExplanation absence(Absence a, ActionContext context, Map<String, Object> variables, Map<String, String> unbound) {
-        String part = partName(a.pattern().part());
-        ConditionExplanation inner = pattern(a.pattern(), false, context, variables, unbound);
+        ConditionExplanation inner;
+        String part;
+        boolean unconstrained;
+        if (a.pattern() instanceof PartPattern p) {
+            inner = pattern(p, false, context, variables, unbound);
+            part = partName(p.part());
+            unconstrained = p.constraints().isEmpty();
+        } else {
+            inner = source((SourcePattern) a.pattern(), variables, unbound);
+            part = null;
+            unconstrained = false;
+        }
         Outcome outcome;
         String message;
         if (inner.outcome() == Outcome.HELD) {
             outcome = a.exists() ? Outcome.HELD : Outcome.FAILED;
-            message = a.pattern().constraints().isEmpty() ? "a " + part + " was sent" : "a " + part + " was sent and its constraints hold";
+            message = part == null ? inner.message() : unconstrained ? "a " + part + " was sent" : "a " + part + " was sent and its constraints hold";
         } else if (inner.outcome() == Outcome.FAILED) {
             outcome = a.exists() ? Outcome.FAILED : Outcome.HELD;
             message = inner.message() != null ? inner.message() : "the " + part + " sent does not meet the constraints";
