@@ -83,8 +83,7 @@ final class ConditionEvaluator {
 
     /** The value of {@code expression} read with no fact, from the bindings in {@code variables} (a {@code from} source). */
     Object value(String expression, Map<String, Object> variables) {
-        Serializable expr = compiled.computeIfAbsent(expression, e -> MVEL.compileExpression(e, new ParserContext(configuration)));
-        return MVEL.executeExpression(expr, new HashMap<>(variables));
+        return MVEL.executeExpression(compiled(expression), new HashMap<>(variables));
     }
 
     /** The outcome of a constraint and the values it read. */
@@ -175,8 +174,18 @@ final class ConditionEvaluator {
     }
 
     private Object read(String expression, Object fact, Map<String, Object> variables) {
-        Serializable expr = compiled.computeIfAbsent(expression, e -> MVEL.compileExpression(e, new ParserContext(configuration)));
-        return MVEL.executeExpression(expr, fact, new HashMap<>(variables));
+        return MVEL.executeExpression(compiled(expression), fact, new HashMap<>(variables));
+    }
+
+    /** {@code expression} compiled once; compilations share the file's configuration, so they are made one at a time. */
+    private Serializable compiled(String expression) {
+        Serializable done = compiled.get(expression);
+        if (done != null) {
+            return done;
+        }
+        synchronized (configuration) {
+            return compiled.computeIfAbsent(expression, e -> MVEL.compileExpression(e, new ParserContext(configuration)));
+        }
     }
 
     private boolean relation(RelationalExprDescr r, Object fact, Map<String, Object> variables, Map<String, Object> values) {
