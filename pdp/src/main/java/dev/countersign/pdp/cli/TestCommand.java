@@ -38,6 +38,10 @@ final class TestCommand implements Callable<Integer> {
             + " in no case (in text, or as the field coverage of the JSON); the exit code does not depend on it.")
     boolean coverage;
 
+    @Option(names = "--min-coverage", paramLabel = "PERCENT", description = "With --coverage implied: exit 1 when the coverage"
+            + " (rules fired and explained conditions held, together) is below PERCENT, even if every case passes.")
+    Double minCoverage;
+
     @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
             description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
                     + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
@@ -55,6 +59,10 @@ final class TestCommand implements Callable<Integer> {
             err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
             return CountersignCommand.BAD_INPUT;
         }
+        if (minCoverage != null && (minCoverage.isNaN() || minCoverage < 0 || minCoverage > 100)) {
+            err.println("--min-coverage must be a percentage from 0 to 100, such as 90");
+            return CountersignCommand.BAD_INPUT;
+        }
         CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
@@ -66,7 +74,7 @@ final class TestCommand implements Callable<Integer> {
         }
         RuleTestRunner.Report report = RuleTestRunner.run(policy);
         long ran = System.nanoTime();
-        Coverage measured = coverage ? Coverage.measure(policy) : null;
+        Coverage measured = coverage || minCoverage != null ? Coverage.measure(policy) : null;
         if (format == Format.json) {
             out.println(new String(json(policy, report, measured), StandardCharsets.UTF_8));
         } else {
@@ -76,6 +84,10 @@ final class TestCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        if (measured != null && minCoverage != null && measured.percent() < minCoverage) {
+            err.println("coverage " + measured.percent() + "% is below --min-coverage " + minCoverage + "%");
+            return CountersignCommand.FAILED;
+        }
         return report.ok() ? CountersignCommand.OK : CountersignCommand.FAILED;
     }
 

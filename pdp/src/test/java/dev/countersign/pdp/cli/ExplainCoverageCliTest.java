@@ -70,6 +70,18 @@ class ExplainCoverageCliTest {
     }
 
     @Test
+    void minCoverageFailsARunBelowIt() {
+        CliRun below = run("test", "--min-coverage", "70", BUNDLE);
+        assertEquals(CountersignCommand.FAILED, below.status(), below.out() + below.err());
+        assertEquals("coverage 68.7% is below --min-coverage 70.0%\n", below.err());
+        assertTrue(below.out().contains("coverage: 4 of 9 rules fired"), below.out());
+        CliRun above = run("test", "--min-coverage", "68.7", BUNDLE);
+        assertEquals(0, above.status(), above.out() + above.err());
+        assertEquals(CountersignCommand.BAD_INPUT, run("test", "--min-coverage", "101", BUNDLE).status());
+        assertEquals(0, run("test", "--min-coverage", "100", "../policies").status());
+    }
+
+    @Test
     void theStarterBundleIsFullyCovered() {
         CliRun r = run("test", "--coverage", "--format", "json", "../policies");
         assertEquals(0, r.status(), r.out() + r.err());
