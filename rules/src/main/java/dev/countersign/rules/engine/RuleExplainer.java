@@ -100,7 +100,7 @@ public final class RuleExplainer {
      * Explains {@code decision}, which this policy made for {@code context} in {@code scope} (a
      * package prefix, "" for all): the rules of the scope whose anchor held (or failed with an error),
      * those without an anchor whose first pattern's part was sent, those with no pattern on a part,
-     * and those that fired.
+     * and those that fired (in the scope or not: a rule that spoke in the decision is always shown).
      */
     public Explanation explain(ActionContext context, String scope, Decision decision) {
         return explain(context, scope, decision, false);
@@ -123,21 +123,21 @@ public final class RuleExplainer {
         }
         List<RuleExplanation> out = new ArrayList<>();
         for (ExplainedRule rule : rules) {
-            if (!rule.ref.inScope(scope)) {
+            boolean didFire = fired.contains(rule.ref.packageName() + '\u0000' + rule.ref.name());
+            if (!didFire && !rule.ref.inScope(scope)) {
                 continue;
             }
-            boolean didFire = fired.contains(rule.ref.packageName() + '\u0000' + rule.ref.name());
             if (!every && !didFire && !relevant(rule, context)) {
                 continue;
             }
-            List<ConditionExplanation> conditions = rule.explain(context, policy.bundle().data());
+            List<ConditionExplanation> conditions = RuleTrace.explain(rule, context, policy.bundle().data());
             if (!every && !didFire && rule.anchor >= 0) {
                 Outcome anchor = conditions.get(rule.anchor).outcome();
                 if (anchor != Outcome.HELD && anchor != Outcome.ERROR) {
                     continue;
                 }
             }
-            Outcome outcome = ExplainedRule.together(conditions.stream().map(ConditionExplanation::outcome).toList());
+            Outcome outcome = RuleTrace.together(conditions.stream().map(ConditionExplanation::outcome).toList());
             out.add(new RuleExplanation(rule.ref, didFire, outcome, conditions, note(didFire, outcome, failure)));
         }
         return new Explanation(decision, scope, failure, out);
