@@ -8,6 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.drools.drl.ast.descr.AccumulateDescr;
 import org.drools.drl.ast.descr.AndDescr;
+import org.drools.drl.ast.descr.AtomicExprDescr;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConstraintConnectiveDescr;
 import org.drools.drl.ast.descr.EvalDescr;
@@ -190,7 +191,7 @@ final class ExplainedRule {
             if (why == null) {
                 DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(LanguageLevelOption.DRL6);
                 tree = expression == null ? null : parser.parse(expression);
-                if (tree == null || parser.hasErrors()) {
+                if (tree == null || parser.hasErrors() || truncated(tree, expression)) {
                     why = "this constraint is not explained";
                     tree = null;
                 }
@@ -203,6 +204,15 @@ final class ExplainedRule {
             constraints.add(new Constraint(expression == null ? "" : expression.trim(), c.getLine(), column(c), tree, variables, why));
         }
         return constraints;
+    }
+
+    /**
+     * Whether the expression parser kept only the first word of {@code expression}: it does so,
+     * without an error, for an operator it does not know ({@code a op "x"} becomes {@code a}).
+     */
+    private static boolean truncated(ConstraintConnectiveDescr tree, String expression) {
+        return tree.getDescrs().size() == 1 && tree.getDescrs().get(0) instanceof AtomicExprDescr atom
+                && !atom.getExpression().trim().equals(expression.trim());
     }
 
     /** The 1-based column {@code d} starts at (the parser counts from 0); 0 when unknown. */

@@ -158,6 +158,11 @@ final class RuleTrace {
                 first == null ? List.of() : first);
     }
 
+    /** {@code part} with its indefinite article: "an actor", "a target". */
+    private static String article(String part) {
+        return ("aeiou".indexOf(part.charAt(0)) >= 0 ? "an " : "a ") + part;
+    }
+
     private static Set<String> variablesOf(String expression) {
         Set<String> variables = new LinkedHashSet<>();
         Matcher v = ExplainedRule.VARIABLE.matcher(ExplainedRule.strip(expression));
@@ -184,7 +189,7 @@ final class RuleTrace {
         String message;
         if (inner.outcome() == Outcome.HELD) {
             outcome = a.exists() ? Outcome.HELD : Outcome.FAILED;
-            message = part == null ? inner.message() : unconstrained ? "a " + part + " was sent" : "a " + part + " was sent and its constraints hold";
+            message = part == null ? inner.message() : unconstrained ? article(part) + " was sent" : article(part) + " was sent and its constraints hold";
         } else if (inner.outcome() == Outcome.FAILED) {
             outcome = a.exists() ? Outcome.FAILED : Outcome.HELD;
             message = inner.message() != null ? inner.message() : "the " + part + " sent does not meet the constraints";
