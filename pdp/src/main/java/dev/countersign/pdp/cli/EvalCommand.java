@@ -3,6 +3,9 @@ package dev.countersign.pdp.cli;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.explain.Explanation;
+import dev.countersign.rules.explain.ExplanationJson;
+import dev.countersign.rules.explain.ExplanationText;
 import dev.countersign.rules.json.ActionContextReader;
 import dev.countersign.rules.json.DecisionJson;
 import dev.countersign.rules.json.InvalidInputException;
@@ -21,11 +24,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code countersign eval --bundle DIR --input FILE|-}: decides one action context and prints the decision. */
+/**
+ * {@code countersign eval --bundle DIR --input FILE|-}: decides one action context and prints the
+ * decision; with {@code --explain}, also why (as text, or with {@code --format json} as the decision
+ * object with an {@code explanation} field, as {@code POST /v1/decisions?explain=full} answers).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Decide one action context with the bundle in DIR and print the decision as JSON, "
                 + "the same JSON the server answers.")
 final class EvalCommand implements Callable<Integer> {
+    enum Format { text, json }
+
     @Option(names = {"-b", "--bundle"}, required = true, paramLabel = "DIR", description = "The bundle directory.")
     Path bundle;
 
@@ -39,6 +48,14 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--pretty", description = "Indent the JSON.")
     boolean pretty;
+
+    @Option(names = "--explain", description = "Also explain the decision: for each rule whose anchor condition held (and each"
+            + " rule that fired), which conditions held and which failed, with the values they read.")
+    boolean explain;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "text or json; the default is text with --explain, json"
+            + " without it (text goes with --explain only).")
+    Format format;
 
     @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
             description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
@@ -70,6 +87,11 @@ final class EvalCommand implements Callable<Integer> {
             err.println((input.equals("-") ? "<stdin>" : input) + where + ": " + e.code() + ": " + e.describe());
             return CountersignCommand.BAD_INPUT;
         }
+        Format shown = format != null ? format : explain ? Format.text : Format.json;
+        if (shown == Format.text && !explain) {
+            err.println("--format text goes with --explain; without it the decision is printed as JSON");
+            return CountersignCommand.BAD_INPUT;
+        }
         if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
             err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
             return CountersignCommand.BAD_INPUT;
@@ -83,11 +105,23 @@ final class EvalCommand implements Callable<Integer> {
             return CountersignCommand.BAD_INPUT;
         }
         Decision decision = policy.evaluate(context, scope);
+        Explanation explanation = explain ? policy.explainer().explain(context, scope, decision) : null;
+        if (shown == Format.text) {
+            out.print(ExplanationText.render(explanation));
+            out.flush();
+            return CountersignCommand.OK;
+        }
         byte[] json = Json.write(g -> {
             if (pretty) {
                 g.setPrettyPrinter(new DefaultPrettyPrinter());
             }
-            DecisionJson.write(g, decision);
+            g.writeStartObject();
+            DecisionJson.writeFields(g, decision);
+            if (explanation != null) {
+                g.writeFieldName("explanation");
+                ExplanationJson.write(g, explanation);
+            }
+            g.writeEndObject();
         });
         out.println(new String(json, StandardCharsets.UTF_8));
         out.flush();

@@ -2,6 +2,7 @@ package dev.countersign.pdp.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.explain.Coverage;
 import dev.countersign.rules.json.Json;
 import dev.countersign.rules.testing.RuleTestRunner;
 import dev.countersign.rules.testing.RuleTestRunner.CaseResult;
@@ -34,6 +35,14 @@ final class TestCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Option(names = "--coverage", description = "After the cases, report which rules no case fires and which conditions were true"
+            + " in no case (in text, or as the field coverage of the JSON); the exit code does not depend on it.")
+    boolean coverage;
+
+    @Option(names = "--min-coverage", paramLabel = "PERCENT", description = "With --coverage implied: exit 1 when the coverage"
+            + " (rules fired and explained conditions held, together) is below PERCENT, even if every case passes.")
+    Double minCoverage;
+
     @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
             description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
                     + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
@@ -51,6 +60,10 @@ final class TestCommand implements Callable<Integer> {
             err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
             return CountersignCommand.BAD_INPUT;
         }
+        if (minCoverage != null && (minCoverage.isNaN() || minCoverage < 0 || minCoverage > 100)) {
+            err.println("--min-coverage must be a percentage from 0 to 100, such as 90");
+            return CountersignCommand.BAD_INPUT;
+        }
         CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
@@ -62,12 +75,20 @@ final class TestCommand implements Callable<Integer> {
         }
         RuleTestRunner.Report report = RuleTestRunner.run(policy);
         long ran = System.nanoTime();
+        Coverage measured = coverage || minCoverage != null ? Coverage.measure(policy) : null;
         if (format == Format.json) {
-            out.println(new String(json(policy, report), StandardCharsets.UTF_8));
+            out.println(new String(json(policy, report, measured), StandardCharsets.UTF_8));
         } else {
             text(out, policy, report, (compiled - started) / 1_000_000, (ran - compiled) / 1_000_000);
+            if (measured != null) {
+                out.print(measured.text());
+            }
         }
         out.flush();
+        if (measured != null && minCoverage != null && measured.percent() < minCoverage) {
+            err.println("coverage " + measured.percent() + "% is below --min-coverage " + minCoverage + "%");
+            return CountersignCommand.FAILED;
+        }
         return report.ok() ? CountersignCommand.OK : CountersignCommand.FAILED;
     }
 
@@ -92,7 +113,7 @@ final class TestCommand implements Callable<Integer> {
                 report.count(Status.ERROR), policy.rules().size(), compileMillis, runMillis);
     }
 
-    private byte[] json(CompiledPolicy policy, RuleTestRunner.Report report) {
+    private byte[] json(CompiledPolicy policy, RuleTestRunner.Report report, Coverage measured) {
         return Json.write(g -> {
             g.writeStartObject();
             g.writeStringField("bundle_revision", policy.revision());
@@ -107,6 +128,10 @@ final class TestCommand implements Callable<Integer> {
                 }
             }
             g.writeEndArray();
+            if (measured != null) {
+                g.writeFieldName("coverage");
+                measured.writeJson(g);
+            }
             g.writeEndObject();
         });
     }

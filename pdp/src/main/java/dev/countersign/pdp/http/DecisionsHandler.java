@@ -5,6 +5,9 @@ import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.Envelope;
+import dev.countersign.rules.engine.CompiledPolicy;
+import dev.countersign.rules.explain.Explanation;
+import dev.countersign.rules.explain.ExplanationJson;
 import dev.countersign.rules.json.ActionContextReader;
 import dev.countersign.rules.json.DecisionJson;
 import dev.countersign.rules.json.InvalidInputException;
@@ -14,7 +17,10 @@ import java.net.URISyntaxException;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code POST /v1/decisions} (decide one action) and {@code GET /v1/decisions/{id}} (a recorded decision). */
+/**
+ * {@code POST /v1/decisions} (decide one action; with {@code ?explain=full}, for admins, also why) and
+ * {@code GET /v1/decisions/{id}} (a recorded decision).
+ */
 public final class DecisionsHandler {
     /** Fields of a decision request that are not part of the action context. */
     public static final Set<String> ENVELOPE = Set.of("approval_id", "callback_url");
@@ -29,11 +35,42 @@ public final class DecisionsHandler {
     }
 
     public void createDecision(RoutingContext ctx) {
-        ActionContextReader.Parsed input = read(reader, Responses.jsonBody(ctx));
         Caller caller = ctx.get(Caller.CONTEXT_KEY);
-        decisions.decide(input.context(), "", caller, "decisions", envelope(input.envelope()))
-                .onSuccess(decided -> respond(ctx, decided))
+        boolean explain = explainAsked(ctx, caller);
+        ActionContextReader.Parsed input = read(reader, Responses.jsonBody(ctx));
+        Envelope envelope = envelope(input.envelope());
+        if (!explain) {
+            decisions.decide(input.context(), "", caller, "decisions", envelope)
+                    .onSuccess(decided -> respond(ctx, decided))
+                    .onFailure(ctx::fail);
+            return;
+        }
+        CompiledPolicy policy = decisions.policies().active();   // the one decide() evaluates with, read on this same thread
+        decisions.decide(input.context(), "", caller, "decisions", envelope)
+                .compose(decided -> ctx.vertx().executeBlocking(
+                        () -> policy.explainer().explain(input.context(), "", decided.decision()), false)
+                        .onSuccess(explanation -> respond(ctx, decided, explanation)))
                 .onFailure(ctx::fail);
+    }
+
+    /**
+     * Whether {@code ?explain=full} asks for an explanation: any other value is a 400, and a caller
+     * without the admin scope asking is a 403, both before anything is decided. An explanation shows
+     * the values the rules compare with (data documents included), which only admins may read.
+     */
+    private static boolean explainAsked(RoutingContext ctx, Caller caller) {
+        String explain = ctx.request().getParam("explain");
+        if (explain == null) {
+            return false;
+        }
+        if (!explain.equals("full")) {
+            throw ApiError.badRequest("invalid_parameter", "explain must be full (or be left out)", "explain");
+        }
+        if (!caller.isLocal() && !caller.has(Scope.ADMIN)) {
+            throw ApiError.forbidden("explain=full is for clients with the admin scope: an explanation shows the values rules"
+                    + " compare with, data documents included");
+        }
+        return true;
     }
 
     /** The approval to redeem and the URL to call back, checked. */
@@ -89,9 +126,18 @@ public final class DecisionsHandler {
     }
 
     static void respond(RoutingContext ctx, Decided decided) {
+        respond(ctx, decided, null);
+    }
+
+    /** The decision, with its {@code explanation} when there is one. */
+    static void respond(RoutingContext ctx, Decided decided, Explanation explanation) {
         Responses.json(ctx, 200, g -> {
             g.writeStartObject();
             DecisionJson.writeFields(g, decided.decision(), decided.approvalExtras());
+            if (explanation != null) {
+                g.writeFieldName("explanation");
+                ExplanationJson.write(g, explanation);
+            }
             g.writeEndObject();
         });
     }

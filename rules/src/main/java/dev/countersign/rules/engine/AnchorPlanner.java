@@ -57,24 +57,8 @@ final class AnchorPlanner {
 
     private static void plan(AndDescr lhs) {
         List<BaseDescr> elements = lhs.getDescrs();
-        List<PatternDescr> plain = new ArrayList<>();
-        for (BaseDescr d : elements) {
-            if (d instanceof PatternDescr p && isPlainPartPattern(p)) {
-                plain.add(p);
-            }
-        }
-        if (plain.isEmpty()) {
-            return;
-        }
-        PatternDescr anchor = null;
-        int bestScore = -1;
-        for (PatternDescr p : plain) {
-            int score = selectivity(p);
-            if (score > bestScore && isSelfContained(p, elements)) {
-                anchor = p;
-                bestScore = score;
-            }
-        }
+        List<PatternDescr> plain = plainPatterns(lhs);
+        PatternDescr anchor = anchorOf(lhs);
         if (anchor == null) {
             return;
         }
@@ -98,6 +82,31 @@ final class AnchorPlanner {
                 p.setSource(from);
             }
         }
+    }
+
+    /** The plain patterns on a part among the top-level elements of {@code lhs}, in written order. */
+    static List<PatternDescr> plainPatterns(AndDescr lhs) {
+        List<PatternDescr> plain = new ArrayList<>();
+        for (BaseDescr d : lhs.getDescrs()) {
+            if (d instanceof PatternDescr p && isPlainPartPattern(p)) {
+                plain.add(p);
+            }
+        }
+        return plain;
+    }
+
+    /** The pattern {@link #plan} keeps as the rule's anchor, chosen from the unplanned {@code lhs}; null when it keeps none. */
+    static PatternDescr anchorOf(AndDescr lhs) {
+        PatternDescr anchor = null;
+        int bestScore = -1;
+        for (PatternDescr p : plainPatterns(lhs)) {
+            int score = selectivity(p);
+            if (score > bestScore && isSelfContained(p, lhs.getDescrs())) {
+                anchor = p;
+                bestScore = score;
+            }
+        }
+        return anchor;
     }
 
     static boolean isPlainPartPattern(PatternDescr p) {

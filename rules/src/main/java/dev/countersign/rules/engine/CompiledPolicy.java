@@ -92,6 +92,7 @@ public final class CompiledPolicy {
     private final long retryWithinNanos;
     private final String budgetExceeded;
     private final LongAdder cutOffCount = new LongAdder();
+    private volatile RuleExplainer explainer;
 
     /**
      * A policy deciding with {@code kieBase}; {@code rules} says where each rule is written,
@@ -130,6 +131,23 @@ public final class CompiledPolicy {
         return bundle;
     }
 
+    /**
+     * What explains this policy's decisions ({@link RuleExplainer}), built on first use: explanations
+     * are made only when asked, never on the path of a decision.
+     */
+    public RuleExplainer explainer() {
+        RuleExplainer e = explainer;
+        if (e == null) {
+            synchronized (this) {
+                if (explainer == null) {
+                    explainer = new RuleExplainer(this, kieBase.getRootClassLoader());
+                }
+                e = explainer;
+            }
+        }
+        return e;
+    }
+
     /** {@code sha256:<hex>} of the files that decide. */
     public String revision() {
         return bundle.revision();
@@ -148,6 +166,11 @@ public final class CompiledPolicy {
     /** The manifest's {@code always} packages, whose rules (and those below them) join every scoped decision. */
     public List<String> alwaysPackages() {
         return alwaysPackages;
+    }
+
+    /** Whether {@code rule} decides in {@code scope}: it is in that package or below it, or in an {@code always} package. */
+    public boolean decidesIn(RuleRef rule, String scope) {
+        return rule.inScope(scope) || alwaysPackages.stream().anyMatch(rule::inScope);
     }
 
     /** Whether some rule is in package {@code prefix} or below it. */
