@@ -2,6 +2,7 @@ package dev.countersign.rules.engine;
 
 import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -24,6 +25,8 @@ final class BuildErrors {
     private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_\\w+");
     private static final Pattern UNDEFINED_METHOD = Pattern.compile("The method (\\w+)\\(");
     private static final Pattern NOT_RESOLVED = Pattern.compile("^(\\w+) cannot be resolved");
+    private static final Pattern UNKNOWN_TYPE = Pattern.compile("Unable to resolve ObjectType '([\\w$.]+)'");
+    private static final Pattern CHAR_ARGUMENT = Pattern.compile("not applicable for the arguments \\(([^)]*, )?char(, [^)]*)?\\)");
 
     private BuildErrors() {
     }
@@ -33,7 +36,17 @@ final class BuildErrors {
         return r.getMessage() != null && r.getMessage().startsWith("Parser returned a null Package");
     }
 
-    static PolicyError translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile fallback) {
+    /** A parser's error, at its place in {@code file}. */
+    static PolicyError translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile file) {
+        return translate(r, files, file, null).get(0);
+    }
+
+    /**
+     * The errors one build message stands for (a consequence's message lists every error the Java
+     * compiler found in it, one a line), each with the hint {@code vocabulary} knows, where it has one.
+     */
+    static List<PolicyError> translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile fallback,
+            Vocabulary vocabulary) {
         SourceFile file = r.getResource() == null ? null : files.get(r.getResource());
         if (file == null) {
             file = fallback;
@@ -47,7 +60,7 @@ final class BuildErrors {
             line = Math.max(pe.getRow(), 0);
             column = pe.getCol() >= 0 && line > 0 ? pe.getCol() + 1 : 0;
             message = PARSER_PREFIX.matcher(message).replaceFirst("");
-            return new PolicyError(path, line, column, clean(message));
+            return List.of(new PolicyError(path, line, column, clean(message)));
         }
         Matcher unknown = UNKNOWN_PROPERTY.matcher(message);
         Matcher analyse = ANALYSE.matcher(message);
@@ -56,26 +69,51 @@ final class BuildErrors {
             String property = unknown.group(2);
             String expression = analyse.find() ? analyse.group(1).trim() : null;
             column = columnOf(file, line, property, expression);
-            message = type + " has no property '" + property + "'" + (expression == null ? "" : " (in: " + expression + ")");
-            return new PolicyError(path, line, column, message);
+            message = type + " has no property '" + property + "'" + (expression == null ? "" : " (in: " + expression + ")")
+                    + (vocabulary == null ? "" : vocabulary.unknownPropertyHint(type, property));
+            return List.of(new PolicyError(path, line, column, message));
         }
         if (analyse.find()) {
             Matcher detail = MVEL_ERROR.matcher(message);
             String expression = analyse.group(1).trim();
             column = columnOf(file, line, null, expression);
             message = "cannot evaluate '" + expression + "'" + (detail.find() ? ": " + detail.group(1) : "");
-            return new PolicyError(path, line, column, clean(message));
+            return List.of(new PolicyError(path, line, column, clean(message)));
+        }
+        Matcher objectType = UNKNOWN_TYPE.matcher(message);
+        if (objectType.find() && vocabulary != null) {
+            String type = objectType.group(1);
+            return List.of(new PolicyError(path, line, columnOf(file, line, type, null), vocabulary.unknownType(type)));
         }
         if (message.startsWith("Rule Compilation error")) {
             message = message.substring("Rule Compilation error".length()).trim();
-            message = GENERATED_TYPE.matcher(message).replaceAll("");
-            int consequenceLine = lineOfToken(file, line, message);
-            if (consequenceLine > 0) {
-                line = consequenceLine;
+            List<PolicyError> errors = new ArrayList<>();
+            int ruleLine = line;
+            for (String one : message.split("\\R")) {
+                if (one.isBlank()) {
+                    continue;
+                }
+                one = GENERATED_TYPE.matcher(one).replaceAll("");
+                int consequenceLine = lineOfToken(file, ruleLine, one);
+                errors.add(new PolicyError(path, consequenceLine > 0 ? consequenceLine : ruleLine, 0,
+                        "in a consequence: " + clean(one) + consequenceHint(one, vocabulary)));
             }
-            return new PolicyError(path, line, 0, "in a consequence: " + clean(firstLine(message)));
+            return errors;
         }
-        return new PolicyError(path, line, column, clean(firstLine(message)));
+        return List.of(new PolicyError(path, line, column, clean(firstLine(message))));
+    }
+
+    /** What to write instead, for the Java compiler's errors whose cause is known. */
+    private static String consequenceHint(String message, Vocabulary vocabulary) {
+        Matcher undefined = UNDEFINED_METHOD.matcher(message);
+        if (vocabulary != null && undefined.find() && message.contains(" is undefined")) {
+            return vocabulary.unknownFunctionHint(undefined.group(1));
+        }
+        if (CHAR_ARGUMENT.matcher(message).find()) {
+            return "; in a consequence (Java) a single-quoted literal of one character is a char, not a string: write"
+                    + " double quotes (\"x\")";
+        }
+        return "";
     }
 
     /** Removes engine package names from type names in a message. */

@@ -136,49 +136,62 @@ public final class PolicyCompiler {
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
-        boolean buildable = true;
+        Set<String> leftOut = new HashSet<>();
+        List<PolicyError> inRules = new ArrayList<>(); // errors of rule code, to be named after their rule
         RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
             if (p != null) {
                 parsed.add(p);
             } else {
-                buildable = false;
+                leftOut.add(file.path());
             }
-            SourceChecks.check(file, dataUsable ? bundle.data() : null, errors);
+            SourceChecks.check(file, dataUsable ? bundle.data() : null, inRules);
             if (sandbox != null && sandbox.check(file, errors)) {
-                buildable = false; // refused code is never handed to Drools' compilers
+                leftOut.add(file.path()); // refused code is never handed to Drools' compilers
             }
         }
-        if (sandbox != null && TerminationCheck.check(bundle.ruleFiles(), errors)) {
-            buildable = false; // a loop or a recursion that need not end would hold its evaluation past any budget
+        if (sandbox != null) {
+            // a loop or a recursion that need not end would hold its evaluation past any budget
+            List<PolicyError> endless = new ArrayList<>();
+            TerminationCheck.check(bundle.ruleFiles(), endless);
+            endless.forEach(e -> leftOut.add(e.file()));
+            errors.addAll(endless);
         }
-        int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
-        buildable &= errors.size() == before;
-        if (!buildable) {
-            // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
-            throw new InvalidPolicyException(errors);
-        }
+        List<ParsedFile> built = BuildScope.built(parsed, leftOut, refs);
+        BuildScope scope = BuildScope.of(bundle.ruleFiles(), leftOut);
         ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
                 KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
-        CompositeKnowledgeBuilder batch = builder.batch();
-        for (ParsedFile p : parsed) {
-            addVocabulary(p.descr);
-            announceRules(p.descr);
-            AnchorPlanner.plan(p.descr);
-            DescrResource resource = new DescrResource(p.descr);
-            resources.put(resource, p.file);
-            batch.add(resource, ResourceType.DESCR);
-        }
-        batch.build();
-        for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
-            if (!BuildErrors.isNoise(r)) {
-                errors.add(BuildErrors.translate(r, resources, parsed.size() == 1 ? parsed.get(0).file : null));
+        if (!built.isEmpty()) {
+            CompositeKnowledgeBuilder batch = builder.batch();
+            for (ParsedFile p : built) {
+                addVocabulary(p.descr);
+                announceRules(p.descr);
+                AnchorPlanner.plan(p.descr);
+                DescrResource resource = new DescrResource(p.descr);
+                resources.put(resource, p.file);
+                batch.add(resource, ResourceType.DESCR);
+            }
+            batch.build();
+            Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
+            for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
+                if (!BuildErrors.isNoise(r)) {
+                    for (PolicyError error : BuildErrors.translate(r, resources, built.size() == 1 ? built.get(0).file : null, vocabulary)) {
+                        if (!scope.followsFromLeftOut(error)) {
+                            inRules.add(error);
+                        }
+                    }
+                }
             }
         }
-        if (errors.isEmpty() && checks != Checks.CLASS_LOADER_ONLY) {
+        RuleNames names = RuleNames.of(parsed);
+        inRules.forEach(e -> errors.add(names.named(e)));
+        if (!errors.isEmpty()) {
+            throw new InvalidPolicyException(errors);
+        }
+        if (checks != Checks.CLASS_LOADER_ONLY) {
             CompiledCodeCheck.check(builder.getKnowledgePackages(), origins(parsed, refs), declaredTypes(parsed), errors);
         }
         if (!errors.isEmpty()) {
@@ -205,7 +218,8 @@ public final class PolicyCompiler {
         return policy;
     }
 
-    private record ParsedFile(SourceFile file, PackageDescr descr) {
+    /** A rule file that parsed, with what the parser made of it. */
+    record ParsedFile(SourceFile file, PackageDescr descr) {
     }
 
     /** The rule or function each class Drools generated from rule text comes from (Drools names them on the descriptions it built). */
@@ -273,10 +287,15 @@ public final class PolicyCompiler {
             return null;
         }
         if (parser.hasErrors() || descr == null) {
-            boolean reported = false;
+            List<MissingEnd.Finding> missingEnds = MissingEnd.find(file);
+            missingEnds.forEach(m -> errors.add(m.error()));
+            boolean reported = !missingEnds.isEmpty();
             for (var error : parser.getErrors()) {
                 if (!BuildErrors.isNoise(error)) {
-                    errors.add(BuildErrors.translate(error, resources, file));
+                    PolicyError translated = BuildErrors.translate(error, resources, file);
+                    if (missingEnds.stream().noneMatch(m -> translated.line() >= m.fromLine() && translated.line() <= m.toLine())) {
+                        errors.add(translated);
+                    }
                     reported = true;
                 }
             }
@@ -374,7 +393,7 @@ public final class PolicyCompiler {
         return at >= 0 ? at + 1 : Math.max(valueColumn, 0);
     }
 
-    private static String key(String packageName, String rule) {
+    static String key(String packageName, String rule) {
         return packageName + '\u0000' + rule;
     }
 

@@ -1,6 +1,7 @@
 package dev.countersign.rules.engine;
 
 import dev.countersign.rules.engine.DrlTokens.Token;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,6 +21,7 @@ final class RuleImports {
     private final RuleDeclarations declarations;
     private final Map<String, String> scope = new HashMap<>();
     private final Set<String> unqualified = new HashSet<>();
+    private final List<String> packages = new ArrayList<>();
 
     RuleImports(List<Token> tokens, SandboxFindings findings, RuleDeclarations declarations) {
         this.t = tokens;
@@ -29,9 +31,15 @@ final class RuleImports {
 
     /** The file's package: the types the bundle declares there are in scope. */
     void inPackage(String pkg) {
+        packages.add(pkg);
         for (String declared : declarations.typesIn(pkg)) {
             scope.put(declared, pkg + "." + declared);
         }
+    }
+
+    /** The file's own package and the packages it imports on demand ({@code import a.b.*}). */
+    List<String> packages() {
+        return packages;
     }
 
     /** The binary name of the class a capitalised simple name means here, or null. */
@@ -81,6 +89,7 @@ final class RuleImports {
     /** {@code import a.b.*} and {@code import static a.b.C.*}: only what rules may use comes into scope. */
     private void onDemand(String imported, boolean isStatic, int at) {
         String owner = imported.substring(0, imported.length() - 2);
+        packages.add(owner);
         Map<String, String> classes = RuleAllowList.visibleIn(owner);
         classes.forEach(scope::put);
         declarations.typesIn(owner).forEach(d -> scope.put(d, owner + "." + d));

@@ -4,6 +4,8 @@ import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
 import dev.countersign.rules.engine.DrlTokens.Kind;
 import dev.countersign.rules.engine.DrlTokens.Token;
+import dev.countersign.rules.model.ActionContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -67,6 +69,8 @@ final class RuleSandbox {
         private final SandboxFindings findings;
         private final RuleImports imports;
         private int depth;
+        private boolean inRule;
+        private boolean then;
         private int poisonDepth = -1;
         private int accumulateDepth = -1;
 
@@ -80,8 +84,8 @@ final class RuleSandbox {
 
         void run() {
             findings.purity();
-            boolean inRule = false;
-            boolean then = false;
+            inRule = false;
+            then = false;
             int braces = 0;
             boolean inFunction = false;
             boolean opened = false;
@@ -262,6 +266,9 @@ final class RuleSandbox {
                 return i + 1;
             }
             String type = imports.type(name);
+            if (type == null && unknownFactType(i)) {
+                return chainEnd(i); // no class at all: the build reports it, with the fact types (FactTypes)
+            }
             if (type == null) {
                 boolean binding = i + 1 < t.size() && t.get(i + 1).is(":") && !(i + 2 < t.size() && t.get(i + 2).is(":"));
                 refuse(i, binding ? "bindings and variables must start with a lowercase letter or $, not " + name
@@ -269,6 +276,28 @@ final class RuleSandbox {
                 return chainEnd(i);
             }
             return nested(i, type);
+        }
+
+        /**
+         * Whether the capitalised name at {@code i} is a pattern's type in a rule's conditions that names
+         * no class at all (neither in java.lang, the vocabulary, the file's package nor a package it
+         * imports): Drools cannot resolve it, through any class loader, so the file is safe to build and
+         * the build's error names the fact types.
+         */
+        private boolean unknownFactType(int i) {
+            String name = t.get(i).text();
+            if (!inRule || then || !(i + 1 < t.size() && t.get(i + 1).is("(")) || (i > 0 && t.get(i - 1).is("new"))) {
+                return false;
+            }
+            List<String> owners = new ArrayList<>(imports.packages());
+            owners.add("java.lang");
+            owners.add(ActionContext.class.getPackageName());
+            for (String owner : owners) {
+                if (RuleDeclarations.isClass(owner + "." + name)) {
+                    return false;
+                }
+            }
+            return !name.contains("$") && !RuleDeclarations.isClass(name);
         }
 
         /** A chain that starts lowercase ({@code java.io.File}, {@code data.list}, {@code $a.id}): a class if a prefix is one. */
