@@ -76,9 +76,12 @@ final class BuildErrors {
         if (analyse.find()) {
             Matcher detail = MVEL_ERROR.matcher(message);
             String expression = analyse.group(1).trim();
+            if (line == 0) {
+                line = lineOf(file, expression);  // Drools gives no line for some of its own type checks
+            }
             column = columnOf(file, line, null, expression);
             message = "cannot evaluate '" + expression + "'" + (detail.find() ? ": " + detail.group(1) : "");
-            return List.of(new PolicyError(path, line, column, clean(message)));
+            return List.of(new PolicyError(path, line, column, clean(message) + ConditionTypes.hint(message)));
         }
         Matcher objectType = UNKNOWN_TYPE.matcher(message);
         if (objectType.find() && vocabulary != null) {
@@ -130,7 +133,7 @@ final class BuildErrors {
         return s.substring(s.lastIndexOf('$') + 1);
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         int cut = message.indexOf('\n');
         return cut < 0 ? message : message.substring(0, cut);
     }
@@ -169,6 +172,20 @@ final class BuildErrors {
                 return 0;
             }
             if (inConsequence && Pattern.compile("(?<![\\w.$])" + Pattern.quote(token)).matcher(lines[i]).find()) {
+                return i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /** The first line of {@code file} that holds {@code expression}, else 0. */
+    private static int lineOf(SourceFile file, String expression) {
+        if (file == null) {
+            return 0;
+        }
+        List<String> lines = file.text().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(expression)) {
                 return i + 1;
             }
         }

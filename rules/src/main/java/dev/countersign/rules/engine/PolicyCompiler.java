@@ -9,6 +9,7 @@ import dev.countersign.rules.model.ActionContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,9 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.drools.base.base.ClassObjectType;
+import org.drools.base.definitions.InternalKnowledgePackage;
 import org.drools.base.definitions.rule.impl.RuleImpl;
 import org.drools.base.rule.Pattern;
 import org.drools.base.rule.RuleConditionElement;
+import org.drools.compiler.builder.impl.KnowledgeBuilderImpl;
 import org.drools.core.reteoo.ObjectTypeNode;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConditionalElementDescr;
@@ -187,28 +190,36 @@ public final class PolicyCompiler {
             }
         }
         RuleNames names = RuleNames.of(parsed);
+        boolean buildFailed = !inRules.isEmpty() || !leftOut.isEmpty();
+        Set<String> failedRules = new HashSet<>();
+        inRules.stream().map(names::ruleOf).filter(r -> r != null).forEach(failedRules::add);
+        List<PolicyError> codeErrors = new ArrayList<>();
+        if (checks != Checks.CLASS_LOADER_ONLY && !built.isEmpty()) {
+            CompiledCodeCheck.check(compiled(builder), origins(parsed, refs), declaredTypes(parsed), codeErrors);
+        }
+        // what the bytecode check finds in a rule with errors already repeats them (insert(...) is one)
+        codeErrors.stream().filter(e -> !failedRules.contains(names.ruleOf(e))).forEach(errors::add);
+        InternalKnowledgeBase kieBase = null;
+        Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
+        if (codeErrors.isEmpty() && !built.isEmpty()) {
+            // what compiled is linked even when other parts of the bundle did not, so that conditions MVEL
+            // would only compile when first evaluated are checked in the same run (ConditionTypes)
+            try {
+                kieBase = kieBase(builder, loader, refs, byRule, failedRules);
+                ConditionTypes.check(kieBase, byRule, filesByPath(bundle), failedRules, inRules);
+            } catch (RuntimeException e) {
+                if (!buildFailed) {
+                    throw e;
+                }
+                kieBase = null; // a build with errors need not link; its errors are reported
+            }
+        }
         inRules.forEach(e -> errors.add(names.named(e)));
         if (!errors.isEmpty()) {
             throw new InvalidPolicyException(errors);
         }
-        if (checks != Checks.CLASS_LOADER_ONLY) {
-            CompiledCodeCheck.check(builder.getKnowledgePackages(), origins(parsed, refs), declaredTypes(parsed), errors);
-        }
-        if (!errors.isEmpty()) {
-            throw new InvalidPolicyException(errors);
-        }
-        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
-        if (kieBase.getRootClassLoader() != loader) {
-            throw new IllegalStateException("Drools did not keep the sandbox class loader");
-        }
-        InterpretedOperators.keep(builder.getKnowledgePackages());
-        kieBase.addPackages(builder.getKnowledgePackages());
-        Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
-        for (KiePackage pkg : kieBase.getKiePackages()) {
-            for (Rule rule : pkg.getRules()) {
-                RuleRef ref = refs.get(key(pkg.getName(), rule.getName()));
-                byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
-            }
+        if (kieBase == null) {
+            kieBase = kieBase(builder, loader, refs, byRule, Set.of());
         }
         FromSources.install(kieBase, byRule);
         CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
@@ -216,6 +227,53 @@ public final class PolicyCompiler {
         EngineWarmUp.once();
         policy.warmUp();
         return policy;
+    }
+
+    /** A rule base of what {@code builder} compiled, linked through {@code loader}; {@code byRule} gets where each rule is written. */
+    private static InternalKnowledgeBase kieBase(KnowledgeBuilder builder, ProjectClassLoader loader, Map<String, RuleRef> refs,
+            Map<Rule, RuleRef> byRule, Set<String> failedRules) {
+        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
+        if (kieBase.getRootClassLoader() != loader) {
+            throw new IllegalStateException("Drools did not keep the sandbox class loader");
+        }
+        Collection<KiePackage> packages = compiled(builder);
+        if (builder.hasErrors()) {
+            // linked only to check what did compile (and thrown away): without the rules that did not
+            for (KiePackage pkg : packages) {
+                InternalKnowledgePackage p = (InternalKnowledgePackage) pkg;
+                for (Rule r : List.copyOf(p.getRules())) {
+                    RuleImpl rule = (RuleImpl) r;
+                    RuleRef ref = refs.get(key(p.getName(), rule.getName()));
+                    if (!rule.isValid() || ref == null || failedRules.contains(RuleNames.keyOf(ref))) {
+                        p.removeRule(rule);
+                    }
+                }
+                p.resetErrors();
+            }
+        }
+        InterpretedOperators.keep(packages);
+        kieBase.addPackages(packages);
+        for (KiePackage pkg : kieBase.getKiePackages()) {
+            for (Rule rule : pkg.getRules()) {
+                RuleRef ref = refs.get(key(pkg.getName(), rule.getName()));
+                byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
+            }
+        }
+        return kieBase;
+    }
+
+    /** What {@code builder} compiled: with errors, the packages as far as they were built (Drools hands out none then). */
+    private static Collection<KiePackage> compiled(KnowledgeBuilder builder) {
+        if (builder.hasErrors() && builder instanceof KnowledgeBuilderImpl impl) {
+            return List.of(impl.getPackages());
+        }
+        return builder.getKnowledgePackages();
+    }
+
+    private static Map<String, SourceFile> filesByPath(PolicyBundle bundle) {
+        Map<String, SourceFile> files = new HashMap<>();
+        bundle.ruleFiles().forEach(f -> files.put(f.path(), f));
+        return files;
     }
 
     /** A rule file that parsed, with what the parser made of it. */

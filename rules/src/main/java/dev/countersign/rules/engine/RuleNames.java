@@ -32,6 +32,21 @@ final class RuleNames {
         return new RuleNames(spans);
     }
 
+    /** The rule {@code error} is in, as {@code file\u0000rule "name"}; null when it is in none. */
+    String ruleOf(PolicyError error) {
+        for (Span span : spans.getOrDefault(error.file(), List.of())) {
+            if (error.line() >= span.from() && error.line() <= span.to()) {
+                return error.file() + '\u0000' + span.name();
+            }
+        }
+        return null;
+    }
+
+    /** The key {@link #ruleOf} gives the errors of {@code rule}. */
+    static String keyOf(RuleRef rule) {
+        return rule.file() + '\u0000' + "rule \"" + rule.name() + "\"";
+    }
+
     /** {@code error}, naming the rule it is in unless it names it already. */
     PolicyError named(PolicyError error) {
         for (Span span : spans.getOrDefault(error.file(), List.of())) {
