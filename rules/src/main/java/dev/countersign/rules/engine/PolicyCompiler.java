@@ -140,6 +140,7 @@ public final class PolicyCompiler {
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
         Set<String> leftOut = new HashSet<>();
+        List<PolicyError> buildErrors = new ArrayList<>(); // what Drools' build found: their rules may be half built
         List<PolicyError> inRules = new ArrayList<>(); // errors of rule code, to be named after their rule
         RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
@@ -184,6 +185,7 @@ public final class PolicyCompiler {
                     for (PolicyError error : BuildErrors.translate(r, resources, built.size() == 1 ? built.get(0).file : null, vocabulary)) {
                         if (!scope.followsFromLeftOut(error)) {
                             inRules.add(error);
+                            buildErrors.add(error);
                         }
                     }
                 }
@@ -191,14 +193,16 @@ public final class PolicyCompiler {
         }
         RuleNames names = RuleNames.of(parsed);
         boolean buildFailed = !inRules.isEmpty() || !leftOut.isEmpty();
+        Set<String> reportedRules = new HashSet<>();
+        inRules.stream().map(names::ruleOf).filter(r -> r != null).forEach(reportedRules::add);
         Set<String> failedRules = new HashSet<>();
-        inRules.stream().map(names::ruleOf).filter(r -> r != null).forEach(failedRules::add);
+        buildErrors.stream().map(names::ruleOf).filter(r -> r != null).forEach(failedRules::add);
         List<PolicyError> codeErrors = new ArrayList<>();
         if (checks != Checks.CLASS_LOADER_ONLY && !built.isEmpty()) {
             CompiledCodeCheck.check(compiled(builder), origins(parsed, refs), declaredTypes(parsed), codeErrors);
         }
         // what the bytecode check finds in a rule with errors already repeats them (insert(...) is one)
-        codeErrors.stream().filter(e -> !failedRules.contains(names.ruleOf(e))).forEach(errors::add);
+        codeErrors.stream().filter(e -> !reportedRules.contains(names.ruleOf(e))).forEach(errors::add);
         InternalKnowledgeBase kieBase = null;
         Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
         if (codeErrors.isEmpty() && !built.isEmpty()) {
