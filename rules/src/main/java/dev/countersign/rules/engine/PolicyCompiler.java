@@ -9,7 +9,6 @@ import dev.countersign.rules.model.ActionContext;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,11 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.drools.base.base.ClassObjectType;
-import org.drools.base.definitions.InternalKnowledgePackage;
 import org.drools.base.definitions.rule.impl.RuleImpl;
 import org.drools.base.rule.Pattern;
 import org.drools.base.rule.RuleConditionElement;
-import org.drools.compiler.builder.impl.KnowledgeBuilderImpl;
 import org.drools.core.reteoo.ObjectTypeNode;
 import org.drools.drl.ast.descr.BaseDescr;
 import org.drools.drl.ast.descr.ConditionalElementDescr;
@@ -39,10 +36,7 @@ import org.drools.drl.parser.DrlParser;
 import org.drools.drl.parser.DroolsParserException;
 import org.drools.io.DescrResource;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
-import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.drools.wiring.api.classloader.ProjectClassLoader;
-import org.kie.api.KieServices;
-import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.event.kiebase.BeforeRuleAddedEvent;
 import org.kie.api.event.kiebase.DefaultKieBaseEventListener;
@@ -142,6 +136,7 @@ public final class PolicyCompiler {
         Set<String> leftOut = new HashSet<>();
         List<PolicyError> buildErrors = new ArrayList<>(); // what Drools' build found: their rules may be half built
         List<PolicyError> inRules = new ArrayList<>(); // errors of rule code, to be named after their rule
+        List<PolicyError> notBuilt = new ArrayList<>(); // unknown fact types of refused files, which the build cannot report
         RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
@@ -151,8 +146,10 @@ public final class PolicyCompiler {
                 leftOut.add(file.path());
             }
             SourceChecks.check(file, dataUsable ? bundle.data() : null, inRules);
-            if (sandbox != null && sandbox.check(file, errors)) {
+            List<PolicyError> unknownTypes = new ArrayList<>();
+            if (sandbox != null && sandbox.check(file, errors, unknownTypes)) {
                 leftOut.add(file.path()); // refused code is never handed to Drools' compilers
+                notBuilt.addAll(unknownTypes);
             }
         }
         if (sandbox != null) {
@@ -168,6 +165,8 @@ public final class PolicyCompiler {
         ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
                 KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
+        Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
+        notBuilt.forEach(e -> inRules.add(new PolicyError(e.file(), e.line(), e.column(), vocabulary.unknownType(e.message()))));
         if (!built.isEmpty()) {
             CompositeKnowledgeBuilder batch = builder.batch();
             for (ParsedFile p : built) {
@@ -179,7 +178,6 @@ public final class PolicyCompiler {
                 batch.add(resource, ResourceType.DESCR);
             }
             batch.build();
-            Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
             for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
                 if (!BuildErrors.isNoise(r)) {
                     for (PolicyError error : BuildErrors.translate(r, resources, built.size() == 1 ? built.get(0).file : null, vocabulary)) {
@@ -199,7 +197,7 @@ public final class PolicyCompiler {
         buildErrors.stream().map(names::ruleOf).filter(r -> r != null).forEach(failedRules::add);
         List<PolicyError> codeErrors = new ArrayList<>();
         if (checks != Checks.CLASS_LOADER_ONLY && !built.isEmpty()) {
-            CompiledCodeCheck.check(compiled(builder), origins(parsed, refs), declaredTypes(parsed), codeErrors);
+            CompiledCodeCheck.check(RuleBases.compiled(builder), origins(parsed, refs), declaredTypes(parsed), codeErrors);
         }
         // what the bytecode check finds in a rule with errors already repeats them (insert(...) is one)
         codeErrors.stream().filter(e -> !reportedRules.contains(names.ruleOf(e))).forEach(errors::add);
@@ -209,8 +207,8 @@ public final class PolicyCompiler {
             // what compiled is linked even when other parts of the bundle did not, so that conditions MVEL
             // would only compile when first evaluated are checked in the same run (ConditionTypes)
             try {
-                kieBase = kieBase(builder, loader, refs, byRule, failedRules);
-                ConditionTypes.check(kieBase, byRule, filesByPath(bundle), failedRules, inRules);
+                kieBase = RuleBases.link(builder, loader, refs, byRule, failedRules);
+                ConditionTypes.check(kieBase, byRule, RuleBases.filesByPath(bundle), failedRules, inRules);
             } catch (RuntimeException e) {
                 if (!buildFailed) {
                     throw e;
@@ -223,7 +221,7 @@ public final class PolicyCompiler {
             throw new InvalidPolicyException(errors);
         }
         if (kieBase == null) {
-            kieBase = kieBase(builder, loader, refs, byRule, Set.of());
+            kieBase = RuleBases.link(builder, loader, refs, byRule, Set.of());
         }
         FromSources.install(kieBase, byRule);
         CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
@@ -231,53 +229,6 @@ public final class PolicyCompiler {
         EngineWarmUp.once();
         policy.warmUp();
         return policy;
-    }
-
-    /** A rule base of what {@code builder} compiled, linked through {@code loader}; {@code byRule} gets where each rule is written. */
-    private static InternalKnowledgeBase kieBase(KnowledgeBuilder builder, ProjectClassLoader loader, Map<String, RuleRef> refs,
-            Map<Rule, RuleRef> byRule, Set<String> failedRules) {
-        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
-        if (kieBase.getRootClassLoader() != loader) {
-            throw new IllegalStateException("Drools did not keep the sandbox class loader");
-        }
-        Collection<KiePackage> packages = compiled(builder);
-        if (builder.hasErrors()) {
-            // linked only to check what did compile (and thrown away): without the rules that did not
-            for (KiePackage pkg : packages) {
-                InternalKnowledgePackage p = (InternalKnowledgePackage) pkg;
-                for (Rule r : List.copyOf(p.getRules())) {
-                    RuleImpl rule = (RuleImpl) r;
-                    RuleRef ref = refs.get(key(p.getName(), rule.getName()));
-                    if (!rule.isValid() || ref == null || failedRules.contains(RuleNames.keyOf(ref))) {
-                        p.removeRule(rule);
-                    }
-                }
-                p.resetErrors();
-            }
-        }
-        InterpretedOperators.keep(packages);
-        kieBase.addPackages(packages);
-        for (KiePackage pkg : kieBase.getKiePackages()) {
-            for (Rule rule : pkg.getRules()) {
-                RuleRef ref = refs.get(key(pkg.getName(), rule.getName()));
-                byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
-            }
-        }
-        return kieBase;
-    }
-
-    /** What {@code builder} compiled: with errors, the packages as far as they were built (Drools hands out none then). */
-    private static Collection<KiePackage> compiled(KnowledgeBuilder builder) {
-        if (builder.hasErrors() && builder instanceof KnowledgeBuilderImpl impl) {
-            return List.of(impl.getPackages());
-        }
-        return builder.getKnowledgePackages();
-    }
-
-    private static Map<String, SourceFile> filesByPath(PolicyBundle bundle) {
-        Map<String, SourceFile> files = new HashMap<>();
-        bundle.ruleFiles().forEach(f -> files.put(f.path(), f));
-        return files;
     }
 
     /** A rule file that parsed, with what the parser made of it. */

@@ -1,6 +1,7 @@
 package dev.countersign.rules.engine;
 
 import dev.countersign.rules.engine.DrlTokens.Token;
+import dev.countersign.rules.model.ActionContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,6 +41,24 @@ final class RuleImports {
     /** The file's own package and the packages it imports on demand ({@code import a.b.*}). */
     List<String> packages() {
         return packages;
+    }
+
+    /**
+     * Whether {@code simpleName} names no class at all here: in none of the file's package, the packages
+     * it imports, java.lang and the vocabulary, nor as a name of its own. Drools cannot resolve such a
+     * name through any class loader, so a pattern on it is safe to build, and the build's error names
+     * the fact types.
+     */
+    boolean namesNoClass(String simpleName) {
+        List<String> owners = new ArrayList<>(packages);
+        owners.add("java.lang");
+        owners.add(ActionContext.class.getPackageName());
+        for (String owner : owners) {
+            if (RuleDeclarations.isClass(owner + "." + simpleName)) {
+                return false;
+            }
+        }
+        return !simpleName.contains("$") && !RuleDeclarations.isClass(simpleName);
     }
 
     /** The binary name of the class a capitalised simple name means here, or null. */

@@ -4,7 +4,6 @@ import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
 import dev.countersign.rules.engine.DrlTokens.Kind;
 import dev.countersign.rules.engine.DrlTokens.Token;
-import dev.countersign.rules.model.ActionContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -58,8 +57,19 @@ final class RuleSandbox {
 
     /** Adds to {@code errors} what in {@code file} rules may not use; answers whether there was any. */
     boolean check(SourceFile file, List<PolicyError> errors) {
+        return check(file, errors, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #check(SourceFile, List)}, adding to {@code unknownTypes} each pattern on a name that is
+     * no class at all, as an error whose message is the name: not refused, since the build reports it,
+     * but for the author to be told of when the file is refused and so not built.
+     */
+    boolean check(SourceFile file, List<PolicyError> errors, List<PolicyError> unknownTypes) {
         int before = errors.size();
-        new FileCheck(file, errors).run();
+        FileCheck check = new FileCheck(file, errors);
+        check.run();
+        check.unknownTypes.forEach(i -> unknownTypes.add(check.findings.at(check.t.get(i).start(), check.t.get(i).text())));
         return errors.size() > before;
     }
 
@@ -71,6 +81,7 @@ final class RuleSandbox {
         private int depth;
         private boolean inRule;
         private boolean then;
+        private final List<Integer> unknownTypes = new ArrayList<>();
         private int poisonDepth = -1;
         private int accumulateDepth = -1;
 
@@ -267,7 +278,8 @@ final class RuleSandbox {
             }
             String type = imports.type(name);
             if (type == null && unknownFactType(i)) {
-                return chainEnd(i); // no class at all: the build reports it, with the fact types (FactTypes)
+                unknownTypes.add(i);
+                return chainEnd(i); // no class at all: the build reports it, with the fact types (Vocabulary)
             }
             if (type == null) {
                 boolean binding = i + 1 < t.size() && t.get(i + 1).is(":") && !(i + 2 < t.size() && t.get(i + 2).is(":"));
@@ -278,26 +290,10 @@ final class RuleSandbox {
             return nested(i, type);
         }
 
-        /**
-         * Whether the capitalised name at {@code i} is a pattern's type in a rule's conditions that names
-         * no class at all (neither in java.lang, the vocabulary, the file's package nor a package it
-         * imports): Drools cannot resolve it, through any class loader, so the file is safe to build and
-         * the build's error names the fact types.
-         */
+        /** Whether the name at {@code i} is a pattern's type in a rule's conditions that names no class at all ({@link RuleImports#namesNoClass}). */
         private boolean unknownFactType(int i) {
-            String name = t.get(i).text();
-            if (!inRule || then || !(i + 1 < t.size() && t.get(i + 1).is("(")) || (i > 0 && t.get(i - 1).is("new"))) {
-                return false;
-            }
-            List<String> owners = new ArrayList<>(imports.packages());
-            owners.add("java.lang");
-            owners.add(ActionContext.class.getPackageName());
-            for (String owner : owners) {
-                if (RuleDeclarations.isClass(owner + "." + name)) {
-                    return false;
-                }
-            }
-            return !name.contains("$") && !RuleDeclarations.isClass(name);
+            return inRule && !then && i + 1 < t.size() && t.get(i + 1).is("(") && !(i > 0 && t.get(i - 1).is("new"))
+                    && imports.namesNoClass(t.get(i).text());
         }
 
         /** A chain that starts lowercase ({@code java.io.File}, {@code data.list}, {@code $a.id}): a class if a prefix is one. */
