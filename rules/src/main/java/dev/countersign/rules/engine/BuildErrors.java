@@ -22,7 +22,7 @@ final class BuildErrors {
             "unable to resolve method using strict-mode: ([\\w.$]+)\\.(\\w+)\\(\\)");
     private static final Pattern ANALYSE = Pattern.compile("^Unable to Analyse Expression (.*?):\\s*$", Pattern.MULTILINE);
     private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: ([^\\]]*)\\]");
-    private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_\\w+");
+    private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_[\\w$]+");
     private static final Pattern UNDEFINED_METHOD = Pattern.compile("The method (\\w+)\\(");
     private static final Pattern NOT_RESOLVED = Pattern.compile("^(\\w+) cannot be resolved");
     private static final Pattern UNKNOWN_TYPE = Pattern.compile("Unable to resolve ObjectType '([\\w$.]+)'");

@@ -76,10 +76,16 @@ final class BuildScope {
         return built;
     }
 
-    /** Whether {@code error}, of a built file, names a function, query or declared type that only a left-out file defines. */
+    /**
+     * Whether {@code error}, a build error of a built file, is about a name that only a left-out file
+     * defines: a call of an undefined function ({@code The method trusted(String) is undefined}), a name
+     * that cannot be resolved, an unknown fact type or a type without the property.
+     */
     boolean followsFromLeftOut(PolicyError error) {
         for (String name : missingNames) {
-            if (Pattern.compile("(?<![\\w$])" + Pattern.quote(name) + "(?![\\w$])").matcher(error.message()).find()) {
+            String n = Pattern.quote(name);
+            if (Pattern.compile("(?<![\\w$])" + n + "(\\(| cannot be resolved| has no property)|'" + n + "'")
+                    .matcher(error.message()).find()) {
                 return true;
             }
         }
