@@ -97,8 +97,8 @@ final class BuildErrors {
                     continue;
                 }
                 one = GENERATED_TYPE.matcher(one).replaceAll("");
-                int consequenceLine = lineOfToken(file, ruleLine, one);
-                errors.add(new PolicyError(path, consequenceLine > 0 ? consequenceLine : ruleLine, 0,
+                int[] at = placeOfToken(file, ruleLine, one);
+                errors.add(new PolicyError(path, at[0] > 0 ? at[0] : ruleLine, at[1],
                         "in a consequence: " + clean(one) + consequenceHint(one, vocabulary)));
             }
             return errors;
@@ -154,14 +154,15 @@ final class BuildErrors {
         return at < 0 ? 0 : at + 1;
     }
 
-    /** For a consequence error naming a method or a variable, the line from {@code ruleLine} on where it appears. */
-    private static int lineOfToken(SourceFile file, int ruleLine, String message) {
+    /** For a consequence error naming a method or a variable, the line and column from {@code ruleLine} on where it appears; 0s when not found. */
+    private static int[] placeOfToken(SourceFile file, int ruleLine, String message) {
         Matcher m = UNDEFINED_METHOD.matcher(message);
         Matcher n = NOT_RESOLVED.matcher(message);
         String token = m.find() ? m.group(1) + "(" : n.find() ? n.group(1) : null;
         if (token == null || file == null || ruleLine <= 0) {
-            return 0;
+            return new int[] {0, 0};
         }
+        Pattern tokenPattern = Pattern.compile("(?<![\\w.$])" + Pattern.quote(token) + (token.endsWith("(") ? "" : "(?![\\w$])"));
         String[] lines = file.text().split("\n", -1);
         boolean inConsequence = false;
         for (int i = ruleLine - 1; i < lines.length; i++) {
@@ -169,13 +170,14 @@ final class BuildErrors {
             if (text.startsWith("then")) {
                 inConsequence = true;
             } else if (text.equals("end") || text.startsWith("end ")) {
-                return 0;
+                return new int[] {0, 0};
             }
-            if (inConsequence && Pattern.compile("(?<![\\w.$])" + Pattern.quote(token)).matcher(lines[i]).find()) {
-                return i + 1;
+            Matcher at = tokenPattern.matcher(lines[i]);
+            if (inConsequence && at.find()) {
+                return new int[] {i + 1, at.start() + 1};
             }
         }
-        return 0;
+        return new int[] {0, 0};
     }
 
     /** The first line of {@code file} that holds {@code expression}, else 0. */
