@@ -60,7 +60,7 @@ final class BuildErrors {
             line = Math.max(pe.getRow(), 0);
             column = pe.getCol() >= 0 && line > 0 ? pe.getCol() + 1 : 0;
             message = PARSER_PREFIX.matcher(message).replaceFirst("");
-            return List.of(new PolicyError(path, line, column, clean(message)));
+            return List.of(new PolicyError(path, line, column, clean(message) + unclosedCondition(file, line, message)));
         }
         Matcher unknown = UNKNOWN_PROPERTY.matcher(message);
         Matcher analyse = ANALYSE.matcher(message);
@@ -104,6 +104,33 @@ final class BuildErrors {
             return errors;
         }
         return List.of(new PolicyError(path, line, column, clean(firstLine(message))));
+    }
+
+    /**
+     * For the parser's {@code mismatched input 'then'}: where a parenthesis of the conditions before
+     * {@code line} is left open (the parser meets {@code then} inside it), else empty.
+     */
+    private static String unclosedCondition(SourceFile file, int line, String message) {
+        if (file == null || line <= 0 || !message.startsWith("mismatched input 'then'")) {
+            return "";
+        }
+        String[] lines = SourceChecks.blankStrings(SourceChecks.blankComments(file.text())).split("\n", -1);
+        int when = line - 2;
+        while (when >= 0 && !lines[when].trim().startsWith("when")) {
+            when--;
+        }
+        int open = 0;
+        int openedAt = 0;
+        for (int i = Math.max(when, 0); i < line - 1 && i < lines.length; i++) {
+            for (char c : lines[i].toCharArray()) {
+                if (c == '(' && open++ == 0) {
+                    openedAt = i + 1;
+                } else if (c == ')' && open > 0) {
+                    open--;
+                }
+            }
+        }
+        return when >= 0 && open > 0 ? "; the '(' opened at line " + openedAt + " is not closed" : "";
     }
 
     /** What to write instead, for the Java compiler's errors whose cause is known. */
