@@ -147,7 +147,7 @@ public final class PolicyCompiler {
             }
             SourceChecks.check(file, dataUsable ? bundle.data() : null, inRules);
             List<PolicyError> unknownTypes = new ArrayList<>();
-            if (sandbox != null && sandbox.check(file, errors, unknownTypes)) {
+            if (sandbox != null && sandbox.check(file, inRules, unknownTypes)) {
                 leftOut.add(file.path()); // refused code is never handed to Drools' compilers
                 notBuilt.addAll(unknownTypes);
             }
@@ -157,7 +157,7 @@ public final class PolicyCompiler {
             List<PolicyError> endless = new ArrayList<>();
             TerminationCheck.check(bundle.ruleFiles(), endless);
             endless.forEach(e -> leftOut.add(e.file()));
-            errors.addAll(endless);
+            inRules.addAll(endless);
         }
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
         List<ParsedFile> built = BuildScope.built(parsed, leftOut, refs);
