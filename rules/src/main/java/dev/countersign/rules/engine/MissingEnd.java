@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * into are left out, as they follow from the missing {@code end}.
  */
 final class MissingEnd {
-    private static final Pattern HEADER = Pattern.compile("^(\\s*)(rule|query|declare)\\s+(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|\\S+)");
+    private static final Pattern HEADER = Pattern.compile(
+            "^(\\s*)(rule|query|declare)\\s+(\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|[\\w$.]+(?=\\s|$))");
     private static final Pattern THEN = Pattern.compile("^\\s*then\\b");
     private static final Pattern END = Pattern.compile("^\\s*end\\b");
 
