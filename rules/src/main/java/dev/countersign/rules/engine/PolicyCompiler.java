@@ -56,10 +56,14 @@ import org.kie.internal.io.ResourceFactory;
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
  * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static checks,
- * {@link RuleSandbox} and {@link TerminationCheck}); only a bundle that parses and that the sandbox
- * accepts is built, with the DRL/MVEL builder, which reports unknown properties at their real line.
- * What the build compiled is checked again ({@link CompiledCodeCheck}), and the build, and the rules
- * it produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is added to
+ * {@link RuleSandbox} and {@link TerminationCheck}); every file that parses and that the sandbox
+ * accepts is then built, with the DRL/MVEL builder, which reports unknown properties at their real
+ * line, so that one run reports the errors of every file ({@link BuildScope}: what is left out of the
+ * build, and the errors that only follow from that). What the build compiled is checked again
+ * ({@link CompiledCodeCheck}), its conditions are compiled as MVEL would only at their first
+ * evaluation ({@link ConditionTypes}), and the build, and the rules it produces, load classes only
+ * through a {@link SandboxClassLoader}. Errors inside a rule name it ({@link RuleNames}); build
+ * errors carry the hints of {@link Vocabulary}. The vocabulary is added to
  * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
  * the global {@code data}), so authors write no imports and lines stay theirs. Each for-each loop of
  * rule code checks the evaluation's budget ({@link RuleLoops}), and so does each {@code from} source
