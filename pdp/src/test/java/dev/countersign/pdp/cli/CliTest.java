@@ -133,7 +133,7 @@ class CliTest {
         Path b = bundle(RULES.replace("Actor( type == \"agent\" )", "Actor( kind == \"agent\" )"), "cases: []\n");
         CliRun r = run("test", b.toString());
         assertEquals(3, r.status());
-        assertTrue(r.err().contains(b.resolve("export/export.drl") + ":6:12: Actor has no property 'kind'"), r.err());
+        assertTrue(r.err().contains(b.resolve("export/export.drl") + ":6:12: rule \"agents need approval for production exports\": Actor has no property 'kind'"), r.err());
         assertTrue(r.err().contains("1 error; the bundle was not loaded"), r.err());
     }
 

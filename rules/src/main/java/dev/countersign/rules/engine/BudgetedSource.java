@@ -18,10 +18,12 @@ final class BudgetedSource implements DataProvider {
 
     private final DataProvider source;
     private final RuleRef rule;
+    private final String expression;
 
-    BudgetedSource(DataProvider source, RuleRef rule) {
+    BudgetedSource(DataProvider source, RuleRef rule, String expression) {
         this.source = source;
         this.rule = rule;
+        this.expression = expression;
     }
 
     @Override
@@ -42,12 +44,24 @@ final class BudgetedSource implements DataProvider {
             return source.getResults(tuple, valueResolver, providerContext);
         }
         evaluation.step(rule);
-        return new RuleLoops.Steps(source.getResults(tuple, valueResolver, providerContext), evaluation, rule);
+        return new RuleLoops.Steps(results(tuple, valueResolver, providerContext), evaluation, rule);
+    }
+
+    /** The source's results; a failure of the source names its rule ({@link SourceFailure}), a spent budget stays as it is. */
+    @SuppressWarnings("rawtypes")
+    private Iterator results(BaseTuple tuple, ValueResolver valueResolver, Object providerContext) {
+        try {
+            return source.getResults(tuple, valueResolver, providerContext);
+        } catch (Evaluation.BudgetExceeded e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SourceFailure(rule, expression, e);
+        }
     }
 
     @Override
     public DataProvider clone() {
-        return new BudgetedSource(source.clone(), rule);
+        return new BudgetedSource(source.clone(), rule, expression);
     }
 
     @Override

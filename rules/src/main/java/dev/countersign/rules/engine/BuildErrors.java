@@ -2,6 +2,7 @@ package dev.countersign.rules.engine;
 
 import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -21,9 +22,11 @@ final class BuildErrors {
             "unable to resolve method using strict-mode: ([\\w.$]+)\\.(\\w+)\\(\\)");
     private static final Pattern ANALYSE = Pattern.compile("^Unable to Analyse Expression (.*?):\\s*$", Pattern.MULTILINE);
     private static final Pattern MVEL_ERROR = Pattern.compile("\\[Error: ([^\\]]*)\\]");
-    private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_\\w+");
+    private static final Pattern GENERATED_TYPE = Pattern.compile(" for the type Rule_[\\w$]+");
     private static final Pattern UNDEFINED_METHOD = Pattern.compile("The method (\\w+)\\(");
     private static final Pattern NOT_RESOLVED = Pattern.compile("^(\\w+) cannot be resolved");
+    private static final Pattern UNKNOWN_TYPE = Pattern.compile("Unable to resolve ObjectType '([\\w$.]+)'");
+    private static final Pattern CHAR_ARGUMENT = Pattern.compile("not applicable for the arguments \\(([^)]*, )?char(, [^)]*)?\\)");
 
     private BuildErrors() {
     }
@@ -33,7 +36,17 @@ final class BuildErrors {
         return r.getMessage() != null && r.getMessage().startsWith("Parser returned a null Package");
     }
 
-    static PolicyError translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile fallback) {
+    /** A parser's error, at its place in {@code file}. */
+    static PolicyError translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile file) {
+        return translate(r, files, file, null).get(0);
+    }
+
+    /**
+     * The errors one build message stands for (a consequence's message lists every error the Java
+     * compiler found in it, one a line), each with the hint {@code vocabulary} knows, where it has one.
+     */
+    static List<PolicyError> translate(KnowledgeBuilderResult r, Map<Resource, SourceFile> files, SourceFile fallback,
+            Vocabulary vocabulary) {
         SourceFile file = r.getResource() == null ? null : files.get(r.getResource());
         if (file == null) {
             file = fallback;
@@ -47,7 +60,7 @@ final class BuildErrors {
             line = Math.max(pe.getRow(), 0);
             column = pe.getCol() >= 0 && line > 0 ? pe.getCol() + 1 : 0;
             message = PARSER_PREFIX.matcher(message).replaceFirst("");
-            return new PolicyError(path, line, column, clean(message));
+            return List.of(new PolicyError(path, line, column, clean(message) + unclosedCondition(file, line, message)));
         }
         Matcher unknown = UNKNOWN_PROPERTY.matcher(message);
         Matcher analyse = ANALYSE.matcher(message);
@@ -56,26 +69,81 @@ final class BuildErrors {
             String property = unknown.group(2);
             String expression = analyse.find() ? analyse.group(1).trim() : null;
             column = columnOf(file, line, property, expression);
-            message = type + " has no property '" + property + "'" + (expression == null ? "" : " (in: " + expression + ")");
-            return new PolicyError(path, line, column, message);
+            message = type + " has no property '" + property + "'" + (expression == null ? "" : " (in: " + expression + ")")
+                    + (vocabulary == null ? "" : vocabulary.unknownPropertyHint(type, property));
+            return List.of(new PolicyError(path, line, column, message));
         }
         if (analyse.find()) {
             Matcher detail = MVEL_ERROR.matcher(message);
             String expression = analyse.group(1).trim();
+            if (line == 0) {
+                line = lineOf(file, expression);  // Drools gives no line for some of its own type checks
+            }
             column = columnOf(file, line, null, expression);
             message = "cannot evaluate '" + expression + "'" + (detail.find() ? ": " + detail.group(1) : "");
-            return new PolicyError(path, line, column, clean(message));
+            return List.of(new PolicyError(path, line, column, clean(message) + ConditionTypes.hint(message)));
+        }
+        Matcher objectType = UNKNOWN_TYPE.matcher(message);
+        if (objectType.find() && vocabulary != null) {
+            String type = objectType.group(1);
+            return List.of(new PolicyError(path, line, columnOf(file, line, type, null), vocabulary.unknownType(type)));
         }
         if (message.startsWith("Rule Compilation error")) {
             message = message.substring("Rule Compilation error".length()).trim();
-            message = GENERATED_TYPE.matcher(message).replaceAll("");
-            int consequenceLine = lineOfToken(file, line, message);
-            if (consequenceLine > 0) {
-                line = consequenceLine;
+            List<PolicyError> errors = new ArrayList<>();
+            int ruleLine = line;
+            for (String one : message.split("\\R")) {
+                if (one.isBlank()) {
+                    continue;
+                }
+                one = GENERATED_TYPE.matcher(one).replaceAll("");
+                int[] at = placeOfToken(file, ruleLine, one);
+                errors.add(new PolicyError(path, at[0] > 0 ? at[0] : ruleLine, at[1],
+                        "in a consequence: " + clean(one) + consequenceHint(one, vocabulary)));
             }
-            return new PolicyError(path, line, 0, "in a consequence: " + clean(firstLine(message)));
+            return errors;
         }
-        return new PolicyError(path, line, column, clean(firstLine(message)));
+        return List.of(new PolicyError(path, line, column, clean(firstLine(message))));
+    }
+
+    /**
+     * For the parser's {@code mismatched input 'then'}: where a parenthesis of the conditions before
+     * {@code line} is left open (the parser meets {@code then} inside it), else empty.
+     */
+    private static String unclosedCondition(SourceFile file, int line, String message) {
+        if (file == null || line <= 0 || !message.startsWith("mismatched input 'then'")) {
+            return "";
+        }
+        String[] lines = SourceChecks.blankStrings(SourceChecks.blankComments(file.text())).split("\n", -1);
+        int when = line - 2;
+        while (when >= 0 && !lines[when].trim().startsWith("when")) {
+            when--;
+        }
+        int open = 0;
+        int openedAt = 0;
+        for (int i = Math.max(when, 0); i < line - 1 && i < lines.length; i++) {
+            for (char c : lines[i].toCharArray()) {
+                if (c == '(' && open++ == 0) {
+                    openedAt = i + 1;
+                } else if (c == ')' && open > 0) {
+                    open--;
+                }
+            }
+        }
+        return when >= 0 && open > 0 ? "; the '(' opened at line " + openedAt + " is not closed" : "";
+    }
+
+    /** What to write instead, for the Java compiler's errors whose cause is known. */
+    private static String consequenceHint(String message, Vocabulary vocabulary) {
+        Matcher undefined = UNDEFINED_METHOD.matcher(message);
+        if (vocabulary != null && undefined.find() && message.contains(" is undefined")) {
+            return vocabulary.unknownFunctionHint(undefined.group(1));
+        }
+        if (CHAR_ARGUMENT.matcher(message).find()) {
+            return "; in a consequence (Java) a single-quoted literal of one character is a char, not a string: write"
+                    + " double quotes (\"x\")";
+        }
+        return "";
     }
 
     /** Removes engine package names from type names in a message. */
@@ -92,7 +160,7 @@ final class BuildErrors {
         return s.substring(s.lastIndexOf('$') + 1);
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         int cut = message.indexOf('\n');
         return cut < 0 ? message : message.substring(0, cut);
     }
@@ -113,14 +181,15 @@ final class BuildErrors {
         return at < 0 ? 0 : at + 1;
     }
 
-    /** For a consequence error naming a method or a variable, the line from {@code ruleLine} on where it appears. */
-    private static int lineOfToken(SourceFile file, int ruleLine, String message) {
+    /** For a consequence error naming a method or a variable, the line and column from {@code ruleLine} on where it appears; 0s when not found. */
+    private static int[] placeOfToken(SourceFile file, int ruleLine, String message) {
         Matcher m = UNDEFINED_METHOD.matcher(message);
         Matcher n = NOT_RESOLVED.matcher(message);
         String token = m.find() ? m.group(1) + "(" : n.find() ? n.group(1) : null;
         if (token == null || file == null || ruleLine <= 0) {
-            return 0;
+            return new int[] {0, 0};
         }
+        Pattern tokenPattern = Pattern.compile("(?<![\\w.$])" + Pattern.quote(token) + (token.endsWith("(") ? "" : "(?![\\w$])"));
         String[] lines = file.text().split("\n", -1);
         boolean inConsequence = false;
         for (int i = ruleLine - 1; i < lines.length; i++) {
@@ -128,9 +197,24 @@ final class BuildErrors {
             if (text.startsWith("then")) {
                 inConsequence = true;
             } else if (text.equals("end") || text.startsWith("end ")) {
-                return 0;
+                return new int[] {0, 0};
             }
-            if (inConsequence && Pattern.compile("(?<![\\w.$])" + Pattern.quote(token)).matcher(lines[i]).find()) {
+            Matcher at = tokenPattern.matcher(lines[i]);
+            if (inConsequence && at.find()) {
+                return new int[] {i + 1, at.start() + 1};
+            }
+        }
+        return new int[] {0, 0};
+    }
+
+    /** The first line of {@code file} that holds {@code expression}, else 0. */
+    private static int lineOf(SourceFile file, String expression) {
+        if (file == null) {
+            return 0;
+        }
+        List<String> lines = file.text().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(expression)) {
                 return i + 1;
             }
         }

@@ -2,8 +2,10 @@ package dev.countersign.rules.engine;
 
 import dev.countersign.rules.Reason;
 import dev.countersign.rules.Verdict;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kie.api.definition.rule.Rule;
@@ -25,6 +27,7 @@ final class FailureReasons {
     private final List<RuleRef> ruleList;
     private final Map<String, RuleRef> constraints;
     private final Map<String, RuleRef> ruleClasses;
+    private final Set<String> packages;
 
     /**
      * Reasons naming {@code rules}, listed by file and line in {@code ruleList}; {@code constraints} maps
@@ -36,11 +39,13 @@ final class FailureReasons {
         this.ruleList = ruleList;
         this.constraints = constraints;
         this.ruleClasses = ruleClasses;
+        this.packages = new HashSet<>();
+        ruleList.forEach(r -> packages.add(r.packageName()));
     }
 
     /** The reason of an evaluation of {@code scope} that {@code failure} ended. */
     Reason of(Evaluation evaluation, Throwable failure, String scope) {
-        return reason(culprit(evaluation, failure), detail(failure), scope);
+        return reason(culprit(evaluation, failure), detail(failure) + inFunction(failure), scope);
     }
 
     /**
@@ -65,6 +70,10 @@ final class FailureReasons {
     }
 
     private RuleRef culprit(Evaluation evaluation, Throwable failure) {
+        SourceFailure source = sourceFailure(failure);
+        if (source != null && source.rule() != null) {
+            return source.rule();
+        }
         if (failure instanceof ConsequenceException ce && ce.getMatch() != null) {
             RuleRef rule = rules.get(ce.getMatch().getRule());
             if (rule != null) {
@@ -76,6 +85,37 @@ final class FailureReasons {
             rule = ruleNamedIn(failure);
         }
         return rule != null ? rule : evaluation.firing;
+    }
+
+    private static SourceFailure sourceFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SourceFailure s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Where a DRL function threw, the innermost on the stack of the failure's root cause:
+     * {@code " (in function name)"}; empty when no function did. Drools compiles the function
+     * {@code name} of package {@code p} to a class {@code p.Name} with a static method {@code name}.
+     */
+    private String inFunction(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        for (StackTraceElement frame : root.getStackTrace()) {
+            String className = frame.getClassName();
+            int dot = className.lastIndexOf('.');
+            String method = frame.getMethodName();
+            if (dot > 0 && !method.isEmpty() && packages.contains(className.substring(0, dot))
+                    && className.substring(dot + 1).equals(Character.toUpperCase(method.charAt(0)) + method.substring(1))) {
+                return " (in function " + method + ")";
+            }
+        }
+        return "";
     }
 
     /** The rule whose generated code is the innermost on the stack of {@code failure} or of a cause. */
@@ -135,6 +175,9 @@ final class FailureReasons {
         if (message == null && cause instanceof VirtualMachineError) {
             message = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         }
+        while (message == null && cause.getMessage() == null && cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause(); // a wrapper without a message (InvocationTargetException): what it wraps
+        }
         if (message == null) {
             message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             Matcher mvel = MVEL_ERROR.matcher(message);
@@ -143,6 +186,8 @@ final class FailureReasons {
             }
         }
         Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
-        return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
+        SourceFailure source = sourceFailure(failure);
+        return m.find() ? "condition '" + m.group(1).trim() + "': " + message
+                : source != null ? source.getMessage() + ": " + message : message;
     }
 }

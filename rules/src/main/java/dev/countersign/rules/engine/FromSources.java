@@ -51,7 +51,8 @@ final class FromSources {
                 provider = new ContextPartProvider(part);
             } else {
                 Set<RuleRef> owners = e.getValue();
-                provider = new BudgetedSource(from.getDataProvider(), owners.size() == 1 ? owners.iterator().next() : null);
+                provider = new BudgetedSource(from.getDataProvider(), owners.size() == 1 ? owners.iterator().next() : null,
+                        String.valueOf(expressionOf(from.getDataProvider())));
             }
             try {
                 FROM_NODE_PROVIDER.set(from, provider);

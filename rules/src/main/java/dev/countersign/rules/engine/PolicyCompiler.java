@@ -36,10 +36,7 @@ import org.drools.drl.parser.DrlParser;
 import org.drools.drl.parser.DroolsParserException;
 import org.drools.io.DescrResource;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
-import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.drools.wiring.api.classloader.ProjectClassLoader;
-import org.kie.api.KieServices;
-import org.kie.api.definition.KiePackage;
 import org.kie.api.definition.rule.Rule;
 import org.kie.api.event.kiebase.BeforeRuleAddedEvent;
 import org.kie.api.event.kiebase.DefaultKieBaseEventListener;
@@ -59,13 +56,17 @@ import org.kie.internal.io.ResourceFactory;
  *
  * <p>Rule files are parsed and checked one by one (syntax errors, the package declaration, duplicate
  * rule names across files, the checks of {@link SourceChecks}, and the rule sandbox's static checks,
- * {@link RuleSandbox} and {@link TerminationCheck}); only a bundle that parses and that the sandbox
- * accepts is built, with the DRL/MVEL builder, which reports unknown properties at their real line.
- * Once every rule file parses, the names the manifest and the rule tests give (the {@code always}
- * packages; a case's package, the rules of its reasons, the data paths it replaces) are checked
- * against the rules and the data documents ({@link BundleReferences}).
- * What the build compiled is checked again ({@link CompiledCodeCheck}), and the build, and the rules
- * it produces, load classes only through a {@link SandboxClassLoader}. The vocabulary is added to
+ * {@link RuleSandbox} and {@link TerminationCheck}); every file that parses and that the sandbox
+ * accepts is then built, with the DRL/MVEL builder, which reports unknown properties at their real
+ * line, so that one run reports the errors of every file ({@link BuildScope}: what is left out of the
+ * build, and the errors that only follow from that). What the build compiled is checked again
+ * ({@link CompiledCodeCheck}), its conditions are compiled as MVEL would only at their first
+ * evaluation ({@link ConditionTypes}), and the build, and the rules it produces, load classes only
+ * through a {@link SandboxClassLoader}. Errors inside a rule name it ({@link RuleNames}); build
+ * errors carry the hints of {@link Vocabulary}. Once every rule file parses, the names the manifest
+ * and the rule tests give (the {@code always} packages; a case's package, the rules of its reasons,
+ * the data paths it replaces) are checked against the rules and the data documents
+ * ({@link BundleReferences}). The vocabulary is added to
  * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
  * the global {@code data}), so authors write no imports and lines stay theirs. Each for-each loop of
  * rule code checks the evaluation's budget ({@link RuleLoops}), and so does each {@code from} source
@@ -139,70 +140,99 @@ public final class PolicyCompiler {
         boolean dataUsable = bundle.problems().stream().noneMatch(e -> isDataDocument(e.file()));
         Map<Resource, SourceFile> resources = new IdentityHashMap<>();
         List<ParsedFile> parsed = new ArrayList<>();
-        boolean buildable = true;
+        Set<String> leftOut = new HashSet<>();
+        List<PolicyError> buildErrors = new ArrayList<>(); // what Drools' build found: their rules may be half built
+        List<PolicyError> inRules = new ArrayList<>(); // errors of rule code, to be named after their rule
+        List<PolicyError> notBuilt = new ArrayList<>(); // unknown fact types of refused files, which the build cannot report
         RuleSandbox sandbox = checks == Checks.ALL ? RuleSandbox.of(bundle.ruleFiles()) : null;
         for (SourceFile file : bundle.ruleFiles()) {
             ParsedFile p = parse(file, resources, errors);
             if (p != null) {
                 parsed.add(p);
             } else {
-                buildable = false;
+                leftOut.add(file.path());
             }
-            SourceChecks.check(file, dataUsable ? bundle.data() : null, errors);
-            if (sandbox != null && sandbox.check(file, errors)) {
-                buildable = false; // refused code is never handed to Drools' compilers
+            SourceChecks.check(file, dataUsable ? bundle.data() : null, inRules);
+            List<PolicyError> unknownTypes = new ArrayList<>();
+            if (sandbox != null && sandbox.check(file, inRules, unknownTypes)) {
+                leftOut.add(file.path()); // refused code is never handed to Drools' compilers
+                notBuilt.addAll(unknownTypes);
             }
         }
-        if (sandbox != null && TerminationCheck.check(bundle.ruleFiles(), errors)) {
-            buildable = false; // a loop or a recursion that need not end would hold its evaluation past any budget
+        if (sandbox != null) {
+            // a loop or a recursion that need not end would hold its evaluation past any budget
+            List<PolicyError> endless = new ArrayList<>();
+            TerminationCheck.check(bundle.ruleFiles(), endless);
+            endless.forEach(e -> leftOut.add(e.file()));
+            inRules.addAll(endless);
         }
-        int before = errors.size();
         Map<String, RuleRef> refs = ruleRefs(parsed, errors);
-        buildable &= errors.size() == before;
         if (parsed.size() == bundle.ruleFiles().size()) {
             // the names of the manifest and the tests, when every rule name is known
             BundleReferences.check(bundle, refs.values(), dataUsable ? bundle.data() : null, errors);
         }
-        if (!buildable) {
-            // A file that does not parse, a rule defined twice or code the sandbox refuses would only add confusing build errors.
-            throw new InvalidPolicyException(errors);
-        }
+        List<ParsedFile> built = BuildScope.built(parsed, leftOut, refs);
+        BuildScope scope = BuildScope.of(bundle.ruleFiles(), leftOut);
         ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
                 KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
-        CompositeKnowledgeBuilder batch = builder.batch();
-        for (ParsedFile p : parsed) {
-            addVocabulary(p.descr);
-            announceRules(p.descr);
-            AnchorPlanner.plan(p.descr);
-            DescrResource resource = new DescrResource(p.descr);
-            resources.put(resource, p.file);
-            batch.add(resource, ResourceType.DESCR);
-        }
-        batch.build();
-        for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
-            if (!BuildErrors.isNoise(r)) {
-                errors.add(BuildErrors.translate(r, resources, parsed.size() == 1 ? parsed.get(0).file : null));
+        Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
+        notBuilt.forEach(e -> inRules.add(new PolicyError(e.file(), e.line(), e.column(), vocabulary.unknownType(e.message()))));
+        if (!built.isEmpty()) {
+            CompositeKnowledgeBuilder batch = builder.batch();
+            for (ParsedFile p : built) {
+                addVocabulary(p.descr);
+                announceRules(p.descr);
+                AnchorPlanner.plan(p.descr);
+                DescrResource resource = new DescrResource(p.descr);
+                resources.put(resource, p.file);
+                batch.add(resource, ResourceType.DESCR);
+            }
+            batch.build();
+            for (KnowledgeBuilderResult r : builder.getResults(ResultSeverity.ERROR)) {
+                if (!BuildErrors.isNoise(r)) {
+                    for (PolicyError error : BuildErrors.translate(r, resources, built.size() == 1 ? built.get(0).file : null, vocabulary)) {
+                        if (!scope.followsFromLeftOut(error)) {
+                            inRules.add(error);
+                            buildErrors.add(error);
+                        }
+                    }
+                }
             }
         }
-        if (errors.isEmpty() && checks != Checks.CLASS_LOADER_ONLY) {
-            CompiledCodeCheck.check(builder.getKnowledgePackages(), origins(parsed, refs), declaredTypes(parsed), errors);
+        RuleNames names = RuleNames.of(parsed);
+        boolean buildFailed = !inRules.isEmpty() || !leftOut.isEmpty();
+        Set<String> reportedRules = new HashSet<>();
+        inRules.stream().map(names::ruleOf).filter(r -> r != null).forEach(reportedRules::add);
+        Set<String> failedRules = new HashSet<>();
+        buildErrors.stream().map(names::ruleOf).filter(r -> r != null).forEach(failedRules::add);
+        List<PolicyError> codeErrors = new ArrayList<>();
+        if (checks != Checks.CLASS_LOADER_ONLY && !built.isEmpty()) {
+            CompiledCodeCheck.check(RuleBases.compiled(builder), origins(parsed, refs), declaredTypes(parsed), codeErrors);
         }
+        // what the bytecode check finds in a rule with errors already repeats them (insert(...) is one)
+        codeErrors.stream().filter(e -> !reportedRules.contains(names.ruleOf(e))).forEach(errors::add);
+        InternalKnowledgeBase kieBase = null;
+        Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
+        if (codeErrors.isEmpty() && !built.isEmpty()) {
+            // what compiled is linked even when other parts of the bundle did not, so that conditions MVEL
+            // would only compile when first evaluated are checked in the same run (ConditionTypes)
+            try {
+                kieBase = RuleBases.link(builder, loader, refs, byRule, failedRules);
+                ConditionTypes.check(kieBase, byRule, RuleBases.filesByPath(bundle), failedRules, inRules);
+            } catch (RuntimeException e) {
+                if (!buildFailed) {
+                    throw e;
+                }
+                kieBase = null; // a build with errors need not link; its errors are reported
+            }
+        }
+        inRules.forEach(e -> errors.add(names.named(e)));
         if (!errors.isEmpty()) {
             throw new InvalidPolicyException(errors);
         }
-        InternalKnowledgeBase kieBase = KnowledgeBaseFactory.newKnowledgeBase(KieServices.get().newKieBaseConfiguration(null, loader));
-        if (kieBase.getRootClassLoader() != loader) {
-            throw new IllegalStateException("Drools did not keep the sandbox class loader");
-        }
-        InterpretedOperators.keep(builder.getKnowledgePackages());
-        kieBase.addPackages(builder.getKnowledgePackages());
-        Map<Rule, RuleRef> byRule = new IdentityHashMap<>();
-        for (KiePackage pkg : kieBase.getKiePackages()) {
-            for (Rule rule : pkg.getRules()) {
-                RuleRef ref = refs.get(key(pkg.getName(), rule.getName()));
-                byRule.put(rule, ref != null ? ref : new RuleRef(rule.getName(), pkg.getName(), "?", 0));
-            }
+        if (kieBase == null) {
+            kieBase = RuleBases.link(builder, loader, refs, byRule, Set.of());
         }
         FromSources.install(kieBase, byRule);
         CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
@@ -212,7 +242,8 @@ public final class PolicyCompiler {
         return policy;
     }
 
-    private record ParsedFile(SourceFile file, PackageDescr descr) {
+    /** A rule file that parsed, with what the parser made of it. */
+    record ParsedFile(SourceFile file, PackageDescr descr) {
     }
 
     /** The rule or function each class Drools generated from rule text comes from (Drools names them on the descriptions it built). */
@@ -280,10 +311,15 @@ public final class PolicyCompiler {
             return null;
         }
         if (parser.hasErrors() || descr == null) {
-            boolean reported = false;
+            List<MissingEnd.Finding> missingEnds = MissingEnd.find(file);
+            missingEnds.forEach(m -> errors.add(m.error()));
+            boolean reported = !missingEnds.isEmpty();
             for (var error : parser.getErrors()) {
                 if (!BuildErrors.isNoise(error)) {
-                    errors.add(BuildErrors.translate(error, resources, file));
+                    PolicyError translated = BuildErrors.translate(error, resources, file);
+                    if (missingEnds.stream().noneMatch(m -> translated.line() >= m.fromLine() && translated.line() <= m.toLine())) {
+                        errors.add(translated);
+                    }
                     reported = true;
                 }
             }
@@ -381,7 +417,7 @@ public final class PolicyCompiler {
         return at >= 0 ? at + 1 : Math.max(valueColumn, 0);
     }
 
-    private static String key(String packageName, String rule) {
+    static String key(String packageName, String rule) {
         return packageName + '\u0000' + rule;
     }
 

@@ -1,6 +1,8 @@
 package dev.countersign.rules.engine;
 
 import dev.countersign.rules.engine.DrlTokens.Token;
+import dev.countersign.rules.model.ActionContext;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -20,6 +22,7 @@ final class RuleImports {
     private final RuleDeclarations declarations;
     private final Map<String, String> scope = new HashMap<>();
     private final Set<String> unqualified = new HashSet<>();
+    private final List<String> packages = new ArrayList<>();
 
     RuleImports(List<Token> tokens, SandboxFindings findings, RuleDeclarations declarations) {
         this.t = tokens;
@@ -29,9 +32,33 @@ final class RuleImports {
 
     /** The file's package: the types the bundle declares there are in scope. */
     void inPackage(String pkg) {
+        packages.add(pkg);
         for (String declared : declarations.typesIn(pkg)) {
             scope.put(declared, pkg + "." + declared);
         }
+    }
+
+    /** The file's own package and the packages it imports on demand ({@code import a.b.*}). */
+    List<String> packages() {
+        return packages;
+    }
+
+    /**
+     * Whether {@code simpleName} names no class at all here: in none of the file's package, the packages
+     * it imports, java.lang and the vocabulary, nor as a name of its own. Drools cannot resolve such a
+     * name through any class loader, so a pattern on it is safe to build, and the build's error names
+     * the fact types.
+     */
+    boolean namesNoClass(String simpleName) {
+        List<String> owners = new ArrayList<>(packages);
+        owners.add("java.lang");
+        owners.add(ActionContext.class.getPackageName());
+        for (String owner : owners) {
+            if (RuleDeclarations.isClass(owner + "." + simpleName)) {
+                return false;
+            }
+        }
+        return !simpleName.contains("$") && !RuleDeclarations.isClass(simpleName);
     }
 
     /** The binary name of the class a capitalised simple name means here, or null. */
@@ -81,6 +108,7 @@ final class RuleImports {
     /** {@code import a.b.*} and {@code import static a.b.C.*}: only what rules may use comes into scope. */
     private void onDemand(String imported, boolean isStatic, int at) {
         String owner = imported.substring(0, imported.length() - 2);
+        packages.add(owner);
         Map<String, String> classes = RuleAllowList.visibleIn(owner);
         classes.forEach(scope::put);
         declarations.typesIn(owner).forEach(d -> scope.put(d, owner + "." + d));

@@ -4,6 +4,7 @@ import dev.countersign.rules.PolicyError;
 import dev.countersign.rules.bundle.SourceFile;
 import dev.countersign.rules.engine.DrlTokens.Kind;
 import dev.countersign.rules.engine.DrlTokens.Token;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -56,8 +57,19 @@ final class RuleSandbox {
 
     /** Adds to {@code errors} what in {@code file} rules may not use; answers whether there was any. */
     boolean check(SourceFile file, List<PolicyError> errors) {
+        return check(file, errors, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #check(SourceFile, List)}, adding to {@code unknownTypes} each pattern on a name that is
+     * no class at all, as an error whose message is the name: not refused, since the build reports it,
+     * but for the author to be told of when the file is refused and so not built.
+     */
+    boolean check(SourceFile file, List<PolicyError> errors, List<PolicyError> unknownTypes) {
         int before = errors.size();
-        new FileCheck(file, errors).run();
+        FileCheck check = new FileCheck(file, errors);
+        check.run();
+        check.unknownTypes.forEach(i -> unknownTypes.add(check.findings.at(check.t.get(i).start(), check.t.get(i).text())));
         return errors.size() > before;
     }
 
@@ -67,6 +79,9 @@ final class RuleSandbox {
         private final SandboxFindings findings;
         private final RuleImports imports;
         private int depth;
+        private boolean inRule;
+        private boolean then;
+        private final List<Integer> unknownTypes = new ArrayList<>();
         private int poisonDepth = -1;
         private int accumulateDepth = -1;
 
@@ -80,8 +95,8 @@ final class RuleSandbox {
 
         void run() {
             findings.purity();
-            boolean inRule = false;
-            boolean then = false;
+            inRule = false;
+            then = false;
             int braces = 0;
             boolean inFunction = false;
             boolean opened = false;
@@ -262,6 +277,10 @@ final class RuleSandbox {
                 return i + 1;
             }
             String type = imports.type(name);
+            if (type == null && unknownFactType(i)) {
+                unknownTypes.add(i);
+                return chainEnd(i); // no class at all: the build reports it, with the fact types (Vocabulary)
+            }
             if (type == null) {
                 boolean binding = i + 1 < t.size() && t.get(i + 1).is(":") && !(i + 2 < t.size() && t.get(i + 2).is(":"));
                 refuse(i, binding ? "bindings and variables must start with a lowercase letter or $, not " + name
@@ -269,6 +288,12 @@ final class RuleSandbox {
                 return chainEnd(i);
             }
             return nested(i, type);
+        }
+
+        /** Whether the name at {@code i} is a pattern's type in a rule's conditions that names no class at all ({@link RuleImports#namesNoClass}). */
+        private boolean unknownFactType(int i) {
+            return inRule && !then && i + 1 < t.size() && t.get(i + 1).is("(") && !(i > 0 && t.get(i - 1).is("new"))
+                    && imports.namesNoClass(t.get(i).text());
         }
 
         /** A chain that starts lowercase ({@code java.io.File}, {@code data.list}, {@code $a.id}): a class if a prefix is one. */

@@ -69,6 +69,12 @@ final class SandboxFindings {
         errors.add(new PolicyError(file.path(), line + 1, offset - lineStarts[line] + 1, message));
     }
 
+    /** {@code message} at {@code offset}, not reported. */
+    PolicyError at(int offset, String message) {
+        int line = lineOf(offset);
+        return new PolicyError(file.path(), line + 1, offset - lineStarts[line] + 1, message);
+    }
+
     private int lineOf(int offset) {
         int lo = 0;
         int hi = lineStarts.length - 1;

@@ -59,7 +59,7 @@ class SandboxEnforcementTest {
                             Runtime.getRuntime().exec(new String[]{"touch", "MARKER"});
                             allow("ran");
                         end
-                        """, "a.drl:6:5: Runtime is not available to rules"),
+                        """, "a.drl:6:5: rule \"r\": Runtime is not available to rules"),
                 new Hostile("a file in a consequence", """
                         package p
                         rule "r"
@@ -69,7 +69,7 @@ class SandboxEnforcementTest {
                             new java.io.File("MARKER").createNewFile();
                             allow("ran");
                         end
-                        """, "a.drl:6:9: java.io.File is not available to rules"),
+                        """, "a.drl:6:9: rule \"r\": java.io.File is not available to rules"),
                 new Hostile("a file in an eval", """
                         package p
                         rule "r"
@@ -79,7 +79,7 @@ class SandboxEnforcementTest {
                         then
                             allow("ran");
                         end
-                        """, "a.drl:5:15: java.io.File is not available to rules"),
+                        """, "a.drl:5:15: rule \"r\": java.io.File is not available to rules"),
                 new Hostile("a process in a DRL function", """
                         package p
                         function boolean spawn(String path) {
@@ -102,7 +102,7 @@ class SandboxEnforcementTest {
                             Object r = Class.forName("java.lang." + "Runtime");
                             allow("ran " + r);
                         end
-                        """, "a.drl:6:16: Class is not available to rules"),
+                        """, "a.drl:6:16: rule \"r\": Class is not available to rules"),
                 new Hostile("reflection from a string", """
                         package p
                         rule "r"
@@ -112,7 +112,7 @@ class SandboxEnforcementTest {
                             Object m = "x".getClass().getMethod("length");
                             allow("ran " + m);
                         end
-                        """, "a.drl:6:20: .getClass is reflection, which is not available to rules"),
+                        """, "a.drl:6:20: rule \"r\": .getClass is reflection, which is not available to rules"),
                 new Hostile("the environment", """
                         package p
                         rule "r"
@@ -121,7 +121,7 @@ class SandboxEnforcementTest {
                         then
                             allow("ran " + System.getenv("HOME"));
                         end
-                        """, "a.drl:6:20: System is not available to rules"),
+                        """, "a.drl:6:20: rule \"r\": System is not available to rules"),
                 new Hostile("a clock", """
                         package p
                         rule "r"
@@ -130,7 +130,7 @@ class SandboxEnforcementTest {
                         then
                             allow("ran " + java.time.Clock.tickMillis(java.time.ZoneOffset.UTC).millis());
                         end
-                        """, "a.drl:6:30: Clock.tickMillis makes the decision depend on when or by chance it is made"),
+                        """, "a.drl:6:30: rule \"r\": Clock.tickMillis makes the decision depend on when or by chance it is made"),
                 new Hostile("a thread", """
                         package p
                         rule "r"
@@ -140,7 +140,7 @@ class SandboxEnforcementTest {
                             new Thread("t").start();
                             allow("ran");
                         end
-                        """, "a.drl:6:9: Thread is not available to rules"),
+                        """, "a.drl:6:9: rule \"r\": Thread is not available to rules"),
                 new Hostile("a file in a condition, by its qualified name", """
                         package p
                         rule "r"
@@ -149,7 +149,7 @@ class SandboxEnforcementTest {
                         then
                             allow("ran");
                         end
-                        """, "a.drl:4:31: java.io.File is not available to rules"),
+                        """, "a.drl:4:31: rule \"r\": java.io.File is not available to rules"),
                 new Hostile("a file in a from expression", """
                         package p
                         rule "r"
@@ -159,7 +159,7 @@ class SandboxEnforcementTest {
                         then
                             allow("ran");
                         end
-                        """, "a.drl:5:29: java.io.File is not available to rules"));
+                        """, "a.drl:5:29: rule \"r\": java.io.File is not available to rules"));
     }
 
     @TestFactory
@@ -290,7 +290,7 @@ class SandboxEnforcementTest {
         Decision d = unchecked.evaluate(new ActionContext(null, new Action("go", null, null, null), null, null, null, null));
         assertEquals(Verdict.ALLOW, d.verdict(), d.toString());
         InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyCompiler.compile(bundle, 0, PolicyCompiler.Checks.ALL));
-        assertEquals(List.of("a.drl:4:27: System is not available to rules: " + RuleSandbox.HINT),
+        assertEquals(List.of("a.drl:4:27: rule \"r\": System is not available to rules: " + RuleSandbox.HINT),
                 e.errors().stream().map(PolicyError::toString).toList());
     }
 
