@@ -48,6 +48,7 @@ import org.kie.api.io.Resource;
 import org.kie.api.io.ResourceType;
 import org.kie.internal.builder.CompositeKnowledgeBuilder;
 import org.kie.internal.builder.KnowledgeBuilder;
+import org.kie.internal.builder.KnowledgeBuilderConfiguration;
 import org.kie.internal.builder.KnowledgeBuilderFactory;
 import org.kie.internal.builder.KnowledgeBuilderResult;
 import org.kie.internal.builder.ResultSeverity;
@@ -161,8 +162,9 @@ public final class PolicyCompiler {
             throw new InvalidPolicyException(errors);
         }
         ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
-        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
-                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
+        KnowledgeBuilderConfiguration configuration = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader);
+        TextOperators.configure(configuration);
+        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(configuration);
         CompositeKnowledgeBuilder batch = builder.batch();
         for (ParsedFile p : parsed) {
             addVocabulary(p.descr);
@@ -264,6 +266,7 @@ public final class PolicyCompiler {
         }
         Resource resource = ResourceFactory.newByteArrayResource(file.content()).setSourcePath(file.path());
         resources.put(resource, file);
+        TextOperators.registerOperators();
         DrlParser parser = new DrlParser();
         PackageDescr descr;
         try {

@@ -92,9 +92,10 @@ final class SourceChecks {
                         + " only say allow, deny or requireApproval"));
             }
         }
+        ConditionChecks.check(file, text, errors);
     }
 
-    private static PolicyError at(SourceFile file, String text, int offset, String message) {
+    static PolicyError at(SourceFile file, String text, int offset, String message) {
         int line = 1;
         int lineStart = 0;
         for (int i = 0; i < offset; i++) {
