@@ -170,6 +170,7 @@ public final class PolicyCompiler {
             addVocabulary(p.descr);
             announceRules(p.descr);
             AnchorPlanner.plan(p.descr);
+            TextOperators.rewrite(p.descr);
             DescrResource resource = new DescrResource(p.descr);
             resources.put(resource, p.file);
             batch.add(resource, ResourceType.DESCR);

@@ -2,6 +2,7 @@ package dev.countersign.rules.engine;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.drools.base.base.ValueResolver;
 import org.drools.base.base.ValueType;
@@ -9,6 +10,14 @@ import org.drools.base.rule.accessor.Evaluator;
 import org.drools.base.rule.accessor.FieldValue;
 import org.drools.base.rule.accessor.ReadAccessor;
 import org.drools.compiler.rule.builder.EvaluatorDefinition;
+import org.drools.drl.ast.descr.AccumulateDescr;
+import org.drools.drl.ast.descr.BaseDescr;
+import org.drools.drl.ast.descr.CollectDescr;
+import org.drools.drl.ast.descr.ConditionalElementDescr;
+import org.drools.drl.ast.descr.ExprConstraintDescr;
+import org.drools.drl.ast.descr.PackageDescr;
+import org.drools.drl.ast.descr.PatternDescr;
+import org.drools.drl.ast.descr.RuleDescr;
 import org.drools.drl.parser.impl.Operator;
 import org.drools.mvel.evaluators.BaseEvaluator;
 import org.drools.mvel.evaluators.VariableRestriction;
@@ -36,7 +45,13 @@ import org.kie.internal.builder.conf.EvaluatorOption;
  */
 final class TextOperators {
     static final String FINDS = "finds";
-    private static final String STR = "str";
+    /**
+     * The name {@code str[...]} is given for the build: Drools inlines an operator named {@code str}
+     * into a method call on the value ({@code id.startsWith("x")}), which throws on null, before any
+     * evaluator is asked.
+     */
+    static final String SAFE_STR = "safeStr";
+    private static final Pattern STR_OPERATOR = Pattern.compile("(?<![\\w$.])str(?=\\s*\\[)");
     /** Patterns kept compiled; beyond this many (patterns read from the input), each evaluation compiles its own. */
     private static final int MAX_CACHED_PATTERNS = 512;
     private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
@@ -45,6 +60,8 @@ final class TextOperators {
         // The DRL parser knows an operator only once it is in this registry; it must be there before the first parse.
         Operator.addOperatorToRegistry(FINDS, false);
         Operator.addOperatorToRegistry(FINDS, true);
+        Operator.addOperatorToRegistry(SAFE_STR, false);
+        Operator.addOperatorToRegistry(SAFE_STR, true);
     }
 
     private TextOperators() {
@@ -58,7 +75,42 @@ final class TextOperators {
     /** Makes a build use these operators. */
     static void configure(KnowledgeBuilderConfiguration configuration) {
         configuration.setOption(EvaluatorOption.get(FINDS, new FindsDefinition()));
-        configuration.setOption(EvaluatorOption.get(STR, new StrDefinition()));
+        configuration.setOption(EvaluatorOption.get(SAFE_STR, new StrDefinition()));
+    }
+
+    /** Renames {@code str[...]} in every condition of {@code pkg} (outside string literals) to {@link #SAFE_STR}. */
+    static void rewrite(PackageDescr pkg) {
+        for (RuleDescr rule : pkg.getRules()) {
+            if (rule.getLhs() != null) {
+                rewrite(rule.getLhs());
+            }
+        }
+    }
+
+    private static void rewrite(BaseDescr descr) {
+        if (descr instanceof ExprConstraintDescr e) {
+            String expression = e.getExpression();
+            String code = SourceChecks.blankStrings(expression);
+            Matcher m = STR_OPERATOR.matcher(code);
+            StringBuilder out = new StringBuilder();
+            int last = 0;
+            while (m.find()) {
+                out.append(expression, last, m.start()).append(SAFE_STR);
+                last = m.end();
+            }
+            if (last > 0) {
+                e.setExpression(out.append(expression.substring(last)).toString());
+            }
+        } else if (descr instanceof PatternDescr p) {
+            p.getDescrs().forEach(TextOperators::rewrite);
+            if (p.getSource() instanceof AccumulateDescr a && a.getInputPattern() != null) {
+                rewrite(a.getInputPattern());
+            } else if (p.getSource() instanceof CollectDescr c && c.getInputPattern() != null) {
+                rewrite(c.getInputPattern());
+            }
+        } else if (descr instanceof ConditionalElementDescr ce) {
+            ce.getDescrs().forEach(TextOperators::rewrite);
+        }
     }
 
     static Pattern pattern(String regex) {
@@ -156,7 +208,7 @@ final class TextOperators {
         }
 
         StrEvaluator(ValueType type, boolean negated, String operation) {
-            super(type, Operator.determineOperator(STR, negated));
+            super(type, Operator.determineOperator(SAFE_STR, negated));
             this.operation = operation;
         }
 
@@ -172,11 +224,19 @@ final class TextOperators {
                 case "endsWith":
                     return text.endsWith(text(right, "str[endsWith]"));
                 default:
-                    if (!(right instanceof Number n)) {
-                        throw new IllegalArgumentException("str[length] compares with a number, got " + kind(right));
-                    }
-                    return text.length() == n.longValue();
+                    return text.length() == length(right);
             }
+        }
+
+        /** A literal length arrives as text (Drools coerces it to the field's type); a variable's as a number. */
+        private static long length(Object right) {
+            if (right instanceof Number n) {
+                return n.longValue();
+            }
+            if (right instanceof String s && s.trim().matches("\\d{1,18}")) {
+                return Long.parseLong(s.trim());
+            }
+            throw new IllegalArgumentException("str[length] compares with a whole number, got " + (right instanceof String ? "\"" + right + "\"" : kind(right)));
         }
 
         @Override
@@ -258,7 +318,7 @@ final class TextOperators {
     /** Definition of {@code str[...]}; public, with a no-argument constructor, as Drools' configuration wants it. */
     public static final class StrDefinition extends Definition {
         public StrDefinition() {
-            super(STR);
+            super(SAFE_STR);
         }
 
         @Override
