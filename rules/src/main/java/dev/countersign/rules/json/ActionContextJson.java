@@ -19,6 +19,8 @@ import java.util.Map;
 /**
  * An action context back to its wire form. Unknown fields a part kept in its attributes are written
  * back in place, so reading and writing loses nothing; absent values and empty lists are left out.
+ * {@code context.time} is written in the offset the caller sent it with, and the attribute
+ * {@code time_offset} the reader derives from it is not written: the wire form is the caller's.
  */
 public final class ActionContextJson {
     private ActionContextJson() {
@@ -127,8 +129,12 @@ public final class ActionContextJson {
         put(m, "dataset_origin", c.datasetOrigin());
         put(m, "compliance_tags", c.complianceTags());
         put(m, "source_ip", c.sourceIp());
-        put(m, "time", c.time() == null ? null : c.time().toString());
-        m.putAll(c.attributes());
+        put(m, "time", c.time() == null ? null : c.timeAsSent().toString());
+        c.attributes().forEach((key, value) -> {
+            if (!key.equals(Context.TIME_OFFSET)) {
+                m.put(key, value);   // the offset is the server's reading of time, written back into it
+            }
+        });
         return m;
     }
 
