@@ -143,6 +143,6 @@ final class FailureReasons {
             }
         }
         Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
-        return m.find() ? "condition '" + m.group(1).trim() + "': " + message : message;
+        return m.find() ? "condition '" + TextOperators.asWritten(m.group(1).trim()) + "': " + message : message;
     }
 }

@@ -87,6 +87,11 @@ final class TextOperators {
         }
     }
 
+    /** A condition's text as its author wrote it (undoing {@link #rewrite}), for messages. */
+    static String asWritten(String condition) {
+        return condition.replace(SAFE_STR + "[", "str[");
+    }
+
     private static void rewrite(BaseDescr descr) {
         if (descr instanceof ExprConstraintDescr e) {
             String expression = e.getExpression();
