@@ -41,7 +41,10 @@ import org.kie.internal.builder.conf.EvaluatorOption;
  * when the condition is evaluated; an invalid one fails the evaluation the same way (literal
  * patterns are checked when the bundle compiles, see {@link ConditionChecks}).
  *
- * <p>Conditions with these operators are kept interpreted ({@link InterpretedOperators}).
+ * <p>A search reads the evaluation's budget as it goes: one that backtracks ends when the budget is
+ * spent (a cut-off evaluation, see {@link CompiledPolicy}), unlike {@code matches}. Conditions with
+ * these operators are never compiled to bytecode: with a literal, Drools asks the evaluator
+ * directly; otherwise they are MVEL conditions kept interpreted ({@link InterpretedOperators}).
  */
 final class TextOperators {
     static final String FINDS = "finds";
@@ -201,7 +204,38 @@ final class TextOperators {
         Boolean test(Object left, Object right) {
             String text = text(left, FINDS);
             String regex = text(right, FINDS);
-            return text == null || regex == null ? null : pattern(regex).matcher(text).find();
+            if (text == null || regex == null) {
+                return null;
+            }
+            Evaluation evaluation = Evaluation.currentOrNull();
+            return pattern(regex).matcher(evaluation == null ? text : new BudgetedText(text, evaluation)).find();
+        }
+    }
+
+    /**
+     * Text that checks the evaluation's budget as the regular-expression engine reads it, so that a
+     * pattern that backtracks (from the input, or written so) ends when the budget is spent.
+     */
+    private record BudgetedText(String text, Evaluation evaluation) implements CharSequence {
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public char charAt(int index) {
+            evaluation.step(null);
+            return text.charAt(index);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new BudgetedText(text.substring(start, end), evaluation);
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 
