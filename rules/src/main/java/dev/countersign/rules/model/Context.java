@@ -28,17 +28,4 @@ public record Context(String modelId, String datasetOrigin, List<String> complia
         }
         attributes = Parts.attributes(attributes);
     }
-
-    /** {@code time} in the offset the caller sent it with (as {@value #TIME_OFFSET} says); null when absent. */
-    public OffsetDateTime timeAsSent() {
-        if (time == null) {
-            return null;
-        }
-        Object offset = attributes.get(TIME_OFFSET);
-        try {
-            return offset instanceof String id ? time.withOffsetSameInstant(ZoneOffset.of(id)) : time;
-        } catch (java.time.DateTimeException e) {
-            return time;
-        }
-    }
 }
