@@ -67,7 +67,8 @@ import org.kie.internal.io.ResourceFactory;
  * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
  * the global {@code data}), so authors write no imports and lines stay theirs. Each for-each loop of
  * rule code checks the evaluation's budget ({@link RuleLoops}), and so does each {@code from} source
- * ({@link FromSources}). A compiled policy is evaluated once, within its budget, before it is returned
+ * ({@link FromSources}). The text operators {@code finds} and {@code str[...]} are the null-safe ones
+ * of {@link TextOperators}. A compiled policy is evaluated once, within its budget, before it is returned
  * ({@link CompiledPolicy#warmUp()}), and the first compilation in a JVM warms the engine up
  * ({@link EngineWarmUp}), so that first decisions do not pay for what is done on first use.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
