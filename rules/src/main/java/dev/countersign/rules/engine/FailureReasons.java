@@ -187,7 +187,7 @@ final class FailureReasons {
         }
         Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
         SourceFailure source = sourceFailure(failure);
-        return m.find() ? "condition '" + m.group(1).trim() + "': " + message
+        return m.find() ? "condition '" + TextOperators.asWritten(m.group(1).trim()) + "': " + message
                 : source != null ? source.getMessage() + ": " + message : message;
     }
 }

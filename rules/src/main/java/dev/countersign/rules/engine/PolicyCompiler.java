@@ -45,6 +45,7 @@ import org.kie.api.io.Resource;
 import org.kie.api.io.ResourceType;
 import org.kie.internal.builder.CompositeKnowledgeBuilder;
 import org.kie.internal.builder.KnowledgeBuilder;
+import org.kie.internal.builder.KnowledgeBuilderConfiguration;
 import org.kie.internal.builder.KnowledgeBuilderFactory;
 import org.kie.internal.builder.KnowledgeBuilderResult;
 import org.kie.internal.builder.ResultSeverity;
@@ -70,7 +71,8 @@ import org.kie.internal.io.ResourceFactory;
  * every package programmatically (imports of the model, the helper functions of {@link Verdicts},
  * the global {@code data}), so authors write no imports and lines stay theirs. Each for-each loop of
  * rule code checks the evaluation's budget ({@link RuleLoops}), and so does each {@code from} source
- * ({@link FromSources}). A compiled policy is evaluated once, within its budget, before it is returned
+ * ({@link FromSources}). The text operators {@code finds} and {@code str[...]} are the null-safe ones
+ * of {@link TextOperators}. A compiled policy is evaluated once, within its budget, before it is returned
  * ({@link CompiledPolicy#warmUp()}), and the first compilation in a JVM warms the engine up
  * ({@link EngineWarmUp}), so that first decisions do not pay for what is done on first use.
  * Compilation is slow (seconds for thousands of rules): never call it on an event loop.
@@ -174,8 +176,9 @@ public final class PolicyCompiler {
         List<ParsedFile> built = BuildScope.built(parsed, leftOut, refs);
         BuildScope scope = BuildScope.of(bundle.ruleFiles(), leftOut);
         ProjectClassLoader loader = SANDBOX.newProjectClassLoader();
-        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(
-                KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader));
+        KnowledgeBuilderConfiguration configuration = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, loader);
+        TextOperators.configure(configuration);
+        KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(configuration);
         Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
         notBuilt.forEach(e -> inRules.add(new PolicyError(e.file(), e.line(), e.column(), vocabulary.unknownType(e.message()))));
         if (!built.isEmpty()) {
@@ -184,6 +187,7 @@ public final class PolicyCompiler {
                 addVocabulary(p.descr);
                 announceRules(p.descr);
                 AnchorPlanner.plan(p.descr);
+                TextOperators.rewrite(p.descr);
                 DescrResource resource = new DescrResource(p.descr);
                 resources.put(resource, p.file);
                 batch.add(resource, ResourceType.DESCR);
@@ -302,6 +306,7 @@ public final class PolicyCompiler {
         }
         Resource resource = ResourceFactory.newByteArrayResource(file.content()).setSourcePath(file.path());
         resources.put(resource, file);
+        TextOperators.registerOperators();
         DrlParser parser = new DrlParser();
         PackageDescr descr;
         try {

@@ -74,12 +74,12 @@ final class SandboxClassLoader extends ClassLoader {
 
     /** Whether the class may be loaded for the caller: rule code gets the rule tier, Drools the engine tier. */
     boolean allows(String name) {
-        return RuleAllowList.ruleLinkable(name) || (RuleAllowList.engineLinkable(name) && !ruleCodeOnStack());
+        return RuleAllowList.ruleLinkable(name) || (RuleAllowList.engineLinkable(name) && !onBehalfOfRuleCode(name));
     }
 
     /** Throws when rule code asks for a class of the engine tier only (called before Drools' own cache). */
     void checkCaller(String name) throws ClassNotFoundException {
-        if (!RuleAllowList.ruleLinkable(name) && RuleAllowList.engineLinkable(name) && ruleCodeOnStack()) {
+        if (!RuleAllowList.ruleLinkable(name) && RuleAllowList.engineLinkable(name) && onBehalfOfRuleCode(name)) {
             throw new ClassNotFoundException(name + " is not available to rules");
         }
     }
@@ -107,6 +107,28 @@ final class SandboxClassLoader extends ClassLoader {
             return RuleAllowList.ruleLinkable(name) || (RuleAllowList.engineLinkable(name) && !ruleCodeOnStack());
         }
         return resource.startsWith("META-INF/kie.") && resource.endsWith(".conf");
+    }
+
+    /**
+     * The type of the working memory, an input Drools' MVEL compiler declares for a condition that
+     * calls a global beside a custom operator ({@code endpoint finds data.string("x")}); it asks the
+     * rule package's loader for it, explicitly, which is not the JVM linking rule code (that would ask
+     * again, and be refused).
+     */
+    private static final String WORKING_MEMORY = "org.drools.core.common.InternalWorkingMemory";
+    private static final String MVEL_COMPILATION_UNIT = "org.drools.mvel.expr.MVELCompilationUnit";
+
+    private static boolean onBehalfOfRuleCode(String name) {
+        return ruleCodeOnStack() && !(name.equals(WORKING_MEMORY) && mvelInputTypeOnStack());
+    }
+
+    /** Whether Drools' MVEL compiler asks, through a rule package's loader, for an input type of a condition. */
+    private static boolean mvelInputTypeOnStack() {
+        return STACK.walk(frames -> frames
+                .filter(f -> !LOADING.contains(f.getDeclaringClass()) && f.getDeclaringClass() != PackageClassLoader.class)
+                .findFirst()
+                .map(f -> f.getClassName().equals(MVEL_COMPILATION_UNIT) && f.getMethodName().equals("loadClass"))
+                .orElse(false));
     }
 
     /**

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * ({@code insert}, {@code modify}, {@code update}, {@code delete}, {@code retract}), since a decision
  * is a pure function of its input; and an untyped attribute must not be ordered
  * ({@code attributes["rows"] > 10}): MVEL would coerce a string, a boolean or a list silently, so a
- * malformed value could skip a limit; {@code number("rows")} fails closed instead. What rules may
- * call at all, purity included, is {@link RuleSandbox}'s to check.
+ * malformed value could skip a limit; {@code number("rows")} fails closed instead. Conditions that
+ * could only fail open (a null test on a list) or that hold an invalid {@code finds} pattern are
+ * {@link ConditionChecks}'. What rules may call at all, purity included, is {@link RuleSandbox}'s to check.
  */
 final class SourceChecks {
     private static final String STRING = "\"((?:[^\"\\\\]|\\\\.)*)\"";
@@ -92,9 +93,10 @@ final class SourceChecks {
                         + " only say allow, deny or requireApproval"));
             }
         }
+        ConditionChecks.check(file, text, errors);
     }
 
-    private static PolicyError at(SourceFile file, String text, int offset, String message) {
+    static PolicyError at(SourceFile file, String text, int offset, String message) {
         int line = 1;
         int lineStart = 0;
         for (int i = 0; i < offset; i++) {

@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +22,8 @@ import java.util.Map;
 /**
  * An action context back to its wire form. Unknown fields a part kept in its attributes are written
  * back in place, so reading and writing loses nothing; absent values and empty lists are left out.
+ * {@code context.time} is written in the offset the caller sent it with, and the attribute
+ * {@code time_offset} the reader derives from it is not written: the wire form is the caller's.
  */
 public final class ActionContextJson {
     private ActionContextJson() {
@@ -127,9 +132,26 @@ public final class ActionContextJson {
         put(m, "dataset_origin", c.datasetOrigin());
         put(m, "compliance_tags", c.complianceTags());
         put(m, "source_ip", c.sourceIp());
-        put(m, "time", c.time() == null ? null : c.time().toString());
-        m.putAll(c.attributes());
+        put(m, "time", c.time() == null ? null : timeAsSent(c).toString());
+        c.attributes().forEach((key, value) -> {
+            if (!key.equals(Context.TIME_OFFSET)) {
+                m.put(key, value);   // the offset is the server's reading of time, written back into it
+            }
+        });
         return m;
+    }
+
+    /**
+     * The context's time in the offset the caller sent it with (as {@code time_offset} says). Not a
+     * method of {@link Context}: rules would see it, and the caller's offset is what they must not use.
+     */
+    private static OffsetDateTime timeAsSent(Context c) {
+        Object offset = c.attributes().get(Context.TIME_OFFSET);
+        try {
+            return offset instanceof String id ? c.time().withOffsetSameInstant(ZoneOffset.of(id)) : c.time();
+        } catch (DateTimeException e) {
+            return c.time();   // an offset set by other code than the reader, not one a caller sent
+        }
     }
 
     private static void put(Map<String, Object> m, String key, Object value) {

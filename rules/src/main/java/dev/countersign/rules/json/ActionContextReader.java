@@ -29,9 +29,12 @@ import java.util.Set;
 /**
  * Reads an action context from JSON (or YAML) in one streaming pass. Field names are snake_case.
  * A field the model has no property for is kept in the {@code attributes} of its part (or of the
- * context, at the top level), never dropped. Every problem is an {@link InvalidInputException}
+ * context, at the top level), never dropped; a part's nested {@code attributes} object says the same
+ * ({@link PartFields}). {@code context.time} is read into UTC, its offset kept as the context
+ * attribute {@code time_offset}, which a caller may not send. Every problem is an {@link InvalidInputException}
  * naming the JSON pointer of the offending value: a wrong type, a malformed document, a missing
- * {@code action.name}, nesting deeper than the limit, or a duplicate key.
+ * {@code action.name}, nesting deeper than the limit, a duplicate key, or a camelCase form of a
+ * snake_case field.
  *
  * <p>Top-level fields named in {@code envelope} are not part of the action context: they are read as
  * free values and returned beside it (the server's {@code approval_id}, {@code callback_url}).
@@ -200,7 +203,7 @@ public final class ActionContextReader {
         expectObject(p, at);
         String id = null, type = null, onBehalfOf = null;
         List<String> roles = null, groups = null;
-        Map<String, Object> extra = null;
+        PartFields extra = new PartFields(at, base + 3, maxDepth, ACTOR_FIELDS, Map.of());
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -211,10 +214,10 @@ public final class ActionContextReader {
                 case "roles" -> roles = strings(p, fat);
                 case "groups" -> groups = strings(p, fat);
                 case "on_behalf_of" -> onBehalfOf = identity(p, fat);
-                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra.read(p, field);
             }
         }
-        return new Actor(id, type, roles, groups, onBehalfOf, extra);
+        return new Actor(id, type, roles, groups, onBehalfOf, extra.attributes(p));
     }
 
     private Action readAction(JsonParser p, String at, int base) throws IOException {
@@ -223,7 +226,7 @@ public final class ActionContextReader {
         }
         expectObject(p, at);
         String name = null, command = null, intent = null;
-        Map<String, Object> extra = null;
+        PartFields extra = new PartFields(at, base + 3, maxDepth, ACTION_FIELDS, Map.of());
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -232,13 +235,13 @@ public final class ActionContextReader {
                 case "name" -> name = string(p, fat);
                 case "command" -> command = text(p, fat);
                 case "intent" -> intent = text(p, fat);
-                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra.read(p, field);
             }
         }
         if (name == null || name.isBlank()) {
             throw invalid(p, "invalid_input", at + "/name", "required: a non-empty action name such as \"data.export\"");
         }
-        return new Action(name, command, intent, extra);
+        return new Action(name, command, intent, extra.attributes(p));
     }
 
     private Resource readResource(JsonParser p, String at, int base) throws IOException {
@@ -247,7 +250,7 @@ public final class ActionContextReader {
         }
         expectObject(p, at);
         String type = null, id = null, classification = null, environment = null, region = null, owner = null;
-        Map<String, Object> extra = null;
+        PartFields extra = new PartFields(at, base + 3, maxDepth, RESOURCE_FIELDS, Map.of());
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -259,10 +262,10 @@ public final class ActionContextReader {
                 case "environment" -> environment = string(p, fat);
                 case "region" -> region = string(p, fat);
                 case "owner" -> owner = string(p, fat);
-                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra.read(p, field);
             }
         }
-        return new Resource(type, id, classification, environment, region, owner, extra);
+        return new Resource(type, id, classification, environment, region, owner, extra.attributes(p));
     }
 
     private Target readTarget(JsonParser p, String at, int base) throws IOException {
@@ -271,7 +274,7 @@ public final class ActionContextReader {
         }
         expectObject(p, at);
         String region = null, endpoint = null;
-        Map<String, Object> extra = null;
+        PartFields extra = new PartFields(at, base + 3, maxDepth, TARGET_FIELDS, Map.of());
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -279,11 +282,23 @@ public final class ActionContextReader {
             switch (field) {
                 case "region" -> region = string(p, fat);
                 case "endpoint" -> endpoint = string(p, fat);
-                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra.read(p, field);
             }
         }
-        return new Target(region, endpoint, extra);
+        return new Target(region, endpoint, extra.attributes(p));
     }
+
+    /** The wire fields of each part, which a camelCase field is checked against ({@link PartFields}). */
+    private static final Set<String> ACTOR_FIELDS = Set.of("id", "type", "roles", "groups", "on_behalf_of");
+    private static final Set<String> ACTION_FIELDS = Set.of("name", "command", "intent");
+    private static final Set<String> RESOURCE_FIELDS = Set.of("type", "id", "classification", "environment", "region", "owner");
+    private static final Set<String> TARGET_FIELDS = Set.of("region", "endpoint");
+    private static final Set<String> CONTEXT_FIELDS = Set.of("model_id", "dataset_origin", "compliance_tags", "source_ip", "time");
+
+    /** Context fields the server sets, never the caller. */
+    private static final Map<String, String> CONTEXT_RESERVED = Map.of(Context.TIME_OFFSET,
+            "time_offset is not sent: the server keeps the offset of /context/time under that name; send the time with its offset,"
+                    + " such as \"2026-11-21T10:30:00+08:00\"");
 
     private Context readContext(JsonParser p, String at, int base) throws IOException {
         if (isNull(p)) {
@@ -293,7 +308,7 @@ public final class ActionContextReader {
         String modelId = null, datasetOrigin = null, sourceIp = null;
         List<String> tags = null;
         OffsetDateTime time = null;
-        Map<String, Object> extra = null;
+        PartFields extra = new PartFields(at, base + 3, maxDepth, CONTEXT_FIELDS, CONTEXT_RESERVED);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -304,10 +319,10 @@ public final class ActionContextReader {
                 case "compliance_tags" -> tags = strings(p, fat);
                 case "source_ip" -> sourceIp = string(p, fat);
                 case "time" -> time = time(p, fat);
-                default -> extra = put(p, fat, extra, field, JsonValues.read(p, fat, base + 3, maxDepth));
+                default -> extra.read(p, field);
             }
         }
-        return new Context(modelId, datasetOrigin, tags, sourceIp, time, extra);
+        return new Context(modelId, datasetOrigin, tags, sourceIp, time, extra.attributes(p));
     }
 
     @SuppressWarnings("unchecked")

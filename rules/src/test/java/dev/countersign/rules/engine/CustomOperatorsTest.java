@@ -12,8 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Conditions with Drools' custom operators ({@code str[startsWith]}, {@code str[endsWith]},
- * {@code str[length]}) decide the same on the thousandth evaluation as on the first. Drools compiles
+ * Conditions with custom operators ({@code str[startsWith]}, {@code str[endsWith]},
+ * {@code str[length]}, {@code finds}) decide the same on the thousandth evaluation as on the first. Drools compiles
  * a condition to bytecode after its 20th evaluation, in the background; for these operators that
  * compiled form fails (see {@link InterpretedOperators}), which turned an allow into a deny with an
  * error from then on. The evaluations here run well past the threshold, with a pause for the
@@ -44,6 +44,21 @@ class CustomOperatorsTest {
                 deny("two letters");
             end
 
+            rule "dropping tables is denied"
+            when
+                Action( command finds "(?i)drop\\\\s+table" )
+            then
+                deny("drop table");
+            end
+
+            rule "intents must not repeat the command"
+            when
+                Action( $c : command != null )
+                Action( name == "echo", intent not finds $c )
+            then
+                allow("echo");
+            end
+
             rule "owners may read their own paths"
             when
                 Actor( $me : id != null )
@@ -65,6 +80,10 @@ class CustomOperatorsTest {
             expect(policy, "{\"action\": {\"name\": \"http.get\"}, \"resource\": {\"id\": \"other.example.com/" + i + "\"}}", "deny", i, wrong);
             expect(policy, "{\"action\": {\"name\": \"http.get\"}, \"resource\": {\"id\": \"r/" + i + ".csv\"}}", "allow", i, wrong);
             expect(policy, "{\"action\": {\"name\": \"rm\"}, \"resource\": {\"id\": \"shop.example.com/x\"}}", "deny", i, wrong);
+            expect(policy, "{\"action\": {\"name\": \"http.get\", \"command\": \"psql -c 'DROP  TABLE t" + i + "'\"}, \"resource\": {\"id\": \"shop.example.com/x\"}}", "deny", i, wrong);
+            expect(policy, "{\"action\": {\"name\": \"http.get\", \"command\": \"select " + i + "\"}, \"resource\": {\"id\": \"shop.example.com/x\"}}", "allow", i, wrong);
+            expect(policy, "{\"action\": {\"name\": \"echo\", \"command\": \"x" + i + "\", \"intent\": \"say y\"}}", "allow", i, wrong);
+            expect(policy, "{\"action\": {\"name\": \"echo\", \"command\": \"x" + i + "\", \"intent\": \"say x" + i + "\"}}", "deny", i, wrong);
             expect(policy, "{\"actor\": {\"id\": \"u" + i + "\"}, \"action\": {\"name\": \"read\"}, \"resource\": {\"type\": \"owned\", \"id\": \"u"
                     + i + "/notes\"}}", "allow", i, wrong);
         }

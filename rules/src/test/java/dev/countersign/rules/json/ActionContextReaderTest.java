@@ -62,7 +62,8 @@ class ActionContextReaderTest {
         assertEquals("quarterly report", c.action().intent());
         assertEquals(Map.of("tags", Map.of("cost", 12.5)), c.resource().attributes());
         assertEquals("s3://x", c.target().endpoint());
-        assertEquals(OffsetDateTime.parse("2026-11-21T09:30:00+01:00"), c.context().time());
+        assertEquals(OffsetDateTime.parse("2026-11-21T08:30:00Z"), c.context().time(), "rules see the time in UTC");
+        assertEquals(Map.of("time_offset", "+01:00"), c.context().attributes(), "the caller's offset is kept");
         assertEquals(List.of("gdpr"), c.context().complianceTags());
         assertEquals(Map.of("ticket", "T-1", "rows", 20000, "priority", "high"), c.attributes());
     }
@@ -72,6 +73,30 @@ class ActionContextReaderTest {
         ActionContext c = READER.read(FULL.getBytes(StandardCharsets.UTF_8));
         ActionContext again = READER.read(ActionContextJson.toBytes(c));
         assertEquals(c, again);
+    }
+
+    @Test
+    void theTimeIsWrittenBackAsTheCallerSentIt() {
+        ActionContext c = READER.read("{\"action\": {\"name\": \"x\"}, \"context\": {\"time\": \"2026-11-21T10:30:00+08:00\", \"seat\": 2}}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(2, c.context().time().getHour());
+        assertEquals(Map.of("time", "2026-11-21T10:30+08:00", "seat", 2), ActionContextJson.toTree(c).get("context"),
+                "the wire form is the caller's: its offset, and no time_offset of the server's");
+        ActionContext utc = READER.read("{\"action\": {\"name\": \"x\"}, \"context\": {\"time\": \"2026-11-21T02:30:00Z\"}}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals("Z", utc.context().text("time_offset"));
+        assertEquals(c.context().time(), utc.context().time());
+        assertNotEquals(ActionContextJson.canonicalHash(c), ActionContextJson.canonicalHash(utc), "what was sent differs");
+    }
+
+    @Test
+    void aNestedAttributesObjectOfAPartGivesThePartItsAttributes() {
+        ActionContext c = READER.read(("{\"action\": {\"name\": \"x\", \"attributes\": {\"rows\": 3}}, \"actor\": {\"attributes\":"
+                + " {\"department\": \"finance\"}, \"team\": \"a\"}, \"target\": {\"attributes\": null}}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(Map.of("department", "finance", "team", "a"), c.actor().attributes());
+        assertEquals(3, c.action().number("rows"));
+        assertTrue(c.target().attributes().isEmpty());
+        assertEquals(c, READER.read(ActionContextJson.toBytes(c)));
     }
 
     @Test
