@@ -97,10 +97,12 @@ public final class CompiledPolicy {
     /**
      * A policy deciding with {@code kieBase}; {@code rules} says where each rule is written,
      * {@code constraints} which rule a condition's text is first written in, {@code ruleClasses} which
-     * rule each class Drools generated for rule code comes from.
+     * rule each class Drools generated for rule code comes from, {@code textSites} which condition and
+     * rule each site of {@link TextOperators} is.
      */
     CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules, Map<String, RuleRef> constraints,
-                   Map<String, RuleRef> ruleClasses, Set<Part> inserted, CacheBounds cacheBounds, Duration maxEvaluationTime) {
+                   Map<String, RuleRef> ruleClasses, List<TextOperators.Site> textSites, Set<Part> inserted, CacheBounds cacheBounds,
+                   Duration maxEvaluationTime) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
@@ -119,7 +121,7 @@ public final class CompiledPolicy {
                 alwaysRules.add(rule);
             }
         });
-        this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses);
+        this.failures = new FailureReasons(rules, ruleList, constraints, ruleClasses, textSites);
         this.cache = cacheBounds.entries() > 0 ? new DecisionCache(cacheBounds) : null;
         this.maxEvaluationTime = maxEvaluationTime;
         this.budgetNanos = maxEvaluationTime.toNanos();

@@ -73,7 +73,7 @@ final class ConditionTypes {
                     try {
                         COMPILE.invoke(m, resolver);
                     } catch (InvocationTargetException e) {
-                        errors.add(error(rule, m.getExpression(), e.getCause(), files));
+                        errors.add(error(rule, TextOperators.asWritten(m.getExpression()), e.getCause(), files));
                     } catch (IllegalAccessException e) {
                         throw new IllegalStateException("cannot compile the condition '" + m.getExpression() + "'", e);
                     }

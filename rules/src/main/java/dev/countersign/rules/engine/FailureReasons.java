@@ -28,13 +28,16 @@ final class FailureReasons {
     private final Map<String, RuleRef> constraints;
     private final Map<String, RuleRef> ruleClasses;
     private final Set<String> packages;
+    private final List<TextOperators.Site> textSites;
 
     /**
      * Reasons naming {@code rules}, listed by file and line in {@code ruleList}; {@code constraints} maps
      * a condition's text to its rule, {@code ruleClasses} the name of the class Drools generated for a
-     * rule's code to the rule.
+     * rule's code to the rule; {@code textSites} the conditions using {@link TextOperators}, by site.
      */
-    FailureReasons(Map<Rule, RuleRef> rules, List<RuleRef> ruleList, Map<String, RuleRef> constraints, Map<String, RuleRef> ruleClasses) {
+    FailureReasons(Map<Rule, RuleRef> rules, List<RuleRef> ruleList, Map<String, RuleRef> constraints, Map<String, RuleRef> ruleClasses,
+                   List<TextOperators.Site> textSites) {
+        this.textSites = textSites;
         this.rules = rules;
         this.ruleList = ruleList;
         this.constraints = constraints;
@@ -70,6 +73,10 @@ final class FailureReasons {
     }
 
     private RuleRef culprit(Evaluation evaluation, Throwable failure) {
+        TextOperators.Site site = textSite(failure);
+        if (site != null && site.rule() != null) {
+            return site.rule();
+        }
         SourceFailure source = sourceFailure(failure);
         if (source != null && source.rule() != null) {
             return source.rule();
@@ -85,6 +92,16 @@ final class FailureReasons {
             rule = ruleNamedIn(failure);
         }
         return rule != null ? rule : evaluation.firing;
+    }
+
+    /** The condition of a failed {@code finds} or {@code str[...]}, when the failure is one and its site is known. */
+    private TextOperators.Site textSite(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TextOperators.Failure f) {
+                return f.site >= 0 && f.site < textSites.size() ? textSites.get(f.site) : null;
+            }
+        }
+        return null;
     }
 
     private static SourceFailure sourceFailure(Throwable failure) {
@@ -164,7 +181,7 @@ final class FailureReasons {
      * vocabulary raised (data paths, typed attributes, ttls) or else the cause the engine wrapped,
      * without MVEL's decoration; for the JVM's own errors (a stack overflow, no memory left), its name.
      */
-    private static String detail(Throwable failure) {
+    private String detail(Throwable failure) {
         Throwable cause = failure.getCause() != null && failure.getCause() != failure ? failure.getCause() : failure;
         String message = null;
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -187,6 +204,10 @@ final class FailureReasons {
         }
         Matcher m = FAILED_CONSTRAINT.matcher(String.valueOf(failure.getMessage()));
         SourceFailure source = sourceFailure(failure);
+        TextOperators.Site site = textSite(failure);
+        if (site != null) {
+            return "condition '" + site.condition() + "': " + message;
+        }
         return m.find() ? "condition '" + TextOperators.asWritten(m.group(1).trim()) + "': " + message
                 : source != null ? source.getMessage() + ": " + message : message;
     }

@@ -180,6 +180,7 @@ public final class PolicyCompiler {
         TextOperators.configure(configuration);
         KnowledgeBuilder builder = KnowledgeBuilderFactory.newKnowledgeBuilder(configuration);
         Vocabulary vocabulary = Vocabulary.of(parsed, FUNCTIONS);
+        List<TextOperators.Site> textSites = new ArrayList<>();
         notBuilt.forEach(e -> inRules.add(new PolicyError(e.file(), e.line(), e.column(), vocabulary.unknownType(e.message()))));
         if (!built.isEmpty()) {
             CompositeKnowledgeBuilder batch = builder.batch();
@@ -187,7 +188,7 @@ public final class PolicyCompiler {
                 addVocabulary(p.descr);
                 announceRules(p.descr);
                 AnchorPlanner.plan(p.descr);
-                TextOperators.rewrite(p.descr);
+                TextOperators.rewrite(p.descr, textSites, (pkg, name) -> refs.get(key(pkg, name)));
                 DescrResource resource = new DescrResource(p.descr);
                 resources.put(resource, p.file);
                 batch.add(resource, ResourceType.DESCR);
@@ -239,7 +240,7 @@ public final class PolicyCompiler {
             kieBase = RuleBases.link(builder, loader, refs, byRule, Set.of());
         }
         FromSources.install(kieBase, byRule);
-        CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs),
+        CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs), textSites,
                 insertedParts(kieBase), cacheBounds, maxEvaluationTime);
         EngineWarmUp.once();
         policy.warmUp();

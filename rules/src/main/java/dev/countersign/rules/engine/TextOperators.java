@@ -1,7 +1,9 @@
 package dev.countersign.rules.engine;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.drools.base.base.ValueResolver;
@@ -45,6 +47,10 @@ import org.kie.internal.builder.conf.EvaluatorOption;
  * spent (a cut-off evaluation, see {@link CompiledPolicy}), unlike {@code matches}. Conditions with
  * these operators are never compiled to bytecode: with a literal, Drools asks the evaluator
  * directly; otherwise they are MVEL conditions kept interpreted ({@link InterpretedOperators}).
+ *
+ * <p>A failure names its condition and rule: the build gives each condition that uses these
+ * operators a site number, passed to its evaluators as a parameter ({@code finds[7]},
+ * {@code safeStr[startsWith,7]}), and a failure is a {@link Failure} carrying it ({@link Site}).
  */
 final class TextOperators {
     static final String FINDS = "finds";
@@ -55,6 +61,9 @@ final class TextOperators {
      */
     static final String SAFE_STR = "safeStr";
     private static final Pattern STR_OPERATOR = Pattern.compile("(?<![\\w$.])str(?=\\s*\\[)");
+    private static final Pattern FINDS_OPERATOR = Pattern.compile("(?<![\\w$.])finds(?![\\w$]|\\s*\\[)");
+    private static final Pattern WRITTEN_FINDS = Pattern.compile("(?<![\\w$.])finds\\[\\d+\\]");
+    private static final Pattern WRITTEN_STR = Pattern.compile("(?<![\\w$.])safeStr\\[\\s*(\\w*)\\s*,\\s*\\d+\\s*\\]");
     /** Patterns kept compiled; beyond this many (patterns read from the input), each evaluation compiles its own. */
     private static final int MAX_CACHED_PATTERNS = 512;
     private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
@@ -81,43 +90,85 @@ final class TextOperators {
         configuration.setOption(EvaluatorOption.get(SAFE_STR, new StrDefinition()));
     }
 
-    /** Renames {@code str[...]} in every condition of {@code pkg} (outside string literals) to {@link #SAFE_STR}. */
-    static void rewrite(PackageDescr pkg) {
+    /** A condition that uses these operators, as written, and its rule (null in a query). */
+    record Site(RuleRef rule, String condition) {
+    }
+
+    /** A failure of one of these operators at {@code site} (an index into the build's sites); its message says what failed. */
+    static final class Failure extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final int site;
+
+        Failure(int site, String message) {
+            super(message);
+            this.site = site;
+        }
+    }
+
+    /**
+     * Renames {@code str[...]} in every condition of {@code pkg} (outside string literals) to
+     * {@link #SAFE_STR}, and gives each condition that uses {@code finds} or {@code str[...]} its site:
+     * its index in {@code sites}, where it is added with its rule ({@code rules}: by package and name).
+     */
+    static void rewrite(PackageDescr pkg, List<Site> sites, BiFunction<String, String, RuleRef> rules) {
         for (RuleDescr rule : pkg.getRules()) {
             if (rule.getLhs() != null) {
-                rewrite(rule.getLhs());
+                RuleRef ref = rule.isQuery() ? null : rules.apply(pkg.getNamespace(), rule.getName());
+                rewrite(rule.getLhs(), ref, sites);
             }
         }
     }
 
     /** A condition's text as its author wrote it (undoing {@link #rewrite}), for messages. */
     static String asWritten(String condition) {
-        return condition.replace(SAFE_STR + "[", "str[");
+        String finds = WRITTEN_FINDS.matcher(condition).replaceAll(FINDS);
+        return WRITTEN_STR.matcher(finds).replaceAll("str[$1]").replace(SAFE_STR + "[", "str[");
     }
 
-    private static void rewrite(BaseDescr descr) {
+    private static void rewrite(BaseDescr descr, RuleRef rule, List<Site> sites) {
         if (descr instanceof ExprConstraintDescr e) {
             String expression = e.getExpression();
             String code = SourceChecks.blankStrings(expression);
-            Matcher m = STR_OPERATOR.matcher(code);
-            StringBuilder out = new StringBuilder();
-            int last = 0;
-            while (m.find()) {
-                out.append(expression, last, m.start()).append(SAFE_STR);
-                last = m.end();
+            Matcher str = STR_OPERATOR.matcher(code);
+            Matcher finds = FINDS_OPERATOR.matcher(code);
+            boolean hasStr = str.find();
+            boolean hasFinds = finds.find();
+            if (!hasStr && !hasFinds) {
+                return;
             }
-            if (last > 0) {
-                e.setExpression(out.append(expression.substring(last)).toString());
+            int site = sites.size();
+            sites.add(new Site(rule, expression.trim()));
+            StringBuilder out = new StringBuilder(expression);
+            // from the end, so that earlier offsets stay valid
+            List<int[]> edits = new java.util.ArrayList<>();   // {start, end, kind}: 0 = str, 1 = finds
+            for (boolean more = hasStr; more; more = str.find()) {
+                edits.add(new int[] {str.start(), str.end(), 0});
             }
+            for (boolean more = hasFinds; more; more = finds.find()) {
+                edits.add(new int[] {finds.start(), finds.end(), 1});
+            }
+            edits.sort((a, b) -> Integer.compare(b[0], a[0]));
+            for (int[] edit : edits) {
+                if (edit[2] == 1) {
+                    out.insert(edit[1], "[" + site + "]");
+                } else {
+                    int close = code.indexOf(']', edit[1]);
+                    if (close > 0) {
+                        out.insert(close, "," + site);
+                    }
+                    out.replace(edit[0], edit[1], SAFE_STR);
+                }
+            }
+            e.setExpression(out.toString());
         } else if (descr instanceof PatternDescr p) {
-            p.getDescrs().forEach(TextOperators::rewrite);
+            p.getDescrs().forEach(d -> rewrite(d, rule, sites));
             if (p.getSource() instanceof AccumulateDescr a && a.getInputPattern() != null) {
-                rewrite(a.getInputPattern());
+                rewrite(a.getInputPattern(), rule, sites);
             } else if (p.getSource() instanceof CollectDescr c && c.getInputPattern() != null) {
-                rewrite(c.getInputPattern());
+                rewrite(c.getInputPattern(), rule, sites);
             }
         } else if (descr instanceof ConditionalElementDescr ce) {
-            ce.getDescrs().forEach(TextOperators::rewrite);
+            ce.getDescrs().forEach(d -> rewrite(d, rule, sites));
         }
     }
 
@@ -150,18 +201,41 @@ final class TextOperators {
 
     /** The operator's answer on two values: the negation of {@code holds}, except that nothing holds on null. */
     private abstract static class TextEvaluator extends BaseEvaluator {
+        /** The condition's site in the build ({@link #rewrite}); -1 when not known. */
+        int site = -1;
+
         TextEvaluator() {
         }
 
-        TextEvaluator(ValueType type, Operator operator) {
+        TextEvaluator(ValueType type, Operator operator, int site) {
             super(type, operator);
+            this.site = site;
         }
 
         /** Whether the (non-negated) operator holds; null when a side is absent. */
         abstract Boolean test(Object left, Object right);
 
+        @Override
+        public void writeExternal(java.io.ObjectOutput out) throws java.io.IOException {
+            super.writeExternal(out);
+            out.writeInt(site);
+        }
+
+        @Override
+        public void readExternal(java.io.ObjectInput in) throws java.io.IOException, ClassNotFoundException {
+            super.readExternal(in);
+            site = in.readInt();
+        }
+
         private boolean decide(Object left, Object right) {
-            Boolean holds = test(left, right);
+            Boolean holds;
+            try {
+                holds = test(left, right);
+            } catch (Failure e) {
+                throw e;
+            } catch (IllegalArgumentException e) {   // a value of another kind, a pattern that does not compile
+                throw new Failure(site, e.getMessage());
+            }
             boolean negated = getOperator().isNegated();
             return holds == null ? negated : holds != negated;
         }
@@ -196,8 +270,8 @@ final class TextOperators {
         public FindsEvaluator() {
         }
 
-        FindsEvaluator(ValueType type, boolean negated) {
-            super(type, Operator.determineOperator(FINDS, negated));
+        FindsEvaluator(ValueType type, boolean negated, int site) {
+            super(type, Operator.determineOperator(FINDS, negated), site);
         }
 
         @Override
@@ -246,8 +320,8 @@ final class TextOperators {
         public StrEvaluator() {
         }
 
-        StrEvaluator(ValueType type, boolean negated, String operation) {
-            super(type, Operator.determineOperator(SAFE_STR, negated));
+        StrEvaluator(ValueType type, boolean negated, String operation, int site) {
+            super(type, Operator.determineOperator(SAFE_STR, negated), site);
             this.operation = operation;
         }
 
@@ -350,7 +424,11 @@ final class TextOperators {
 
         @Override
         public Evaluator getEvaluator(ValueType type, String operatorId, boolean negated, String parameterText, Target left, Target right) {
-            return new FindsEvaluator(type, negated);
+            String site = parameterText == null ? "" : parameterText.trim();
+            if (!site.isEmpty() && !site.matches("\\d{1,9}")) {
+                throw new IllegalArgumentException("finds takes no parameter: write text finds \"pattern\"");
+            }
+            return new FindsEvaluator(type, negated, site.isEmpty() ? -1 : Integer.parseInt(site));
         }
     }
 
@@ -363,10 +441,16 @@ final class TextOperators {
         @Override
         public Evaluator getEvaluator(ValueType type, String operatorId, boolean negated, String parameterText, Target left, Target right) {
             String operation = parameterText == null ? "" : parameterText.trim();
+            int site = -1;
+            int comma = operation.lastIndexOf(',');
+            if (comma >= 0 && operation.substring(comma + 1).trim().matches("\\d{1,9}")) {
+                site = Integer.parseInt(operation.substring(comma + 1).trim());
+                operation = operation.substring(0, comma).trim();
+            }
             if (!operation.equals("startsWith") && !operation.equals("endsWith") && !operation.equals("length")) {
                 throw new IllegalArgumentException("str[" + operation + "] is not an operator; write str[startsWith], str[endsWith] or str[length]");
             }
-            return new StrEvaluator(type, negated, operation);
+            return new StrEvaluator(type, negated, operation, site);
         }
     }
 }
