@@ -32,6 +32,11 @@ public final class ClosestName {
         return close == null ? "" : "; did you mean \"" + close + "\"?";
     }
 
+    /** The edit distance of {@code a} and {@code b}: insertions, deletions, substitutions and swaps of two neighbours. */
+    public static int distance(String a, String b) {
+        return distance(a, b, Integer.MAX_VALUE / 2);
+    }
+
     /** Edit distance (insertions, deletions, substitutions, swaps of two neighbours), or a value above {@code limit} as soon as it is sure to exceed it. */
     private static int distance(String a, String b, int limit) {
         if (Math.abs(a.length() - b.length()) > limit) {

@@ -70,7 +70,7 @@ final class Vocabulary {
             if (fold(candidate).equals(folded)) {
                 return candidate;
             }
-            int d = distance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            int d = ClosestName.distance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = candidate;
                 bestDistance = d;
@@ -82,26 +82,6 @@ final class Vocabulary {
 
     private static String fold(String name) {
         return name.replace("_", "").replace("-", "").toLowerCase(Locale.ROOT);
-    }
-
-    /** The Levenshtein distance of {@code a} and {@code b}. */
-    static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     /** The hint for a call of {@code method}, which no function bears: the function it comes nearest, if any; else empty. */

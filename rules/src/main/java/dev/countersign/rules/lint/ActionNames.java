@@ -1,5 +1,6 @@
 package dev.countersign.rules.lint;
 
+import dev.countersign.rules.engine.ClosestName;
 import dev.countersign.rules.engine.CompiledPolicy;
 import dev.countersign.rules.testing.RuleTestFile;
 import java.util.Comparator;
@@ -41,8 +42,8 @@ final class ActionNames {
             if (mentioned.contains(name)) {
                 continue;
             }
-            List<String> close = known.stream().filter(k -> !k.equals(name) && distance(k, name) <= 2)
-                    .sorted(Comparator.comparingInt((String k) -> distance(k, name)).thenComparing(k -> k)).limit(3).toList();
+            List<String> close = known.stream().filter(k -> !k.equals(name) && ClosestName.distance(k, name) <= 2)
+                    .sorted(Comparator.comparingInt((String k) -> ClosestName.distance(k, name)).thenComparing(k -> k)).limit(3).toList();
             String hint = close.isEmpty()
                     ? "add a rule test whose input has action name \"" + name + "\", or list the name in a data document"
                     : "did you mean " + String.join(" or ", close.stream().map(k -> "\"" + k + "\"").toList())
@@ -69,25 +70,5 @@ final class ActionNames {
         } else if (value instanceof List<?> list) {
             list.forEach(this::collect);
         }
-    }
-
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.length()];
     }
 }

@@ -83,7 +83,8 @@ class LintCasesTest {
     void withoutItsIamTestsTheStarterBundleHasUntestedRules() throws InvalidPolicyException {
         PolicyBundle starter = BundleLoader.load(STARTER);
         PolicyBundle withoutIam = new PolicyBundle(starter.name(), starter.defaultVerdict(), starter.ruleFiles(), starter.data(),
-                starter.tests().stream().filter(t -> !t.path().startsWith("iam/")).toList(), starter.revision(), starter.problems());
+                starter.tests().stream().filter(t -> !t.path().startsWith("iam/")).toList(), starter.revision(), starter.problems(),
+                starter.always());
         CompiledPolicy policy = PolicyCompiler.compile(withoutIam, PolicyCompiler.DEFAULT_CACHE_SIZE, GENEROUS);
         List<LintFinding> findings = Linter.lint(policy);
         long iamRules = policy.rules().stream().filter(r -> r.packageName().equals("policies.iam")).count();
