@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The OPA-compatible Data API over raw HTTP, on a real node serving the starter policies plus one
  * extra package, {@code policies.exporter}, whose name starts with {@code policies.export} without
- * being below it, and a package {@code policies.guard} that the manifest lists under {@code always}.
+ * being below it, and a second deny in {@code policies.guard}, the package the starter manifest lists under {@code always}.
  */
 class DataApiTest {
     /** Allowed by policies.export: an identified actor, no PII, outside production. */
@@ -69,9 +69,7 @@ class DataApiTest {
         Files.copy(Path.of("src/test/resources/bundles/export-sibling/exporter/exporter.drl"), exporter.resolve("exporter.drl"));
         Path guard = config.bundle().resolve("guard");
         Files.createDirectories(guard);
-        Files.copy(Path.of("src/test/resources/bundles/always-guard/guard/guard.drl"), guard.resolve("guard.drl"));
-        Files.copy(Path.of("src/test/resources/bundles/always-guard/bundle.yaml"), config.bundle().resolve("bundle.yaml"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of("src/test/resources/bundles/always-guard/guard/flagged.drl"), guard.resolve("flagged.drl"));
         node = TestNode.start(config);
     }
 
@@ -115,9 +113,9 @@ class DataApiTest {
                         false),
                 new Document("the root takes in exporter", "/v1/data", EXPORT_PROBED, false, "deny", "the sibling package speaks", false),
                 new Document("an always package denies a suspended actor through package export", "/v1/data/policies/export",
-                        EXPORT_SUSPENDED, false, "deny", "suspended actors are denied", false),
+                        EXPORT_SUSPENDED, false, "deny", "flagged actors are denied", false),
                 new Document("an always package denies a suspended actor through package iam", "/v1/data/policies/iam",
-                        EXPORT_SUSPENDED, false, "deny", "suspended actors are denied", false),
+                        EXPORT_SUSPENDED, false, "deny", "flagged actors are denied", false),
                 new Document("an always package is silent for an active actor", "/v1/data/policies/export", EXPORT_ALLOWED, true, "allow",
                         "identified actors may export", false)
         ).map(c -> DynamicTest.dynamicTest(c.description() + " (" + c.path() + ")", () -> {
