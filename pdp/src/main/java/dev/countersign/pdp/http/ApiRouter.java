@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * The route table: every route of the API on one line, each wrapped alike (named for metrics; its
  * caller admitted from the headers alone, before its body is read: authenticated with the scopes it
  * needs and held to its rate, see {@link Admission}; then its body bounded), and one failure handler
- * that turns any failure into a JSON error. Health and metrics need no credentials.
+ * that turns any failure into a JSON error. Health, metrics and AuthZEN discovery need no credentials.
  */
 public final class ApiRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
     private static final Set<Scope> ANY_SCOPE = EnumSet.allOf(Scope.class);
-    /** A route anyone may call, without a body: health and metrics. */
+    /** A route anyone may call, without a body: health, metrics and AuthZEN discovery. */
     private static final Admission.Check PUBLIC = null;
     /** A route a chat platform calls, whose requests its handler authenticates by the platform's signature over the body (Slack) or its signed token (Teams). */
     private static final Admission.Check SIGNED_BY_PLATFORM = PUBLIC;
@@ -43,7 +43,7 @@ public final class ApiRouter {
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
-                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages) {
+                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen) {
     }
 
     private final Router router;
@@ -61,6 +61,9 @@ public final class ApiRouter {
     public static Router create(Vertx vertx, Authenticator authenticator, ServerMetrics metrics, long maxBodyBytes, Handlers h) {
         ApiRouter api = new ApiRouter(vertx, authenticator, maxBodyBytes);
         api.router.route().handler((PlatformHandler) ctx -> measure(ctx, metrics));
+        for (String path : new String[]{AuthZenHandler.EVALUATION, AuthZenHandler.EVALUATIONS, AuthZenHandler.CONFIGURATION}) {
+            api.router.route(path).handler((PlatformHandler) AuthZenHandler::echoRequestId);   // on every answer, refusals too
+        }
         api.router.route().handler((PlatformHandler) ApiRouter::refuseMalformedRequests);
 
         api.route(HttpMethod.GET, "/health", "health.live", PUBLIC, h.health()::getLive);
@@ -73,6 +76,9 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/v1/data", "data.v1", api.client(DECIDE), h.data()::getDataV1);
         api.route(HttpMethod.GET, "/v1/data/*", "data.v1", api.client(DECIDE), h.data()::getDataV1);
         api.route(HttpMethod.POST, "/v0/data/*", "data.v0", api.client(DECIDE), h.data()::postDataV0);
+        api.route(HttpMethod.POST, AuthZenHandler.EVALUATION, "authzen.evaluation", api.client(DECIDE), h.authzen()::evaluation);
+        api.route(HttpMethod.POST, AuthZenHandler.EVALUATIONS, "authzen.evaluations", api.client(DECIDE), h.authzen()::evaluations);
+        api.route(HttpMethod.GET, AuthZenHandler.CONFIGURATION, "authzen.configuration", PUBLIC, h.authzen()::configuration);
         api.route(null, "/v1/authz/forward", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(null, "/v1/authz/forward/*", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", api.client(REVIEW, ADMIN), h.approvals()::listApprovals);

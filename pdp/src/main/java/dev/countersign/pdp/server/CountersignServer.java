@@ -19,6 +19,7 @@ import dev.countersign.pdp.decision.LocalDecisionRecords;
 import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.http.ApiRouter;
 import dev.countersign.pdp.http.ApprovalsHandler;
+import dev.countersign.pdp.http.AuthZenHandler;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.http.DataApiHandler;
 import dev.countersign.pdp.http.DecisionsHandler;
@@ -257,7 +258,8 @@ public final class CountersignServer {
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
-                new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages());
+                new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
+                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();
