@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +61,39 @@ class AuthZenInteropTest {
         if (certification != null) {
             certification.close();
         }
+    }
+
+    @Test
+    void discoveryAnnouncesTheSchemeAndHostTheRequestWasSentTo() throws Exception {
+        HttpResponse<Buffer> response = todo.get(AuthZenHandler.CONFIGURATION, null);
+        assertEquals(200, response.statusCode(), response.bodyAsString());
+        String base = "http://127.0.0.1:" + todo.server.port();
+        JsonObject metadata = response.bodyAsJsonObject();
+        assertEquals(base, metadata.getString("policy_decision_point"));
+        assertEquals(base + "/access/v1/evaluation", metadata.getString("access_evaluation_endpoint"));
+        assertEquals(base + "/access/v1/evaluations", metadata.getString("access_evaluations_endpoint"));
+        HttpResponse<Buffer> named = todo.client.get(AuthZenHandler.CONFIGURATION).putHeader("Host", "pdp.internal:8443").send()
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals("http://pdp.internal:8443", named.bodyAsJsonObject().getString("policy_decision_point"));
+    }
+
+    /** The bundle's directory is the working group's: each user's e-mail address and roles, keyed by pid. */
+    @Test
+    void theTodoBundleHoldsTheWorkingGroupsDirectory() throws Exception {
+        JsonObject directory = new JsonObject(Files.readString(Path.of("src/test/resources/authzen/directory/todo-data.json")));
+        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(dev.countersign.rules.json.Json.YAML_FACTORY)
+                .readTree(Path.of("src/test/resources/bundles/authzen-todo/todo/data.yaml").toFile());
+        JsonArray users = directory.getJsonArray("users");
+        assertEquals(users.size(), yaml.get("users").size());
+        for (int i = 0; i < users.size(); i++) {
+            JsonObject user = users.getJsonObject(i);
+            var entry = yaml.get("users").get(user.getString("pid"));
+            assertNotNull(entry, user.getString("pid"));
+            assertEquals(user.getString("email"), entry.get("email").asText());
+            assertEquals(user.getJsonArray("roles").encode(), entry.get("roles").toString());
+        }
+        assertEquals(directory.getJsonArray("viewer_roles").encode(), yaml.get("viewer_roles").toString());
+        assertEquals(directory.getJsonArray("editor_roles").encode(), yaml.get("editor_roles").toString());
     }
 
     @TestFactory
