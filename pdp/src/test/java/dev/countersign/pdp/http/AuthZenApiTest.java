@@ -89,6 +89,29 @@ class AuthZenApiTest {
     }
 
     @Test
+    void anEvaluationIsRecordedWithItsMappedInput() throws Exception {
+        String subject = "\"subject\": {\"type\": \"user\", \"id\": \"ann\", \"properties\": {\"roles\": [\"editor\"], \"team\": \"t1\"}}";
+        String resource = "\"resource\": {\"type\": \"page\", \"id\": \"p1\", \"properties\": {\"owner\": \"ann\", \"size\": 3}}";
+        JsonObject answer = ok(AuthZenHandler.EVALUATION, "{" + subject + ", \"action\": {\"name\": \"edit\", \"properties\": {\"soft\": true}}, "
+                + resource + ", \"context\": {\"ip\": \"10.0.0.1\"}}");
+        HttpResponse<Buffer> record = node.get("/v1/decisions/" + answer.getJsonObject("context").getString("decision_id"), GATEWAY);
+        assertEquals(200, record.statusCode(), record.bodyAsString());
+        JsonObject recorded = record.bodyAsJsonObject();
+        assertEquals("authzen", recorded.getString("via"));
+        JsonObject input = recorded.getJsonObject("input");
+        JsonObject actor = input.getJsonObject("actor");
+        assertEquals("ann", actor.getString("id"));
+        assertEquals("user", actor.getString("type"));
+        assertEquals(new JsonArray().add("editor"), actor.getJsonArray("roles"));
+        assertEquals("ann", input.getJsonObject("resource").getString("owner"));
+        assertEquals("page", input.getJsonObject("resource").getString("type"));
+        assertEquals("edit", input.getJsonObject("action").getString("name"));
+        assertTrue(record.bodyAsString().contains("\"team\":\"t1\"") && record.bodyAsString().contains("\"size\":3")
+                && record.bodyAsString().contains("\"soft\":true") && record.bodyAsString().contains("\"ip\":\"10.0.0.1\""),
+                record.bodyAsString());
+    }
+
+    @Test
     void unknownFieldsAreIgnored() throws Exception {
         JsonObject answer = ok(AuthZenHandler.EVALUATION, "{" + ALICE + ", " + READ + ", " + RESOURCE
                 + ", \"foo\": \"bar\", \"futureField\": {\"nested\": true}}");
