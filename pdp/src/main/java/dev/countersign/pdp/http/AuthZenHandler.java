@@ -294,10 +294,11 @@ public final class AuthZenHandler {
         return object(bytes, maxDepth);
     }
 
-    /** {@code bytes} as one JSON object (nesting at most {@code maxDepth} deep), or a 400 naming where it is not. */
+    /** {@code bytes} as one JSON object (nesting at most {@code maxDepth} deep, no key twice in an object), or a 400 naming where it is not. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> object(byte[] bytes, int maxDepth) {
         try (JsonParser p = Json.parser(bytes)) {
+            p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);   // a key given twice means what each reader picks
             JsonToken first = p.nextToken();
             if (first != JsonToken.START_OBJECT) {
                 throw ApiError.badRequest("invalid_input", "the body must be a JSON object, got "
