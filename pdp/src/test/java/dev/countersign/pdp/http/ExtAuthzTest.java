@@ -86,11 +86,17 @@ class ExtAuthzTest {
                 }).build();
     }
 
+    /** Closing the node stops its gRPC server: a check finds no one listening. */
     @AfterAll
     static void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         trustedChannel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         node.close();
+        try {
+            StatusRuntimeException gone = assertThrows(StatusRuntimeException.class, () -> check(request("GET", "/products")));
+            assertEquals(Status.Code.UNAVAILABLE, gone.getStatus().getCode(), gone.toString());
+        } finally {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
     }
 
     static AuthorizationGrpc.AuthorizationBlockingStub stub(ManagedChannel through, String token) {
