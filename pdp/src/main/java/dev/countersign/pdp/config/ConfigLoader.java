@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
  *   "*": ["slack:C0APPROVALS"]
  * reminders: {after: PT15M, every: PT30M, escalate_to: {security: ["slack:C0SECLEADS"]}}
  * authzen: {pdp_base_url: "https://pdp.example.com"}   # announced by AuthZEN discovery; default: the request's scheme and host
+ * ext_authz: {host: 127.0.0.1, port: 9191,   # Envoy's ext_authz gRPC service; off without this section
+ *             tls: {certificate_file: tls/cert.pem, key_file: tls/key.pem}}   # default: plain text
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -94,7 +96,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen"));
+                "authzen", "ext_authz"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -173,10 +175,11 @@ public final class ConfigLoader {
             throw r.error("engine.max_evaluation_time must be longer than zero, such as PT0.05S");
         }
         ChatSettings chat = ChatSection.read(r, root);
+        ServerConfig.ExtAuthz extAuthz = ExtAuthzSection.read(r, root);
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root));
+                AuthZenSection.read(r, root), extAuthz);
     }
 
     private static JsonNode read(Path file) throws ConfigException {

@@ -26,7 +26,7 @@ public record Caller(String name, Set<Scope> scopes, String reviewer, boolean au
         return new Caller(client.name(), client.scopes(), client.reviewer(), true, rate);
     }
 
-    /** The principal of a trusted source: it may ask for decisions through forward-auth, nothing else. */
+    /** The principal of a trusted source: it may ask for decisions through forward-auth and ext_authz, nothing else. */
     public static Caller of(TrustedSource source) {
         return new Caller(source.name(), Set.of(Scope.DECIDE), null, true, source.rate() == null ? null : new RateLimit(source.rate()));
     }

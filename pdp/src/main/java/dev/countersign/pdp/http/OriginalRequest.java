@@ -123,20 +123,44 @@ final class OriginalRequest {
             host = hostOf(r, null);
             scheme = first(r.getHeader("X-Forwarded-Proto"));
         }
+        String methodHeader = traefikUri != null ? "X-Forwarded-Method" : nginxUri != null ? "X-Original-Method" : null;
+        String schemeHeader = nginxUri != null ? "X-Original-Proto" : "X-Forwarded-Proto";
+        String identity = utf8(r.getHeader(config.identityHeader()), config.identityHeader());
+        String sourceIp = clientAddress(r.headers().getAll("X-Forwarded-For"), config.trustedHops());
+        String notAddress = sourceIp == null ? null : notVisibleAscii(sourceIp);
+        if (notAddress != null) {
+            throw ApiError.badRequest("invalid_source", "X-Forwarded-For: the client's entry holds " + notAddress
+                    + ", which no address does", "X-Forwarded-For");
+        }
+        if (sourceIp == null && r.remoteAddress() != null) {
+            sourceIp = r.remoteAddress().hostAddress();
+        }
+        return context(method, methodHeader, uri, uriSource, host, scheme, schemeHeader, identity, config.identityHeader(), sourceIp);
+    }
+
+    /**
+     * The action context of an original request read in any gateway's style, the one mapping of
+     * forward-auth and ext_authz: {@code action.name = http.<method>}, {@code resource = {type: http,
+     * id: host + path}} with the path in {@link HttpPaths}' spelling, the raw path (when it differs),
+     * query and scheme as resource attributes, the actor {@code identity} (of the configured actor
+     * type; none when blank) and {@code context.source_ip}. Each {@code ...Source} names where its
+     * value was read, for the {@link ApiError} (400) that refuses it; a null {@code methodSource} is
+     * the request's own method.
+     */
+    ActionContext context(String method, String methodSource, String uri, String uriSource, String host, String scheme,
+                          String schemeSource, String identity, String identitySource, String sourceIp) {
         String notUri = notVisibleAscii(uri);
         if (notUri != null) {
             throw ApiError.badRequest("invalid_path", "the original URI holds " + notUri + ", which a URI does not hold: a gateway"
                     + " sends it percent-encoded", uriSource);
         }
-        String methodHeader = traefikUri != null ? "X-Forwarded-Method" : nginxUri != null ? "X-Original-Method" : null;
         if (!TOKEN.matcher(method).matches()) {
-            throw ApiError.badRequest("invalid_method", (methodHeader == null ? "the method" : methodHeader) + ": \"" + method
-                    + "\" is not an HTTP method (a token of letters, digits and !#$%&'*+-.^_`|~)", methodHeader);
+            throw ApiError.badRequest("invalid_method", (methodSource == null ? "the method" : methodSource) + ": \"" + method
+                    + "\" is not an HTTP method (a token of letters, digits and !#$%&'*+-.^_`|~)", methodSource);
         }
         if (scheme != null && !SCHEME.matcher(scheme).matches()) {
-            String schemeHeader = nginxUri != null ? "X-Original-Proto" : "X-Forwarded-Proto";
-            throw ApiError.badRequest("invalid_scheme", schemeHeader + ": \"" + scheme + "\" is not a URI scheme such as https",
-                    schemeHeader);
+            throw ApiError.badRequest("invalid_scheme", schemeSource + ": \"" + scheme + "\" is not a URI scheme such as https",
+                    schemeSource);
         }
         int q = uri.indexOf('?');
         String rawPath = q < 0 ? uri : uri.substring(0, q);
@@ -159,21 +183,11 @@ final class OriginalRequest {
         if (scheme != null) {
             resourceAttributes.put("scheme", scheme);
         }
-        String identity = utf8(r.getHeader(config.identityHeader()), config.identityHeader());
         String problem = Identities.problem(identity);
         if (problem != null) {
-            throw ApiError.badRequest("invalid_identity", config.identityHeader() + ": an identity " + problem, config.identityHeader());
+            throw ApiError.badRequest("invalid_identity", identitySource + ": an identity " + problem, identitySource);
         }
         Actor actor = identity == null || identity.isBlank() ? null : new Actor(identity.trim(), config.actorType(), null, null, null, null);
-        String sourceIp = clientAddress(r.headers().getAll("X-Forwarded-For"), config.trustedHops());
-        String notAddress = sourceIp == null ? null : notVisibleAscii(sourceIp);
-        if (notAddress != null) {
-            throw ApiError.badRequest("invalid_source", "X-Forwarded-For: the client's entry holds " + notAddress
-                    + ", which no address does", "X-Forwarded-For");
-        }
-        if (sourceIp == null && r.remoteAddress() != null) {
-            sourceIp = r.remoteAddress().hostAddress();
-        }
         Context context = sourceIp == null ? null : new Context(null, null, null, sourceIp, null, null);
         return new ActionContext(actor, new Action("http." + method.toLowerCase(Locale.ROOT), null, null, null),
                 new Resource("http", (host == null ? "" : host) + path, null, null, null, null, resourceAttributes), null, context, null);
@@ -199,7 +213,7 @@ final class OriginalRequest {
     }
 
     /** What in {@code s} is not a visible ASCII character (as "U+0009 at character 3"), or null when all are. */
-    private static String notVisibleAscii(String s) {
+    static String notVisibleAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= 0x20 || c >= 0x7F) {
@@ -234,9 +248,18 @@ final class OriginalRequest {
             authority = r.authority() == null ? null : r.authority().host();   // parsed by the server already
             header = "Host";
         }
+        return host(authority, header);
+    }
+
+    /**
+     * {@code authority} (a host with an optional port, as sent in {@code where}) as the host rules
+     * see, as {@link #hostOf} describes; null for null.
+     */
+    static String host(String authority, String where) {
         if (authority == null) {
             return null;
         }
+        String header = where;
         HostAndPort parsed = HostAndPort.parseAuthority(authority, -1);
         if (parsed == null) {
             int close = authority.startsWith("[") ? authority.indexOf(']') : -1;

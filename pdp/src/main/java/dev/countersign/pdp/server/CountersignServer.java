@@ -23,6 +23,7 @@ import dev.countersign.pdp.http.AuthZenHandler;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.http.DataApiHandler;
 import dev.countersign.pdp.http.DecisionsHandler;
+import dev.countersign.pdp.http.ExtAuthzService;
 import dev.countersign.pdp.http.ForwardAuthHandler;
 import dev.countersign.pdp.http.HealthHandler;
 import dev.countersign.pdp.http.MetricsHandler;
@@ -69,10 +70,11 @@ public final class CountersignServer {
     private final ServerMetrics metrics;
     private final ClusterDecisionRecords decisionRecords;
     private final int port;
+    private final ExtAuthzServer extAuthz;
 
     private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
                               ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics,
-                              ClusterDecisionRecords decisionRecords, int port) {
+                              ClusterDecisionRecords decisionRecords, int port, ExtAuthzServer extAuthz) {
         this.config = config;
         this.vertx = vertx;
         this.hazelcast = hazelcast;
@@ -83,6 +85,7 @@ public final class CountersignServer {
         this.metrics = metrics;
         this.decisionRecords = decisionRecords;
         this.port = port;
+        this.extAuthz = extAuthz;
     }
 
     /** Starts a node with Vert.x defaults for {@code config}. */
@@ -107,6 +110,11 @@ public final class CountersignServer {
             return Future.failedFuture(new IllegalStateException("refusing to listen on " + config.host()
                     + " without clients: anyone who can reach it could ask for decisions and read them. Configure clients"
                     + " (name, token_sha256, scopes) in the configuration file, or bind 127.0.0.1"));
+        }
+        if (config.extAuthz() != null && !config.authenticates() && !config.withHost(config.extAuthz().host()).bindsLoopbackOnly()) {
+            return Future.failedFuture(new IllegalStateException("refusing to serve ext_authz on " + config.extAuthz().host()
+                    + " without clients: anyone who can reach it could ask for decisions. Configure clients, or bind ext_authz.host"
+                    + " to 127.0.0.1"));
         }
         if (config.cluster().kubernetes() == null && !canBind(config.cluster().host(), config.cluster().port())) {
             return Future.failedFuture(new IllegalStateException("the cluster port " + config.cluster().host() + ":"
@@ -264,7 +272,11 @@ public final class CountersignServer {
         return approvals.start().compose(started -> {
             channels.start();
             return listen(vertx, config, routes, 3);
-        }).map(port -> {
+        }).compose(port -> config.extAuthz() == null ? Future.succeededFuture(new Listening(port, null))
+                : ExtAuthzServer.start(vertx, config.extAuthz(), config.eventLoops(),
+                        contexts -> new ExtAuthzService(decisions, authenticator, config.forwardAuth(), contexts))
+                        .map(grpc -> new Listening(port, grpc))).map(listening -> {
+            int port = listening.port();
             if (config.watch()) {
                 policies.watch(config.reloadDebounce());
             }
@@ -275,8 +287,17 @@ public final class CountersignServer {
                     policies.active().rules().size(), config.dataDir().resolve("audit"),
                     config.authenticates() ? config.clients().size() + " clients"
                             : "no clients configured: loopback only, callers are not authenticated");
-            return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, records, port);
+            if (listening.extAuthz() != null) {
+                LOG.info("ext_authz (Envoy, gRPC{}) listening on {}:{}", config.extAuthz().tls() ? ", TLS" : "",
+                        config.extAuthz().host(), listening.extAuthz().port());
+            }
+            return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, records, port,
+                    listening.extAuthz());
         });
+    }
+
+    /** The HTTP port, and the ext_authz server when one is configured. */
+    private record Listening(int port, ExtAuthzServer extAuthz) {
     }
 
     /**
@@ -349,6 +370,11 @@ public final class CountersignServer {
         return port;
     }
 
+    /** The port of the ext_authz gRPC server; -1 without one. */
+    public int extAuthzPort() {
+        return extAuthz == null ? -1 : extAuthz.port();
+    }
+
     public ServerConfig config() {
         return config;
     }
@@ -384,10 +410,13 @@ public final class CountersignServer {
 
     /** Stops serving, leaves the cluster, then flushes and closes the audit log. */
     public Future<Void> stop() {
-        decisionRecords.close();
-        approvals.close();
-        channels.close();
-        return vertx.close().andThen(done -> {
+        Future<Void> grpcStopped = extAuthz == null ? Future.succeededFuture() : Future.fromCompletionStage(extAuthz.stop());
+        return grpcStopped.transform(ignored -> {
+            decisionRecords.close();
+            approvals.close();
+            channels.close();
+            return vertx.close();
+        }).andThen(done -> {
             policies.close();
             audit.close();
             LOG.info("Countersign node {} stopped", config.node());
@@ -399,6 +428,9 @@ public final class CountersignServer {
      * must notice and take over its data.
      */
     public void crash() {
+        if (extAuthz != null) {
+            extAuthz.stop();
+        }
         approvals.close();
         channels.close();
         hazelcast.getLifecycleService().terminate();
