@@ -17,9 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -57,10 +57,8 @@ final class EvalCommand implements Callable<Integer> {
             + " without it (text goes with --explain only).")
     Format format;
 
-    @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
-            description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
-                    + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
-    Duration maxEvaluationTime;
+    @Mixin
+    EvaluationBudget budget;
 
     @Spec
     CommandSpec spec;
@@ -92,11 +90,10 @@ final class EvalCommand implements Callable<Integer> {
             err.println("--format text goes with --explain; without it the decision is printed as JSON");
             return CountersignCommand.BAD_INPUT;
         }
-        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
-            err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
+        if (!budget.usable(err)) {
             return CountersignCommand.BAD_INPUT;
         }
-        CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
+        CompiledPolicy policy = BundleOutput.compile(bundle, budget.value, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }

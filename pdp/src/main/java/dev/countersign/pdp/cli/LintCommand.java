@@ -8,10 +8,10 @@ import dev.countersign.rules.lint.Linter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,9 +34,8 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = "--warnings-as-errors", description = "Exit 1 on warnings too.")
     boolean warningsAsErrors;
 
-    @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
-            description = "How long one evaluation of a rule-test case may run (default: ${DEFAULT-VALUE}), as for test.")
-    Duration maxEvaluationTime;
+    @Mixin
+    EvaluationBudget budget;
 
     @Spec
     CommandSpec spec;
@@ -45,11 +44,10 @@ final class LintCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
-            err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
+        if (!budget.usable(err)) {
             return CountersignCommand.BAD_INPUT;
         }
-        CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
+        CompiledPolicy policy = BundleOutput.compile(bundle, budget.value, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }

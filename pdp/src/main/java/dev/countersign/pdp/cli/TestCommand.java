@@ -10,9 +10,9 @@ import dev.countersign.rules.testing.RuleTestRunner.Status;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,10 +43,8 @@ final class TestCommand implements Callable<Integer> {
             + " (rules fired and explained conditions held, together) is below PERCENT, even if every case passes.")
     Double minCoverage;
 
-    @Option(names = "--max-evaluation-time", defaultValue = "PT0.05S", paramLabel = "DURATION",
-            description = "How long one evaluation may run before it is cut off (deny, with an error reason), as the server's"
-                    + " engine.max_evaluation_time (default: ${DEFAULT-VALUE}).")
-    Duration maxEvaluationTime;
+    @Mixin
+    EvaluationBudget budget;
 
     @Spec
     CommandSpec spec;
@@ -56,15 +54,14 @@ final class TestCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        if (maxEvaluationTime.isNegative() || maxEvaluationTime.isZero()) {
-            err.println("--max-evaluation-time must be longer than zero, such as PT0.05S");
+        if (!budget.usable(err)) {
             return CountersignCommand.BAD_INPUT;
         }
         if (minCoverage != null && (minCoverage.isNaN() || minCoverage < 0 || minCoverage > 100)) {
             err.println("--min-coverage must be a percentage from 0 to 100, such as 90");
             return CountersignCommand.BAD_INPUT;
         }
-        CompiledPolicy policy = BundleOutput.compile(bundle, maxEvaluationTime, err);
+        CompiledPolicy policy = BundleOutput.compile(bundle, budget.value, err);
         if (policy == null) {
             return CountersignCommand.INVALID_BUNDLE;
         }
