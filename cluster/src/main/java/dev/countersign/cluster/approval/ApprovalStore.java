@@ -83,6 +83,9 @@ public interface ApprovalStore {
     /** The approval pending now for the ask {@code askKey} (see {@link #create}), or null when that ask has none. */
     CompletionStage<PendingApproval> pendingFor(String askKey);
 
+    /** The latest approval of {@code askKey}, whatever its status (null when the ask was never held, or its approval is gone). */
+    CompletionStage<PendingApproval> latestFor(String askKey);
+
     /**
      * Claims for {@code node}, for {@code lease}, every sink of approval {@code id} that has events to
      * take ({@link ApprovalLog}); answers the claimed deliveries, none when nothing is due, and null

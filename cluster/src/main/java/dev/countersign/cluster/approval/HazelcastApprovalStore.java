@@ -442,4 +442,10 @@ public final class HazelcastApprovalStore implements ApprovalStore {
         return standing(() -> asks.getAsync(askKey).thenCompose(id -> id == null ? CompletableFuture.<PendingApproval>completedFuture(null)
                 : observe(id).thenApply(a -> a != null && a.status() == ApprovalStatus.PENDING ? a : null)));
     }
+
+    @Override
+    public CompletionStage<PendingApproval> latestFor(String askKey) {
+        return standing(() -> asks.getAsync(askKey).thenCompose(id -> id == null ? CompletableFuture.<PendingApproval>completedFuture(null)
+                : observe(id)));
+    }
 }

@@ -164,6 +164,16 @@ public final class ApprovalService implements AutoCloseable {
         });
     }
 
+    /**
+     * The id of the approval of this very ask (see {@link #hold}) when it is approved and its grant
+     * unused; null otherwise. The grant is not taken here: {@link #redeem} takes it, once.
+     */
+    public Future<String> grantOfAsk(Decision decision, String contextHash, String scope, Caller caller) {
+        String askKey = askKey(contextHash, scope, requirement(decision), caller.name());
+        return fromCluster(store.latestFor(askKey)).map(a -> a != null && a.status() == ApprovalStatus.APPROVED && a.redeemedAt() == null
+                ? a.id() : null);
+    }
+
     /** Succeeds when {@code client} may hold another approval for {@code askKey}; else fails with 429 {@code too_many_pending}. */
     private Future<Void> admitted(String client, String askKey) {
         return vertx.executeBlocking(() -> store.pendingCountOf(client), false).compose(pending -> {

@@ -34,7 +34,7 @@ final class ClientsSection {
             if (!c.isObject()) {
                 throw r.error(at + " must be a mapping with name, token_sha256 and scopes");
             }
-            r.keys(c, at, Set.of("name", "token_sha256", "scopes", "reviewer", "rate"));
+            r.keys(c, at, Set.of("name", "token_sha256", "scopes", "reviewer", "rate", "actor"));
             String name = r.required(c, at + ".name");
             String hash = r.required(c, at + ".token_sha256").toLowerCase();
             if (!SHA256_HEX.matcher(hash).matches()) {
@@ -59,8 +59,27 @@ final class ClientsSection {
                 throw r.error(at + " (" + name + ") has the same token as another client");
             }
             String reviewer = r.text(c, at + ".reviewer", null);
-            clients.add(new ClientConfig(name, hash, scopes, reviewer, RateSection.read(r, c, at + ".rate", "client " + name)));
+            clients.add(new ClientConfig(name, hash, scopes, reviewer, RateSection.read(r, c, at + ".rate", "client " + name),
+                    actor(r, c, at + ".actor", name)));
         }
         return clients;
+    }
+
+    /** {@code actor: {id, type, on_behalf_of}}, or null when the entry has none; {@code id} defaults to the client's name, {@code type} to agent. */
+    private static ClientConfig.AgentActor actor(Settings r, JsonNode client, String at, String name) throws ConfigException {
+        JsonNode node = client.get("actor");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw r.error(at + " must be a mapping such as {id: agent:etl-bot, type: agent, on_behalf_of: alice@example.com}");
+        }
+        r.keys(node, at, Set.of("id", "type", "on_behalf_of"));
+        String id = r.text(node, at + ".id", name);
+        String type = r.text(node, at + ".type", "agent");
+        if (id.isBlank() || type.isBlank()) {
+            throw r.error(at + ".id and " + at + ".type must not be empty");
+        }
+        return new ClientConfig.AgentActor(id, type, r.text(node, at + ".on_behalf_of", null));
     }
 }

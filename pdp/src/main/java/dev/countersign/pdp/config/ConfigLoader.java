@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * clients:
  *   - {name: gateway, token_sha256: "&lt;hex sha256 of the bearer token&gt;", scopes: [decide]}
  *   - {name: carol-cli, token_sha256: "...", scopes: [review], reviewer: carol@example.com}
+ *   - {name: etl-agent, token_sha256: "...", scopes: [decide],
+ *      actor: {id: "agent:etl-bot", type: agent, on_behalf_of: alice@example.com}}   # who its MCP calls and hooks are decided as
  * audit: {mask: ["/action/command"], max_file_bytes: 67108864, on_failure: refuse, fsync: interval}
  * reload: {watch: true, debounce: PT0.3S}
  * forward_auth: {identity_header: X-Forwarded-User, actor_type: human, package: "", trusted_sources: [], trusted_hops: 1}
@@ -59,6 +61,11 @@ import java.util.regex.Pattern;
  * authzen: {pdp_base_url: "https://pdp.example.com"}   # announced by AuthZEN discovery; default: the request's scheme and host
  * ext_authz: {host: 127.0.0.1, port: 9191,   # Envoy's ext_authz gRPC service; off without this section
  *             tls: {certificate_file: tls/cert.pem, key_file: tls/key.pem}}   # default: plain text
+ * mcp:                               # MCP servers fronted at /mcp/{name}; every tools/call is decided first
+ *   servers: [{name: files, upstream: "http://127.0.0.1:7301/mcp", package: "", timeout: PT30S}]
+ *   wait_for_approval: PT25S         # a held tools/call waits this long for reviewers, then answers "pending"
+ *   progress_interval: PT5S          # progress notifications while it waits, when the client gave a progress token
+ * hooks: {wait_for_approval: PT25S}  # POST /v1/hooks/pre-tool-use: the same, for agents' pre-tool-use hooks
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -96,7 +103,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen", "ext_authz"));
+                "authzen", "ext_authz", "mcp", "hooks"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -179,7 +186,7 @@ public final class ConfigLoader {
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root), extAuthz);
+                AuthZenSection.read(r, root), extAuthz, AgentsSection.read(r, root));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

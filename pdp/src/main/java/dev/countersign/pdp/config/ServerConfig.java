@@ -40,7 +40,8 @@ public record ServerConfig(
         Audit audit,
         long decisionCacheBytes,
         AuthZen authzen,
-        ExtAuthz extAuthz) {
+        ExtAuthz extAuthz,
+        Agents agents) {
 
     /** Without an {@code authzen} section and without an ext_authz server. */
     public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxDepth, Path bundle, Path dataDir,
@@ -50,7 +51,7 @@ public record ServerConfig(
                         ChatSettings chat, Audit audit, long decisionCacheBytes) {
         this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
                 forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime,
-                chat, audit, decisionCacheBytes, AuthZen.NONE, null);
+                chat, audit, decisionCacheBytes, AuthZen.NONE, null, Agents.DEFAULT);
     }
 
     /** With the default bound of the decision cache in bytes ({@link CacheBounds#DEFAULT_BYTES}). */
@@ -81,6 +82,44 @@ public record ServerConfig(
         chat = chat == null ? ChatSettings.NONE : chat;
         audit = audit == null ? Audit.DEFAULT : audit;
         authzen = authzen == null ? AuthZen.NONE : authzen;
+        agents = agents == null ? Agents.DEFAULT : agents;
+    }
+
+    /**
+     * {@code mcp} and {@code hooks}: the MCP servers fronted at {@code /mcp/{name}}, how long a held
+     * tool call waits for reviewers through MCP ({@code mcp.wait_for_approval}) and through an agent's
+     * hook ({@code hooks.wait_for_approval}), and how often a waiting MCP call is told its progress.
+     */
+    public record Agents(List<McpServer> servers, Duration mcpWait, Duration progressInterval, Duration hookWait) {
+        public static final Agents DEFAULT = new Agents(List.of(), Duration.ofSeconds(25), Duration.ofSeconds(5), Duration.ofSeconds(25));
+
+        public Agents {
+            servers = List.copyOf(servers);
+        }
+
+        public McpServer server(String name) {
+            for (McpServer s : servers) {
+                if (s.name().equals(name)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * One MCP server fronted by the node: its name (the path segment of {@code /mcp/{name}} and the
+     * first part of a tool's resource id), its upstream Streamable HTTP endpoint, the package whose
+     * rules decide its tool calls ("" for all), and how long the upstream may take to answer.
+     */
+    public record McpServer(String name, java.net.URI upstream, String packageName, Duration timeout) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    }
+
+    public ServerConfig withAgents(Agents value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, value);
     }
 
     /**
@@ -94,7 +133,7 @@ public record ServerConfig(
     public ServerConfig withAuthZen(AuthZen value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, value, extAuthz);
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, value, extAuthz, agents);
     }
 
     /**
@@ -214,68 +253,68 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withEventLoops(int value) {
-        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withClients(List<ClientConfig> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withAuditMask(List<String> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withWatch(boolean value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withForwardAuth(ForwardAuth value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withNode(String value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withReviewers(ReviewerDirectory value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withApprovals(Approvals value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withDecisionCacheSize(int value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
-                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withMaxEvaluationTime(Duration value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, value, chat, audit, decisionCacheBytes, authzen, extAuthz);
+                decisionCacheSize, value, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withChat(ChatSettings value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, value, audit, decisionCacheBytes, authzen, extAuthz);
+                decisionCacheSize, maxEvaluationTime, value, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     /** With {@code audit.on_failure} {@code refuse} ({@code true}) or {@code allow}. */
@@ -291,31 +330,31 @@ public record ServerConfig(
     public ServerConfig withAudit(Audit value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes, authzen, extAuthz);
+                decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     /** With {@code decisions.retention} and {@code decisions.max_records}. */
     public ServerConfig withDecisionRecords(Duration retention, int maxRecords) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvals, decisionCacheSize,
-                maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+                maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withBundle(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
     }
 
     public ServerConfig withDecisionCacheBytes(long value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, value, authzen, extAuthz);
+                decisionCacheSize, maxEvaluationTime, chat, audit, value, authzen, extAuthz, agents);
     }
 
     /** With the ext_authz gRPC server {@code value} (null: none). */
     public ServerConfig withExtAuthz(ExtAuthz value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, value);
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, value, agents);
     }
 
     /**

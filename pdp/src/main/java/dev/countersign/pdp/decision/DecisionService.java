@@ -84,8 +84,12 @@ public final class DecisionService {
                     .map(d -> new Decided(d, Map.of("id", envelope.approvalId())));
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
             Decision held = approvals.limiter().capTtl(byRules);   // approvals.max_ttl, said in a reason when it applies
-            decided = approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
-                    .map(extras -> new Decided(held, extras));
+            Future<String> grant = envelope.usesAskGrant() ? approvals.grantOfAsk(held, inputHash, scope, caller)
+                    : Future.succeededFuture(null);
+            decided = grant.compose(grantId -> grantId != null
+                    ? approvals.redeem(byRules, inputHash, grantId, caller).map(d -> new Decided(d, Map.of("id", grantId)))
+                    : approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
+                            .map(extras -> new Decided(held, extras)));
         } else {
             decided = Future.succeededFuture(new Decided(byRules, Map.of()));
         }

@@ -8,6 +8,8 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.TamperedStateException;
 import dev.countersign.cluster.Unanswered;
+import dev.countersign.pdp.agents.McpGateway;
+import dev.countersign.pdp.agents.PreToolUseHandler;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.metrics.ServerMetrics;
 import io.vertx.core.Handler;
@@ -43,7 +45,8 @@ public final class ApiRouter {
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
-                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen) {
+                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen,
+                           McpGateway mcp, PreToolUseHandler hooks) {
     }
 
     private final Router router;
@@ -86,6 +89,10 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, "/v1/approvals/:id/votes", "approvals.vote", api.client(REVIEW), h.approvals()::castVote);
         api.route(HttpMethod.GET, "/v1/policies", "policies.get", api.client(ANY_SCOPE), h.policies()::getPolicies);
         api.route(HttpMethod.POST, "/v1/policies/reload", "policies.reload", api.client(ADMIN), h.policies()::reloadPolicies);
+        api.route(HttpMethod.POST, "/mcp/:server", "mcp.post", api.client(DECIDE), h.mcp()::postMessage);
+        api.route(HttpMethod.GET, "/mcp/:server", "mcp.stream", api.client(DECIDE), h.mcp()::getStream);
+        api.route(HttpMethod.DELETE, "/mcp/:server", "mcp.delete", api.client(DECIDE), h.mcp()::deleteSession);
+        api.route(HttpMethod.POST, "/v1/hooks/pre-tool-use", "hooks.pre_tool_use", api.client(DECIDE), h.hooks()::decideToolUse);
         api.route(HttpMethod.POST, "/connectors/slack/interactions", "slack.interactions", SIGNED_BY_PLATFORM, h.slackInteractions());
         api.route(HttpMethod.POST, "/connectors/teams/messages", "teams.messages", SIGNED_BY_PLATFORM, h.teamsMessages());
 

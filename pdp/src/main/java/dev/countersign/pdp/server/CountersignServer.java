@@ -19,7 +19,13 @@ import dev.countersign.pdp.decision.LocalDecisionRecords;
 import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.http.ApiRouter;
 import dev.countersign.pdp.http.ApprovalsHandler;
+import dev.countersign.pdp.agents.ClientActors;
+import dev.countersign.pdp.agents.McpToolCalls;
+import dev.countersign.pdp.agents.McpUpstream;
+import dev.countersign.pdp.approval.HeldActions;
 import dev.countersign.pdp.http.AuthZenHandler;
+import dev.countersign.pdp.agents.McpGateway;
+import dev.countersign.pdp.agents.PreToolUseHandler;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.http.DataApiHandler;
 import dev.countersign.pdp.http.DecisionsHandler;
@@ -259,6 +265,23 @@ public final class CountersignServer {
                 }),
                 new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
         checks.addAll(channels.checks());
+        List<McpUpstream> upstreams = new java.util.ArrayList<>();
+        for (ServerConfig.McpServer server : config.agents().servers()) {
+            McpUpstream upstream = new McpUpstream(vertx, server);
+            upstreams.add(upstream);
+            checks.add(upstream.check());
+        }
+        HeldActions held = new HeldActions(vertx, decisions, config.agents().progressInterval());
+        ClientActors actors = new ClientActors(config.clients());
+        McpToolCalls toolCalls = new McpToolCalls(held, actors, config.agents().mcpWait());
+        metrics.counters("countersign_mcp_tool_calls", "MCP tools/call requests through the gateway, by server and outcome (allowed,"
+                + " denied, review_denied, expired, pending; failed: not decided or not forwarded)", List.of("server", "outcome"),
+                toolCalls::outcomes);
+        metrics.counters("countersign_mcp_upstream_failures", "Failed attempts to reach each MCP server's upstream", List.of("server"), () -> {
+            Map<String, Long> failures = new java.util.TreeMap<>();
+            upstreams.forEach(u -> failures.put(u.name(), u.failures()));
+            return failures;
+        });
         HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
@@ -267,7 +290,9 @@ public final class CountersignServer {
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
-                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()));
+                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()),
+                new McpGateway(upstreams, toolCalls, config.maxDepth()),
+                new PreToolUseHandler(held, actors, config.agents().hookWait(), config.maxDepth()));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();
