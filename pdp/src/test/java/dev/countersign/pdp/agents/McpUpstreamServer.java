@@ -22,14 +22,14 @@ import org.apache.catalina.startup.Tomcat;
  * content; the path {@code "sleep"} makes it take 3 s), {@code delete_table}, {@code drop_index} and
  * {@code truncate} (destructive).
  */
-final class McpUpstreamServer implements AutoCloseable {
+public final class McpUpstreamServer implements AutoCloseable {
     /** Every tool invocation, as {@code tool arguments}. */
-    final List<String> invocations = new CopyOnWriteArrayList<>();
+    public final List<String> invocations = new CopyOnWriteArrayList<>();
     private final Tomcat tomcat;
     private final McpSyncServer server;
-    final int port;
+    public final int port;
 
-    McpUpstreamServer() throws Exception {
+    public McpUpstreamServer() throws Exception {
         McpJsonMapper json = McpJsonDefaults.getMapper();
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(json).mcpEndpoint("/mcp").build();
@@ -58,11 +58,11 @@ final class McpUpstreamServer implements AutoCloseable {
         port = connector.getLocalPort();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port + "/mcp";
     }
 
-    long count(String tool) {
+    public long count(String tool) {
         return invocations.stream().filter(i -> i.startsWith(tool + " ")).count();
     }
 

@@ -75,17 +75,23 @@ final class SlackFixture implements AutoCloseable {
 
     /** A fake Slack and one node using it, with {@code chat} changed by {@code adjust}. */
     static SlackFixture start(Path dir, java.time.Clock clock, java.util.function.UnaryOperator<ChatSettings> adjust) throws Exception {
+        return start(dir, clock, adjust, Path.of("src/test/resources/bundles/approvals"), java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Path, java.time.Clock, java.util.function.UnaryOperator)}, serving {@code bundle}, the configuration changed by {@code configure}. */
+    static SlackFixture start(Path dir, java.time.Clock clock, java.util.function.UnaryOperator<ChatSettings> adjust, Path bundle,
+                              java.util.function.UnaryOperator<ServerConfig> configure) throws Exception {
         Vertx vertx = Vertx.vertx();
         FakeSlack slack = await(FakeSlack.start(vertx)).channel(GOVERNANCE, "data-governance").channel(APPROVALS, "approvals")
                 .user("U0CAROL", "carol@example.com").user("U0DAN", "dan@example.com").user("U0ALICE", "alice@example.com")
                 .user("U0ERIN", "erin@example.com").user("U0FRANK", "frank@example.com").user("U0MALLORY", "mallory@example.com");
-        ServerConfig config = TestNode.config(dir, Path.of("src/test/resources/bundles/approvals"), List.of(
+        ServerConfig config = TestNode.config(dir, bundle, List.of(
                         client("gateway", Scope.DECIDE, null), client("carol", Scope.REVIEW, "carol@example.com"),
                         client("erin", Scope.REVIEW, "erin@example.com"), client("admin", Scope.ADMIN, null)), List.of())
                 .withReviewers(directory())
                 .withChat(adjust.apply(chat(slack.baseUrl())));
         // The test may move the node's clock; the cluster's stays the system's.
-        config = config.withCluster(config.cluster().withMaxClockSkew(Duration.ofDays(1)));
+        config = configure.apply(config.withCluster(config.cluster().withMaxClockSkew(Duration.ofDays(1))));
         return new SlackFixture(vertx, slack, TestNode.start(config, clock));
     }
 
