@@ -16,6 +16,7 @@ final class McpReply {
     /** JSON-RPC error codes the gateway answers with (the implementation-defined server range). */
     static final int UPSTREAM_UNAVAILABLE = -32001;
     static final int UPSTREAM_PROTOCOL = -32002;
+    static final int NOT_DECIDED = -32003;
     static final int INVALID_PARAMS = -32602;
 
     private final HttpServerResponse response;

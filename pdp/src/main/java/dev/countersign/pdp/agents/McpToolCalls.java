@@ -99,11 +99,11 @@ public final class McpToolCalls {
                 upstream.failed(listing.getCause() == null ? listing : listing.getCause());
                 reply.error(McpReply.UPSTREAM_UNAVAILABLE, listing.getMessage(), new JsonObject().put("server", upstream.name()));
             } else if (failure instanceof ApiError e) {
-                reply.error(McpReply.UPSTREAM_PROTOCOL - 1, "Countersign could not decide this call: " + e.getMessage()
+                reply.error(McpReply.NOT_DECIDED, "Countersign could not decide this call: " + e.getMessage()
                         + " (" + e.code() + ")", new JsonObject().put("code", e.code()));
             } else {
                 org.slf4j.LoggerFactory.getLogger(McpToolCalls.class).error("tools/call on {} failed", upstream.name(), failure);
-                reply.error(McpReply.UPSTREAM_PROTOCOL - 1, "Countersign could not decide this call (the failure is logged)", null);
+                reply.error(McpReply.NOT_DECIDED, "Countersign could not decide this call (the failure is logged)", null);
             }
         });
     }
