@@ -32,6 +32,8 @@ public final class McpToolCalls {
     public static final String OUTCOME_META = "countersign/outcome";
     public static final String DECISION_META = "countersign/decision_id";
     private static final int MAX_LIST_PAGES = 50;
+    /** The session is recorded with each call, not bound to its approval: a retry in a new session (after a reconnect, on another node) is the same ask. */
+    private static final java.util.Set<String> UNBOUND = java.util.Set.of("mcp_session");
 
     private final HeldActions held;
     private final ClientActors actors;
@@ -78,7 +80,7 @@ public final class McpToolCalls {
         annotations(ctx, upstream, session).compose(annotations -> {
             Map<String, Object> own = annotations.getOrDefault(tool, Map.of());
             ActionContext context = AgentActions.mcpToolCall(actors.of(caller), upstream.name(), tool, arguments, own, session);
-            return held.decide(context, upstream.config().packageName(), caller, "mcp", hint, wait, progress, gone.future());
+            return held.decide(context, UNBOUND, upstream.config().packageName(), caller, "mcp", hint, wait, progress, gone.future());
         }).onSuccess(gated -> {
             count(upstream, gated.outcome().name().toLowerCase());
             if (gated.allowed()) {

@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * An action that must not run until it may, as callers that cannot redeem a grant themselves need
@@ -70,12 +71,22 @@ public final class HeldActions {
      */
     public Future<Gated> decide(ActionContext context, String scope, Caller caller, String via, String approvalHint, Duration wait,
                                 Progress progress, Future<Void> gone) {
+        return decide(context, Set.of(), scope, caller, via, approvalHint, wait, progress, gone);
+    }
+
+    /**
+     * As {@link #decide(ActionContext, String, Caller, String, String, Duration, Progress, Future)},
+     * with the context attributes {@code unbound} recorded but not part of what the approval is bound
+     * to (an identical call that differs in them is the same ask).
+     */
+    public Future<Gated> decide(ActionContext context, Set<String> unbound, String scope, Caller caller, String via, String approvalHint,
+                                Duration wait, Progress progress, Future<Void> gone) {
         return envelope(approvalHint, caller)
-                .compose(envelope -> decisions.decide(context, scope, caller, via, envelope))
+                .compose(envelope -> decisions.decide(context, scope, caller, via, envelope.unbinding(unbound)))
                 .compose(decided -> switch (decided.decision().verdict()) {
                     case ALLOW -> Future.succeededFuture(allowed(decided));
                     case DENY -> Future.succeededFuture(denied(decided));
-                    case NEEDS_APPROVAL -> awaitReview(context, scope, caller, via, decided, wait, progress, gone);
+                    case NEEDS_APPROVAL -> awaitReview(context, unbound, scope, caller, via, decided, wait, progress, gone);
                 });
     }
 
@@ -88,8 +99,8 @@ public final class HeldActions {
                 && a.status() != ApprovalStatus.PENDING ? new Envelope(hint, null) : Envelope.ASK_GRANT);
     }
 
-    private Future<Gated> awaitReview(ActionContext context, String scope, Caller caller, String via, Decided held, Duration wait,
-                                      Progress progress, Future<Void> gone) {
+    private Future<Gated> awaitReview(ActionContext context, Set<String> unbound, String scope, Caller caller, String via, Decided held,
+                                      Duration wait, Progress progress, Future<Void> gone) {
         String id = (String) held.approvalExtras().get("id");
         ApprovalService approvals = decisions.approvals();
         Duration bounded = wait.compareTo(approvals.maxWait()) > 0 ? approvals.maxWait() : wait;
@@ -106,7 +117,7 @@ public final class HeldActions {
                 return Future.succeededFuture(pending(held, id));
             }
             return switch (a.status()) {
-                case APPROVED -> decisions.decide(context, scope, caller, via, new Envelope(id, null))
+                case APPROVED -> decisions.decide(context, scope, caller, via, new Envelope(id, null).unbinding(unbound))
                         .map(redeemed -> redeemed.decision().verdict() == Verdict.ALLOW ? allowed(redeemed) : denied(redeemed));
                 case DENIED -> Future.succeededFuture(new Gated(Outcome.REVIEW_DENIED, held, id, reviewDenied(a)));
                 default -> Future.succeededFuture(new Gated(Outcome.EXPIRED, held, id, "approval " + id + " expired at " + a.expiresAt()

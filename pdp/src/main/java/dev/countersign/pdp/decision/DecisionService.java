@@ -77,7 +77,7 @@ public final class DecisionService {
         long nanos = System.nanoTime() - started;
         Map<String, Object> tree = ActionContextJson.toTree(context);
         Map<String, Object> input = mask.apply(tree);
-        String inputHash = hash.of(tree);
+        String inputHash = hash.of(envelope.unboundContext().isEmpty() ? tree : bound(tree, envelope.unboundContext()));
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
@@ -127,6 +127,23 @@ public final class DecisionService {
             metrics.decision(d.decision().verdict(), nanos);
             return Future.succeededFuture(d);
         });
+    }
+
+    /** {@code tree} without the context attributes {@code unbound}: what an approval is bound to. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> bound(Map<String, Object> tree, java.util.Set<String> unbound) {
+        if (!(tree.get("context") instanceof Map<?, ?> context)) {
+            return tree;
+        }
+        Map<String, Object> kept = new LinkedHashMap<>((Map<String, Object>) context);
+        kept.keySet().removeAll(unbound);
+        Map<String, Object> copy = new LinkedHashMap<>(tree);
+        if (kept.isEmpty()) {
+            copy.remove("context");
+        } else {
+            copy.put("context", kept);
+        }
+        return copy;
     }
 
     /** 503: the audit log cannot take a record now, so no decision is answered. */

@@ -213,6 +213,8 @@ class McpGatewayTest {
         assertNotNull(id);
         assertTrue(text(pending).contains(id) && text(pending).contains("retry the same call"), text(pending));
         assertEquals(id, retry.meta().get(McpToolCalls.APPROVAL_META), "an identical retry while pending joins the approval");
+        McpSyncClient reconnected = gateway("files", null);   // a new session: the same ask
+        assertEquals(id, call(reconnected, "truncate", args, null).meta().get(McpToolCalls.APPROVAL_META));
         assertEquals(0, upstream.invocations.stream().filter(i -> i.equals("truncate " + args)).count());
 
         assertEquals(id, decidePending("approve"));
