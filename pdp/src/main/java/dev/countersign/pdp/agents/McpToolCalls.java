@@ -85,10 +85,16 @@ public final class McpToolCalls {
             count(upstream, gated.outcome().name().toLowerCase());
             if (gated.allowed()) {
                 upstream.send(HttpMethod.POST, ctx.request().headers(), bytes, false)
-                        .onSuccess(response -> reply.relay(response))
+                        .onSuccess(response -> {
+                            held.recordOutcome(gated, "mcp", "forwarded", Map.of("server", upstream.name(), "tool", tool,
+                                    "upstream_status", response.statusCode()));
+                            reply.relay(response);
+                        })
                         .onFailure(failure -> {
                             count(upstream, "failed");
                             upstream.failed(failure);
+                            held.recordOutcome(gated, "mcp", "upstream_unavailable", Map.of("server", upstream.name(), "tool", tool,
+                                    "error", McpUpstream.describe(failure)));
                             reply.error(McpReply.UPSTREAM_UNAVAILABLE, "the call was allowed, but MCP server " + upstream.name()
                                     + " could not be reached: " + McpUpstream.describe(failure), new JsonObject().put("server", upstream.name()));
                         });

@@ -55,11 +55,37 @@ public final class HeldActions {
     private final Vertx vertx;
     private final DecisionService decisions;
     private final Duration progressInterval;
+    private final dev.countersign.pdp.decision.AuditTrail audit;
+    private final String node;
 
-    public HeldActions(Vertx vertx, DecisionService decisions, Duration progressInterval) {
+    /** @param audit where what became of an allowed action (run, or failed to run) is recorded, beside its decision */
+    public HeldActions(Vertx vertx, DecisionService decisions, Duration progressInterval, dev.countersign.pdp.decision.AuditTrail audit,
+                       String node) {
         this.vertx = vertx;
         this.decisions = decisions;
         this.progressInterval = progressInterval;
+        this.audit = audit;
+        this.node = node;
+    }
+
+    /**
+     * Records, after the decision that allowed it, what became of the action: {@code event}
+     * ({@code forwarded}, {@code upstream_unavailable}...) with {@code details}, as an audit record
+     * {@code {type: "agent_call", decision_id, approval_id?, via, event, ...}}.
+     */
+    public void recordOutcome(Gated gated, String via, String event, java.util.Map<String, Object> details) {
+        java.util.Map<String, Object> record = new java.util.LinkedHashMap<>();
+        record.put("type", "agent_call");
+        record.put("event", event);
+        record.put("decision_id", gated.decided().decision().decisionId());
+        if (gated.approvalId() != null) {
+            record.put("approval_id", gated.approvalId());
+        }
+        record.put("time", java.time.Instant.now().toString());
+        record.put("node", node);
+        record.put("via", via);
+        record.putAll(details);
+        audit.append(record);
     }
 
     /**

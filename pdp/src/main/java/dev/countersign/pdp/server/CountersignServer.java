@@ -271,7 +271,7 @@ public final class CountersignServer {
             upstreams.add(upstream);
             checks.add(upstream.check());
         }
-        HeldActions held = new HeldActions(vertx, decisions, config.agents().progressInterval());
+        HeldActions held = new HeldActions(vertx, decisions, config.agents().progressInterval(), audit, config.node());
         ClientActors actors = new ClientActors(config.clients());
         McpToolCalls toolCalls = new McpToolCalls(held, actors, config.agents().mcpWait());
         metrics.counters("countersign_mcp_tool_calls", "MCP tools/call requests through the gateway, by server and outcome (allowed,"

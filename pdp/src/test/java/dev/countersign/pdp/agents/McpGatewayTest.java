@@ -192,6 +192,14 @@ class McpGatewayTest {
         assertFalse(progress.isEmpty(), "progress notifications while it waited");
         assertTrue(progress.stream().allMatch(p -> "p-1".equals(p.progressToken()) && p.message().contains(id)), progress.toString());
 
+        String table = (String) args.get("table");
+        List<String> audited = auditLines(line -> line.contains(id));
+        assertTrue(audited.stream().anyMatch(l -> l.contains("\"type\":\"approval\"")), "the approval is audited");
+        assertEquals(1, audited.stream().filter(l -> l.contains("\"type\":\"agent_call\"") && l.contains("\"event\":\"forwarded\"")
+                && l.contains("\"tool\":\"drop_index\"")).count(), "its one run is audited: " + audited);
+        assertTrue(auditLines(l -> l.contains(table) && l.contains("\"verdict\":\"allow\"") && l.contains("\"via\":\"mcp\"")).size() == 1,
+                "the redeeming decision is audited once");
+
         McpSchema.CallToolResult replay = call(through, "drop_index", args, Map.of(McpToolCalls.APPROVAL_META, id));
         assertTrue(replay.isError());
         assertTrue(text(replay).contains("already used"), text(replay));
@@ -292,6 +300,27 @@ class McpGatewayTest {
         assertEquals(false, checks.getJsonObject("mcp.down").getBoolean("required"));
         String metrics = node.get("/metrics", null).bodyAsString();
         assertTrue(metrics.contains("countersign_mcp_upstream_failures_total{server=\"down\"}"), metrics);
+    }
+
+    /** The lines of the node's audit log matching {@code filter}, once the writer has caught up (within 10 s). */
+    static List<String> auditLines(java.util.function.Predicate<String> filter) throws Exception {
+        List<String> found = List.of();
+        for (int i = 0; i < 100; i++) {
+            try (var files = java.nio.file.Files.walk(node.data.resolve("audit"))) {
+                found = files.filter(java.nio.file.Files::isRegularFile).flatMap(f -> {
+                    try {
+                        return java.nio.file.Files.readAllLines(f).stream();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).filter(filter).toList();
+            }
+            if (found.stream().anyMatch(l -> l.contains("agent_call"))) {
+                return found;
+            }
+            Thread.sleep(100);
+        }
+        return found;
     }
 
     private static String causes(Throwable e) {
