@@ -32,6 +32,8 @@ public final class McpUpstream {
     static final List<String> REQUEST_HEADERS = List.of("Accept", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID");
     static final List<String> RESPONSE_HEADERS = List.of("Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version", "Cache-Control");
     public static final String SESSION = "Mcp-Session-Id";
+    /** Sessions remembered per upstream; past it, some are forgotten, in no particular order, and their ids are adopted again by the next client naming them. */
+    static final int MAX_SESSIONS = 50_000;
 
     /** A session: the client that opened it, and the annotations of each tool its {@code tools/list} named. */
     private record Session(String client, Map<String, Map<String, Object>> annotations, java.util.concurrent.atomic.AtomicBoolean listed) {
@@ -123,6 +125,7 @@ public final class McpUpstream {
         if (session == null) {
             return true;
         }
+        bound();
         Session s = sessions.computeIfAbsent(session, id -> new Session(client));
         return s.client().equals(client);
     }
@@ -130,7 +133,16 @@ public final class McpUpstream {
     /** Binds a session the upstream opened to the client it opened for. */
     public void opened(String session, String client) {
         if (session != null) {
+            bound();
             sessions.putIfAbsent(session, new Session(client));
+        }
+    }
+
+    private void bound() {
+        var it = sessions.keySet().iterator();
+        while (sessions.size() >= MAX_SESSIONS && it.hasNext()) {
+            it.next();
+            it.remove();
         }
     }
 
