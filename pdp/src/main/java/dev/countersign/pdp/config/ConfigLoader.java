@@ -179,7 +179,7 @@ public final class ConfigLoader {
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root), extAuthz);
+                AuthZenSection.read(r, root), extAuthz, AttestationSection.read(r, root, env));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * The route table: every route of the API on one line, each wrapped alike (named for metrics; its
  * caller admitted from the headers alone, before its body is read: authenticated with the scopes it
  * needs and held to its rate, see {@link Admission}; then its body bounded), and one failure handler
- * that turns any failure into a JSON error. Health, metrics and AuthZEN discovery need no credentials.
+ * that turns any failure into a JSON error. Health, metrics, AuthZEN discovery and the attestation keys need no credentials.
  */
 public final class ApiRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
@@ -43,7 +43,8 @@ public final class ApiRouter {
     /** The handlers of each API resource. */
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
-                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen) {
+                           Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen,
+                           JwksHandler jwks) {
     }
 
     private final Router router;
@@ -79,6 +80,7 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, AuthZenHandler.EVALUATION, "authzen.evaluation", api.client(DECIDE), h.authzen()::evaluation);
         api.route(HttpMethod.POST, AuthZenHandler.EVALUATIONS, "authzen.evaluations", api.client(DECIDE), h.authzen()::evaluations);
         api.route(HttpMethod.GET, AuthZenHandler.CONFIGURATION, "authzen.configuration", PUBLIC, h.authzen()::configuration);
+        api.route(HttpMethod.GET, JwksHandler.PATH, "jwks", PUBLIC, h.jwks()::getJwks);
         api.route(null, "/v1/authz/forward", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(null, "/v1/authz/forward/*", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", api.client(REVIEW, ADMIN), h.approvals()::listApprovals);

@@ -134,6 +134,9 @@ public final class DecisionsHandler {
         Responses.json(ctx, 200, g -> {
             g.writeStartObject();
             DecisionJson.writeFields(g, decided.decision(), decided.approvalExtras());
+            if (decided.attestation() != null) {
+                g.writeStringField("attestation", decided.attestation());
+            }
             if (explanation != null) {
                 g.writeFieldName("explanation");
                 ExplanationJson.write(g, explanation);

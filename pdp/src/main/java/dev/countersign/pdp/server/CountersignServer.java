@@ -12,7 +12,11 @@ import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.cluster.member.MemberPublications;
 import dev.countersign.pdp.decision.ContextHash;
+import dev.countersign.pdp.evidence.Attestor;
+import dev.countersign.pdp.evidence.PublishedKeys;
+import dev.countersign.pdp.evidence.SigningKeys;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
 import dev.countersign.pdp.decision.LocalDecisionRecords;
@@ -26,6 +30,7 @@ import dev.countersign.pdp.http.DecisionsHandler;
 import dev.countersign.pdp.http.ExtAuthzService;
 import dev.countersign.pdp.http.ForwardAuthHandler;
 import dev.countersign.pdp.http.HealthHandler;
+import dev.countersign.pdp.http.JwksHandler;
 import dev.countersign.pdp.http.MetricsHandler;
 import dev.countersign.pdp.http.PoliciesHandler;
 import dev.countersign.pdp.metrics.ServerMetrics;
@@ -158,23 +163,41 @@ public final class CountersignServer {
                                                   EventBusSeal seal) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
+        ServerConfig.Attestation attestation = config.attestation();
         return policies.start()
                 .compose(attempt -> vertx.executeBlocking(() -> {
                     Files.createDirectories(config.dataDir());
+                    try {
+                        return SigningKeys.load(attestation.keyFile(), attestation.keyPem(), attestation.retiredKeyFiles(), config.dataDir());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalStateException("cannot use the attestation key: " + e.getMessage(), e);
+                    }
+                }, false))
+                .compose(keys -> vertx.executeBlocking(() -> {
+                    PublishedKeys published = new PublishedKeys(keys, config.node(),
+                            new MemberPublications(hazelcast, secret, PublishedKeys.MAP));
+                    published.publish();
                     AuditLog.Options defaults = AuditLog.Options.defaults();
-                    return AuditLog.open(config.dataDir().resolve("audit"),
+                    AuditLog audit = AuditLog.open(config.dataDir().resolve("audit"),
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
                                     config.audit().fsync()));
+                    return new Evidence(keys, published, audit);
                 }, false))
-                .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics))
+                .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
                 });
     }
 
+    /** The node's signing keys, as published to the cluster, and its audit log. */
+    private record Evidence(SigningKeys keys, PublishedKeys published, AuditLog audit) {
+    }
+
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    EventBusSeal seal, PolicyService policies, AuditLog audit, ServerMetrics metrics) {
+                                                    EventBusSeal seal, PolicyService policies, Evidence evidence, ServerMetrics metrics) {
+        AuditLog audit = evidence.audit();
+        Attestor attestor = new Attestor(evidence.keys(), config.node(), config.attestation().allowTtl());
         Authenticator authenticator = new Authenticator(config.clients());
         MemberBundles memberBundles = new MemberBundles(hazelcast);
         policies.onActivated(policy -> vertx.executeBlocking(() -> {
@@ -198,7 +221,7 @@ public final class CountersignServer {
         ClusterDecisionRecords records = new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(),
                 config.decisionMaxRecords(), Clock.systemUTC()));
         DecisionService decisions = new DecisionService(policies, records, audit, new InputMask(config.auditMask()), metrics, config.node(),
-                approvals, new ContextHash(secret), config.auditRefuses());
+                approvals, new ContextHash(secret), config.auditRefuses(), attestor, config.attestation().sign() == ServerConfig.Sign.ALL);
         metrics.functionCounter("countersign_evaluations_cut_off", "Decisions answered deny because their evaluation ran past"
                 + " engine.max_evaluation_time", policies, PolicyService::cutOffEvaluations);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
@@ -267,7 +290,7 @@ public final class CountersignServer {
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
-                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()));
+                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()), new JwksHandler(evidence.published()));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();
