@@ -92,6 +92,20 @@ final class AuditCommand {
         @Parameters(index = "0", paramLabel = "PATH", description = "An audit file, or the audit directory.")
         Path path;
 
+        @Option(names = "--jwks", paramLabel = "FILE|URL",
+                description = {"The public keys of the nodes that wrote the log (a JWK Set file, or a node's /.well-known/jwks.json):"
+                        + " anchors the check in its signed checkpoints. Then a rewritten chain, a missing head, a tail cut before"
+                        + " --checkpoint, and a log that does not end in the checkpoint of a clean shutdown (cut or crashed) fail."})
+        String jwks;
+
+        @Option(names = "--from-checkpoint",
+                description = "With --jwks: the files may begin at a signed checkpoint (earlier files removed by retention).")
+        boolean fromCheckpoint;
+
+        @Option(names = "--checkpoint", paramLabel = "JWS|FILE",
+                description = "With --jwks: the node's latest published checkpoint (its jws, or a file holding it); the log must reach it.")
+        String checkpoint;
+
         @Spec
         CommandSpec spec;
 
@@ -106,7 +120,17 @@ final class AuditCommand {
             }
             AuditVerifier.Result r;
             try {
-                r = AuditVerifier.verify(path);
+                AuditVerifier.Anchors anchors = null;
+                if (jwks != null) {
+                    String latest = checkpoint == null ? null
+                            : Files.isRegularFile(Path.of(checkpoint)) ? Files.readString(Path.of(checkpoint)).trim() : checkpoint;
+                    anchors = new AuditVerifier.Anchors(JwksSource.load(jwks), fromCheckpoint, latest);
+                } else if (fromCheckpoint || checkpoint != null) {
+                    err.println("--from-checkpoint and --checkpoint need --jwks, the keys the checkpoints are checked with");
+                    err.flush();
+                    return CountersignCommand.BAD_INPUT;
+                }
+                r = AuditVerifier.verify(path, anchors);
             } catch (IOException e) {
                 err.println(path + ": cannot be read: " + e);
                 err.flush();
@@ -119,7 +143,8 @@ final class AuditCommand {
             }
             if (r.intact()) {
                 out.println("OK: " + count(r.records(), "record") + " in " + count(r.files(), "file") + ", chain intact"
-                        + (r.records() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")"));
+                        + (r.records() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")")
+                        + (jwks == null ? "" : ", every checkpoint signed, ended by a clean shutdown"));
             } else {
                 String seq = r.firstBrokenSeq() != null ? " (seq " + r.firstBrokenSeq() + ")"
                         : r.records() > 0 ? " (after seq " + r.lastSeq() + ")" : "";

@@ -130,6 +130,11 @@ public final class SigningKeys {
         return new JWKSet(keys);
     }
 
+    /** Only the current key's public half, as a node that kept no retired keys would serve it. */
+    public SigningKeys publicKeysCurrentOnly() {
+        return new SigningKeys(current, List.of());
+    }
+
     private static ECKey loadOrGenerate(Path file) throws IOException {
         if (Files.exists(file)) {
             return parse(Files.readString(file, StandardCharsets.US_ASCII), file.toString(), true);

@@ -15,6 +15,8 @@ import dev.countersign.pdp.config.ServerConfig;
 import dev.countersign.cluster.member.MemberPublications;
 import dev.countersign.pdp.decision.ContextHash;
 import dev.countersign.pdp.evidence.Attestor;
+import dev.countersign.pdp.evidence.CheckpointSigner;
+import dev.countersign.pdp.evidence.PublishedCheckpoints;
 import dev.countersign.pdp.evidence.PublishedKeys;
 import dev.countersign.pdp.evidence.SigningKeys;
 import dev.countersign.pdp.decision.DecisionService;
@@ -180,7 +182,7 @@ public final class CountersignServer {
                     AuditLog.Options defaults = AuditLog.Options.defaults();
                     AuditLog audit = AuditLog.open(config.dataDir().resolve("audit"),
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
-                                    config.audit().fsync()));
+                                    config.audit().fsync()), new CheckpointSigner(keys, config.node()), attestation.checkpointInterval());
                     return new Evidence(keys, published, audit);
                 }, false))
                 .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics))
@@ -225,6 +227,13 @@ public final class CountersignServer {
         metrics.functionCounter("countersign_evaluations_cut_off", "Decisions answered deny because their evaluation ran past"
                 + " engine.max_evaluation_time", policies, PolicyService::cutOffEvaluations);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
+        PublishedCheckpoints checkpoints = new PublishedCheckpoints(vertx, audit, config.node(),
+                new MemberPublications(hazelcast, secret, PublishedCheckpoints.MAP));
+        checkpoints.start();
+        metrics.gauge("countersign_audit_checkpoint_seq", "The chain position (seq) this node's latest signed audit checkpoint signs",
+                checkpoints::latestSeq);
+        metrics.gauge("countersign_audit_checkpoint_time_seconds", "When this node's latest signed audit checkpoint was written (Unix"
+                + " seconds)", checkpoints::latestTime);
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
                 a -> a.status().writeFailures());
