@@ -72,6 +72,7 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/metrics", "metrics", PUBLIC, h.metrics()::getMetrics);
         api.route(HttpMethod.POST, "/v1/decisions", "decisions.create", api.client(DECIDE), h.decisions()::createDecision);
         api.route(HttpMethod.GET, "/v1/decisions/:id", "decisions.get", api.client(DECIDE, ADMIN), h.decisions()::getDecision);
+        api.route(HttpMethod.POST, "/v1/decisions/:id/outcome", "decisions.outcome", api.client(DECIDE), h.decisions()::reportOutcome);
         api.route(HttpMethod.POST, "/v1/data", "data.v1", api.client(DECIDE), h.data()::postDataV1);
         api.route(HttpMethod.POST, "/v1/data/*", "data.v1", api.client(DECIDE), h.data()::postDataV1);
         api.route(HttpMethod.GET, "/v1/data", "data.v1", api.client(DECIDE), h.data()::getDataV1);

@@ -19,6 +19,7 @@ import dev.countersign.pdp.evidence.CheckpointSigner;
 import dev.countersign.pdp.evidence.PublishedCheckpoints;
 import dev.countersign.pdp.evidence.PublishedKeys;
 import dev.countersign.pdp.evidence.SigningKeys;
+import dev.countersign.pdp.decision.DecisionOutcomes;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
 import dev.countersign.pdp.decision.LocalDecisionRecords;
@@ -294,7 +295,8 @@ public final class CountersignServer {
         HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
-                new DecisionsHandler(decisions, config.maxDepth()),
+                new DecisionsHandler(decisions, config.maxDepth(), new DecisionOutcomes(vertx, records, store, hazelcast, audit, config.node(),
+                        config.decisionRetention())),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
