@@ -96,7 +96,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen", "ext_authz"));
+                "authzen", "ext_authz", "attestation"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));

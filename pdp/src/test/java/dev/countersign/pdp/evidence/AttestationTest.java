@@ -196,6 +196,20 @@ class AttestationTest {
     }
 
     @Test
+    void aKeyForgedIntoTheClusterIsNotServed() throws Exception {
+        SigningKeys forged = SigningKeys.of(SigningKeys.generatePem(), List.of());
+        String forgedKid = forged.currentKid();
+        node.server.hazelcast().getReplicatedMap(PublishedKeys.MAP).put("intruder",
+                new dev.countersign.cluster.member.MemberPublications.Sealed("intruder", forged.publicKeys().toString(), "00".repeat(32)));
+        JWKSet served = JWKSet.parse(node.get("/.well-known/jwks.json", null).bodyAsString());
+        assertNull(served.getKeyByKeyId(forgedKid), "an entry failing its seal is left out");
+        assertNotNull(served.getKeyByKeyId(SignedJWT.parse(token).getHeader().getKeyID()));
+        String metrics = node.server.metrics().scrape();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("countersign_state_tampered_total") && !l.endsWith(" 0.0")), metrics);
+        node.server.hazelcast().getReplicatedMap(PublishedKeys.MAP).remove("intruder");
+    }
+
+    @Test
     void anAllowWithoutAnApprovalIsNotSignedByDefault() throws Exception {
         JsonObject read = decide("{\"actor\": {\"id\": \"bob\", \"type\": \"human\"}, \"action\": {\"name\": \"data.read\"}}");
         assertEquals("allow", read.getString("verdict"));
