@@ -96,14 +96,17 @@ public final class DecisionService {
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
-                    .map(r -> new Decided(r.decision(), Map.of("id", envelope.approvalId()), attest(r, context, tree)));
+                    .compose(r -> (attestor != null && r.decision().verdict() == Verdict.ALLOW && (r.grant() != null || signAll)
+                            ? offLoop(() -> attest(r, context, tree)) : Future.<String>succeededFuture(null))
+                            .map(token -> new Decided(r.decision(), Map.of("id", envelope.approvalId()), token)));
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
             Decision held = approvals.limiter().capTtl(byRules);   // approvals.max_ttl, said in a reason when it applies
             decided = approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
                     .map(extras -> new Decided(held, extras));
         } else {
-            String signed = signAll && byRules.verdict() == Verdict.ALLOW ? attestor.allowed(byRules, context, tree) : null;
-            decided = Future.succeededFuture(new Decided(byRules, Map.of(), signed));
+            decided = signAll && byRules.verdict() == Verdict.ALLOW
+                    ? offLoop(() -> attestor.allowed(byRules, context, tree)).map(token -> new Decided(byRules, Map.of(), token))
+                    : Future.succeededFuture(new Decided(byRules, Map.of()));
         }
         return decided.compose(d -> {
             Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
@@ -149,6 +152,18 @@ public final class DecisionService {
 
     public ApprovalService approvals() {
         return approvals;
+    }
+
+    /**
+     * {@code signing}'s token, computed on a worker thread when called on a Vert.x context (an ES256 signature takes
+     * a fraction of a millisecond of CPU, which the event loop does not spend), else here.
+     */
+    private static Future<String> offLoop(java.util.function.Supplier<String> signing) {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            return Future.succeededFuture(signing.get());
+        }
+        return context.executeBlocking(signing::get, false);
     }
 
     /** The attestation of a redemption that used its grant; of any other allow under {@code sign: all}; else null. */
