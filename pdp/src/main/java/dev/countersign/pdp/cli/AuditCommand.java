@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code countersign audit verify PATH}: checks the hash chain of an audit log offline (no key is
- * needed: the chain hashes are plain SHA-256 of the masked lines); {@code countersign audit hash}:
+ * {@code countersign audit verify PATH [--jwks FILE|URL [--from-checkpoint] [--checkpoint JWS|FILE]]}: checks the
+ * hash chain of an audit log offline (no key is needed: the chain hashes are plain SHA-256 of the masked lines),
+ * and with {@code --jwks} its signed checkpoints too; {@code countersign audit hash}:
  * the keyed {@code input_hash} a cluster records for an action context, to find its records.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -86,8 +87,11 @@ final class AuditCommand {
                     + "every record's hash, prev and seq. Names the first broken record.",
                     "A TORN line is the incomplete last line of a file that a write cut short by a crash leaves (the"
                             + " chain continues after the record before it); it is not a broken record.",
+                    "With --jwks the check is anchored in the log's signed checkpoints: a chain rewritten with its hashes"
+                            + " recomputed, a missing head, a tail cut before --checkpoint and a log not ended by a clean shutdown"
+                            + " (cut or crashed) are BROKEN too, each with its place.",
                     "Exits 0 when the chain is intact (torn lines and warnings aside), 1 when a record is broken, "
-                            + "2 when PATH is missing, unreadable or holds no audit files."})
+                            + "2 when PATH is missing, unreadable or holds no audit files, or the keys cannot be read."})
     static final class Verify implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PATH", description = "An audit file, or the audit directory.")
         Path path;
