@@ -44,7 +44,7 @@ public final class ApiRouter {
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
                            Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen,
-                           JwksHandler jwks) {
+                           JwksHandler jwks, CheckpointsHandler checkpoints) {
     }
 
     private final Router router;
@@ -82,6 +82,7 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, AuthZenHandler.EVALUATIONS, "authzen.evaluations", api.client(DECIDE), h.authzen()::evaluations);
         api.route(HttpMethod.GET, AuthZenHandler.CONFIGURATION, "authzen.configuration", PUBLIC, h.authzen()::configuration);
         api.route(HttpMethod.GET, JwksHandler.PATH, "jwks", PUBLIC, h.jwks()::getJwks);
+        api.route(HttpMethod.GET, "/v1/audit/checkpoints", "audit.checkpoints", api.client(ADMIN), h.checkpoints()::getCheckpoints);
         api.route(null, "/v1/authz/forward", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(null, "/v1/authz/forward/*", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", api.client(REVIEW, ADMIN), h.approvals()::listApprovals);

@@ -33,6 +33,7 @@ import dev.countersign.pdp.http.DecisionsHandler;
 import dev.countersign.pdp.http.ExtAuthzService;
 import dev.countersign.pdp.http.ForwardAuthHandler;
 import dev.countersign.pdp.http.HealthHandler;
+import dev.countersign.pdp.http.CheckpointsHandler;
 import dev.countersign.pdp.http.JwksHandler;
 import dev.countersign.pdp.http.MetricsHandler;
 import dev.countersign.pdp.http.PoliciesHandler;
@@ -301,7 +302,8 @@ public final class CountersignServer {
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
-                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()), new JwksHandler(evidence.published()));
+                new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()), new JwksHandler(evidence.published()),
+                new CheckpointsHandler(checkpoints));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();

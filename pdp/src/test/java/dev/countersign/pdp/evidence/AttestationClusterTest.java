@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AttestationClusterTest {
     static final Map<String, String> TOKENS = Map.of("gateway", "gateway-token-0123456789", "carol", "carol-token-0123456789",
-            "other", "other-token-0123456789");
+            "other", "other-token-0123456789", "admin", "admin-token-0123456789");
 
     @TempDir
     Path dir;
@@ -62,7 +62,7 @@ class AttestationClusterTest {
                 String address = addresses.get(i);
                 ServerConfig config = TestNode.config(dir.resolve("n" + i), Path.of("src/test/resources/bundles/approvals"), List.of(
                                 client("gateway", Scope.DECIDE, null), client("carol", Scope.REVIEW, "carol@example.com"),
-                                client("other", Scope.DECIDE, null)), List.of())
+                                client("other", Scope.DECIDE, null), client("admin", Scope.ADMIN, null)), List.of())
                         .withReviewers(new ReviewerDirectory(Map.of("data-governance", List.of(new Reviewer("carol@example.com", null, null)))))
                         .withNode("node-" + (char) ('a' + i))
                         .withCluster(new ClusterSettings(cluster, "127.0.0.1", Integer.parseInt(address.substring(address.indexOf(':') + 1)),
@@ -125,6 +125,17 @@ class AttestationClusterTest {
             assertEquals(409, b.post("/v1/decisions/" + plainId + "/outcome", "{\"status\": \"succeeded\"}", TOKENS.get("gateway")).statusCode());
             await("the plain outcome in b's audit log", () -> audited(b).stream().filter(l -> l.contains("\"type\":\"outcome\"")
                     && l.contains(plainId)).count() == 1);
+            HttpResponse<Buffer> published = b.get("/v1/audit/checkpoints", TOKENS.get("admin"));
+            assertEquals(200, published.statusCode(), published.bodyAsString());
+            String latestOfA = published.bodyAsJsonObject().getJsonObject("checkpoints").getJsonObject("node-a").getString("jws");
+            assertNotNull(latestOfA, published.bodyAsString());
+            assertEquals(403, b.get("/v1/audit/checkpoints", TOKENS.get("gateway")).statusCode());
+            Path keys = dir.resolve("jwks.json");
+            Files.writeString(keys, afterCrash.toString(true));
+            dev.countersign.pdp.cli.CliRun verified = dev.countersign.pdp.cli.CliRun.run("audit", "verify", a.data.resolve("audit").toString(),
+                    "--jwks", keys.toString(), "--checkpoint", latestOfA);
+            assertEquals(0, verified.status(), "the dead node's log, checked against the survivor's keys and its published checkpoint: "
+                    + verified.out() + verified.err());
             String metrics = b.get("/metrics", null).bodyAsString();
             assertTrue(metrics.contains("countersign_audit_checkpoint_seq"), metrics);
         } finally {
