@@ -20,6 +20,8 @@ public record ApprovalEvent(long seq, String type, Instant at, Map<String, Strin
     public static final String DENIED = "denied";
     public static final String EXPIRED = "expired";
     public static final String REDEEMED = "redeemed";
+    /** The executor of a redeemed action reported how it went (once per redeeming decision). */
+    public static final String OUTCOME = "outcome";
     public static final String REMINDER = "reminder";
     /** A chat card posted (details: destination, conversation, message). */
     public static final String POSTED = "card_posted";

@@ -344,6 +344,43 @@ final class ApprovalProcessors {
         }
     }
 
+    /** Records the outcome of the decision that redeemed the approval, once (see {@link ApprovalStore#reportOutcome}). */
+    static final class ReportOutcome extends Transition<ApprovalStore.OutcomeReport> {
+        private static final long serialVersionUID = 1L;
+        private final String decisionId;
+        private final java.util.LinkedHashMap<String, String> details;
+
+        ReportOutcome(String decisionId, Map<String, String> details) {
+            this.decisionId = decisionId;
+            this.details = new java.util.LinkedHashMap<>(details);
+        }
+
+        @Override
+        String kind() {
+            return "outcome";
+        }
+
+        @Override
+        Object[] params() {
+            return new Object[] {decisionId, new java.util.TreeMap<>(details).toString()};
+        }
+
+        @Override
+        ApprovalStore.OutcomeReport apply(Map.Entry<String, PendingApproval> entry, PendingApproval current, Instant now,
+                                          MemberContext member) {
+            if (!decisionId.equals(current.redeemedBy())) {
+                return ApprovalStore.OutcomeReport.NOT_REDEEMED;
+            }
+            for (ApprovalEvent e : current.log().events()) {
+                if (e.type().equals(ApprovalEvent.OUTCOME)) {
+                    return e.details().equals(details) ? ApprovalStore.OutcomeReport.REPEATED : ApprovalStore.OutcomeReport.CONFLICT;
+                }
+            }
+            stored(entry, member, current, current.withLog(current.log().with(ApprovalEvent.OUTCOME, now, details)));
+            return ApprovalStore.OutcomeReport.RECORDED;
+        }
+    }
+
     /** An approval as stored, and the time of the holding member's clock when it was read. */
     record Observation(PendingApproval approval, Instant at) implements Serializable {
     }

@@ -3,6 +3,7 @@ package dev.countersign.cluster.approval;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -99,6 +100,25 @@ public interface ApprovalStore {
 
     /** Records what {@code node}'s claimed delivery to {@code sink} came to; answers whether the claim was still its own. */
     CompletionStage<Boolean> settle(String id, String sink, String node, Settlement settlement);
+
+    /** What came of reporting the outcome of the decision that redeemed an approval. */
+    enum OutcomeReport {
+        /** Recorded now, as an event of the approval. */
+        RECORDED,
+        /** The same report was recorded before (a retry): nothing changed. */
+        REPEATED,
+        /** Another report was recorded before: a decision's outcome is reported once. */
+        CONFLICT,
+        /** The approval was not redeemed by that decision. */
+        NOT_REDEEMED
+    }
+
+    /**
+     * Records the outcome {@code details} of decision {@code decisionId}, which redeemed approval {@code id}, as one
+     * {@value ApprovalEvent#OUTCOME} event of the approval (once; an identical repeat changes nothing); null when the
+     * approval is unknown.
+     */
+    CompletionStage<OutcomeReport> reportOutcome(String id, String decisionId, Map<String, String> details);
 
     /**
      * Sends approval {@code id}'s reminder if one is due (once cluster-wide), adding {@code escalation}

@@ -244,6 +244,11 @@ public final class HazelcastApprovalStore implements ApprovalStore {
                 }));
     }
 
+    @Override
+    public CompletionStage<OutcomeReport> reportOutcome(String id, String decisionId, Map<String, String> details) {
+        return standing(() -> approvals.submitToKey(id, new ApprovalProcessors.ReportOutcome(decisionId, details).authorize(member().seal(), id)));
+    }
+
     /** Refuses (logged and counted as tampered) an answer of the holder of {@code id} that its sealed approval does not record. */
     private TamperedStateException unrecorded(String what, String id) {
         return refused(TamperedStateException.unrecorded(what, id));

@@ -193,16 +193,16 @@ public final class ApprovalService implements AutoCloseable {
      * deny of the rules still denies and leaves the grant unused; an action the rules allow anyway is
      * allowed without using it.
      */
-    public Future<Decision> redeem(Decision byRules, String contextHash, String approvalId, Caller caller) {
+    public Future<Redeemed> redeem(Decision byRules, String contextHash, String approvalId, Caller caller) {
         if (byRules.verdict() == Verdict.ALLOW) {
-            return Future.succeededFuture(byRules);
+            return Future.succeededFuture(new Redeemed(byRules, null));
         }
         if (byRules.verdict() == Verdict.DENY) {
-            return Future.succeededFuture(withReason(byRules, Verdict.DENY, "approval " + approvalId
-                    + " was not used: the rules deny this action whatever was approved"));
+            return Future.succeededFuture(new Redeemed(withReason(byRules, Verdict.DENY, "approval " + approvalId
+                    + " was not used: the rules deny this action whatever was approved"), null));
         }
         if (!ApprovalIds.looksValid(approvalId)) {
-            return Future.succeededFuture(deny(byRules, "approval " + approvalId + " is unknown"));
+            return Future.succeededFuture(new Redeemed(deny(byRules, "approval " + approvalId + " is unknown"), null));
         }
         CompletionStage<RedeemResult> redeemed = store.redeem(approvalId, contextHash, byRules.decisionId(), requirement(byRules),
                 caller.name());
@@ -210,10 +210,10 @@ public final class ApprovalService implements AutoCloseable {
                 ? Future.succeededFuture(new RedeemResult(false, tampered.getMessage(), null, null))
                 : Future.failedFuture(failure)).map(result -> {
             if (result == null) {
-                return deny(byRules, "approval " + approvalId + " is unknown");
+                return new Redeemed(deny(byRules, "approval " + approvalId + " is unknown"), null);
             }
             if (!result.granted()) {
-                return deny(byRules, result.reason());
+                return new Redeemed(deny(byRules, result.reason()), null);
             }
             PendingApproval a = result.approval();
             List<String> approvers = new ArrayList<>();
@@ -222,8 +222,12 @@ public final class ApprovalService implements AutoCloseable {
             reasons.add(new Reason(APPROVAL_RULE, "", Verdict.ALLOW, "approved by " + String.join(", ", approvers)
                     + "; approval " + a.id() + " is now used", null));
             reasons.addAll(byRules.reasons());
-            return new Decision(byRules.decisionId(), Verdict.ALLOW, reasons, null, byRules.bundleRevision());
+            return new Redeemed(new Decision(byRules.decisionId(), Verdict.ALLOW, reasons, null, byRules.bundleRevision()), a);
         });
+    }
+
+    /** A decision on an action presented with an approval, and the approval whose grant it used (null when none was used). */
+    public record Redeemed(Decision decision, PendingApproval grant) {
     }
 
     /**

@@ -173,11 +173,11 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
     private final AtomicBoolean droppedAfterCloseLogged = new AtomicBoolean();
     private final Thread thread;
 
-    private AuditLog(Path directory, Options options, DirectoryLock lock, ChainWriter chain) {
+    private AuditLog(Path directory, Options options, DirectoryLock lock, ChainWriter chain, Duration checkpointInterval) {
         this.directory = directory;
         this.options = options;
         this.lock = lock;
-        this.writer = new AuditWriter(directory, options, chain);
+        this.writer = new AuditWriter(directory, options, chain, checkpointInterval);
         this.thread = new Thread(writer::run, "countersign-audit-writer");
         thread.setDaemon(true);
     }
@@ -191,18 +191,33 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
         return open(directory, options, ChainWriter.Device.SYSTEM);
     }
 
+    /**
+     * As {@link #open(Path, Options)}, anchoring the chain with signed {@link Checkpoints} made by {@code signer}: at the
+     * start, at least every {@code checkpointInterval} while records are written, at each file's start and end, and
+     * at a clean close.
+     */
+    public static AuditLog open(Path directory, Options options, Checkpoints.Signer signer, Duration checkpointInterval)
+            throws IOException {
+        return open(directory, options, ChainWriter.Device.SYSTEM, signer, checkpointInterval);
+    }
+
     /** As {@link #open(Path, Options)}, forcing files to the device through {@code device}. */
     static AuditLog open(Path directory, Options options, ChainWriter.Device device) throws IOException {
+        return open(directory, options, device, null, Duration.ofSeconds(1));
+    }
+
+    static AuditLog open(Path directory, Options options, ChainWriter.Device device, Checkpoints.Signer signer,
+                         Duration checkpointInterval) throws IOException {
         Objects.requireNonNull(options, "options");
         DirectoryLock lock = DirectoryLock.acquire(directory);
         ChainWriter chain;
         try {
-            chain = ChainWriter.open(directory, options.maxFileBytes(), device);
+            chain = ChainWriter.open(directory, options.maxFileBytes(), device, signer);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
-        AuditLog log = new AuditLog(directory, options, lock, chain);
+        AuditLog log = new AuditLog(directory, options, lock, chain, checkpointInterval);
         ChainTip.Torn torn = chain.tornTail();
         if (torn != null) {
             log.append(torn.record());
@@ -311,6 +326,15 @@ public final class AuditLog implements AuditTrail, AutoCloseable {
             Throwable cause = e.getCause();
             throw new IOException("the audit log could not write: " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * The last signed checkpoint this log wrote: its record's fields as JSON ({@code kind}, {@code node}, {@code time},
+     * {@code at_seq}, {@code at_hash}, {@code jws}; see {@link Checkpoints}), or null before the first (or without a signer).
+     */
+    public String latestCheckpoint() {
+        String fields = writer.checkpoint;
+        return fields == null ? null : "{" + fields + "}";
     }
 
     /** The health and counters now; cheap enough to read on every metrics scrape or readiness probe. */

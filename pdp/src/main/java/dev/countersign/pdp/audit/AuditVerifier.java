@@ -71,11 +71,30 @@ public final class AuditVerifier {
      * @throws IOException when a file cannot be read
      */
     public static Result verify(Path fileOrDirectory) throws IOException {
+        return verify(fileOrDirectory, null);
+    }
+
+    /**
+     * What an anchored check holds the log to: the public keys of the nodes that wrote it, whether the files may
+     * begin at a signed checkpoint instead of seq 1, and the latest checkpoint the node published (its JWS), if known.
+     */
+    public record Anchors(com.nimbusds.jose.jwk.JWKSet keys, boolean fromCheckpoint, String latestCheckpoint) {
+    }
+
+    /**
+     * As {@link #verify(Path)}; with {@code anchors} (non-null), also anchored by signed {@link Checkpoints}: every
+     * checkpoint's signature must verify with the keys and sign the hash of the record before it (a chain rewritten
+     * and recomputed fails at the first checkpoint after the change); the chain must start at seq 1 (records removed
+     * from the head fail) unless {@code fromCheckpoint} and the files begin at a signed checkpoint; the log must reach
+     * the node's latest published checkpoint, with the hash it signed (a cut tail fails); and it must end in the
+     * checkpoint of a clean shutdown, else it is reported as cut or crashed, naming the records after its last checkpoint.
+     */
+    public static Result verify(Path fileOrDirectory, Anchors anchors) throws IOException {
         if (!Files.exists(fileOrDirectory)) {
             throw new NoSuchFileException(fileOrDirectory.toString());
         }
         List<Path> files = Files.isDirectory(fileOrDirectory) ? AuditFiles.list(fileOrDirectory) : List.of(fileOrDirectory);
-        Check check = new Check();
+        Check check = new Check(anchors);
         for (Path file : files) {
             check.files++;
             if (!check.file(file)) {
@@ -87,6 +106,32 @@ public final class AuditVerifier {
 
     /** The state of one check along the chain. */
     private static final class Check {
+        private final Anchors anchors;
+        private final CheckpointCheck checkpoints;
+        /** The latest published checkpoint, as signed, or null. */
+        private CheckpointCheck.Signed latest;
+        private boolean latestReached;
+        /** {@code file:line (seq N)} and kind of the last checkpoint, and the records since it. */
+        private String lastCheckpointAt;
+        private String lastKind;
+        private long sinceCheckpoint;
+        private long firstSinceCheckpoint;
+        private Path lastFile;
+        private long lastLine;
+
+        Check(Anchors anchors) {
+            this.anchors = anchors;
+            this.checkpoints = anchors == null ? null : new CheckpointCheck(anchors.keys());
+            if (anchors != null && anchors.latestCheckpoint() != null) {
+                try {
+                    latest = checkpoints.token(anchors.latestCheckpoint().trim());
+                } catch (CheckpointCheck.Invalid e) {
+                    problem = "the latest published checkpoint given does not hold: " + e.getMessage();
+                    brokenFile = "(latest checkpoint)";
+                }
+            }
+        }
+
         private final MessageDigest sha256 = RecordLine.sha256();
         private final List<String> warnings = new ArrayList<>();
         private final List<String> torn = new ArrayList<>();
@@ -143,6 +188,29 @@ public final class AuditVerifier {
             if (!r.hashMatches()) {
                 return broken(file, number, r.seq(), "hash mismatch (the record was edited)");
             }
+            boolean checkpoint = anchors != null && Checkpoints.isCheckpoint(line.bytes(), line.length());
+            if (checkpoint) {
+                CheckpointCheck.Signed signed;
+                try {
+                    signed = checkpoints.line(line.bytes(), line.length());
+                } catch (CheckpointCheck.Invalid e) {
+                    return broken(file, number, r.seq(), e.getMessage());
+                }
+                if (!signed.hash().equals(r.prev()) || signed.seq() != r.seq() - 1) {
+                    return broken(file, number, r.seq(), "the checkpoint signed seq " + signed.seq() + " with hash " + signed.hash()
+                            + ", but the record before it is seq " + (r.seq() - 1) + " with hash " + r.prev()
+                            + ": the chain before it was rewritten and its hashes recomputed");
+                }
+            }
+            if (anchors != null && lastHash == null) {
+                if (!r.prev().equals(RecordLine.ZERO_HASH) && !(anchors.fromCheckpoint() && checkpoint)) {
+                    return broken(file, number, r.seq(), anchors.fromCheckpoint()
+                            ? "the files do not begin at a signed checkpoint (their first record is seq " + r.seq() + ", not a checkpoint)"
+                            : "the head of the log is missing: the chain starts at seq " + r.seq() + ", not 1 (records before it were"
+                            + " removed); if earlier files were removed by retention and these begin at a signed checkpoint, say so"
+                            + " with --from-checkpoint");
+                }
+            }
             if (lastHash == null) {
                 if (r.prev().equals(RecordLine.ZERO_HASH)) {
                     if (r.seq() != 1) {
@@ -163,7 +231,63 @@ public final class AuditVerifier {
             lastSeq = r.seq();
             lastHash = r.hash();
             tornBefore = null;
+            lastFile = file;
+            lastLine = number;
+            if (anchors != null) {
+                if (checkpoint) {
+                    if (lastKind != null && !Checkpoints.SHUTDOWN.equals(lastKind) && Checkpoints.START.equals(kindOf(line))
+                            && sinceCheckpoint > 0) {
+                        warnings.add(where + ": the log was restarted after a crash: " + sinceCheckpoint + " record(s) (seq "
+                                + firstSinceCheckpoint + ".." + (r.seq() - 1) + ") were written after the checkpoint at "
+                                + lastCheckpointAt + " and before it, without a checkpoint of their own");
+                    }
+                    lastCheckpointAt = where + " (seq " + r.seq() + ")";
+                    lastKind = kindOf(line);
+                    sinceCheckpoint = 0;
+                } else {
+                    if (sinceCheckpoint++ == 0) {
+                        firstSinceCheckpoint = r.seq();
+                    }
+                }
+                if (latest != null && r.seq() == latest.seq() + 1 && r.prev().equals(latest.hash())) {
+                    latestReached = true;
+                } else if (latest != null && r.seq() == latest.seq() && !r.hash().equals(latest.hash())) {
+                    return broken(file, number, r.seq(), "the node's latest published checkpoint signed seq " + latest.seq()
+                            + " with hash " + latest.hash() + ", but this record hashes to " + r.hash());
+                }
+            }
             return true;
+        }
+
+        private static String kindOf(Lines line) {
+            String text = new String(line.bytes(), 0, line.length(), java.nio.charset.StandardCharsets.UTF_8);
+            int at = text.indexOf("\"kind\":\"");
+            int end = at < 0 ? -1 : text.indexOf('"', at + 8);
+            return at < 0 || end < 0 ? "" : text.substring(at + 8, end);
+        }
+
+        /** After the last line, with nothing broken: the anchored end-of-log checks. */
+        private void anchoredEnd() {
+            if (latest != null && !latestReached && !(lastSeq > latest.seq())) {
+                problem = "the log is cut short: the node's latest published checkpoint signs seq " + latest.seq()
+                        + ", but the log ends at seq " + lastSeq;
+                brokenFile = lastFile == null ? "(no records)" : lastFile.toString();
+                brokenLine = lastLine;
+                return;
+            }
+            if (records > 0 && latest != null && !latestReached && lastSeq > latest.seq()) {
+                latestReached = true;   // reached and passed: the position check above compared its hash
+            }
+            if (records > 0 && !Checkpoints.SHUTDOWN.equals(lastKind) || records > 0 && sinceCheckpoint > 0) {
+                brokenFile = lastFile.toString();
+                brokenLine = lastLine;
+                problem = "the log does not end in the checkpoint of a clean shutdown, so it was cut or its node crashed: "
+                        + (lastCheckpointAt == null ? "no checkpoint at all"
+                        : sinceCheckpoint == 0 ? "its last checkpoint, at " + lastCheckpointAt + ", is of kind " + lastKind
+                        : sinceCheckpoint + " record(s) (seq " + firstSinceCheckpoint + ".." + lastSeq + ") after its last checkpoint at "
+                        + lastCheckpointAt)
+                        + (torn.isEmpty() ? "" : "; the last line is torn");
+            }
         }
 
         private String chainProblem(RecordLine.Parsed r) {
@@ -189,6 +313,9 @@ public final class AuditVerifier {
         }
 
         Result result() {
+            if (anchors != null && problem == null) {
+                anchoredEnd();
+            }
             return new Result(problem == null, records, files, brokenFile, brokenLine, brokenSeq, problem,
                     records == 0 ? 0 : firstSeq, records == 0 ? 0 : lastSeq, warnings, torn);
         }

@@ -63,6 +63,8 @@ final class AuditWriter {
     volatile boolean healthy = true;
     volatile String lastError;
     volatile Tip tip;
+    /** The fields of the last checkpoint written (JSON inside braces), or null. */
+    volatile String checkpoint;
 
     // Writer thread state.
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
@@ -72,14 +74,23 @@ final class AuditWriter {
     private long failuresInEpisode;
     private long droppedReported;
     private long lastDropLog;
+    private final long checkpointNanos;
+    private long lastCheckpointAt = System.nanoTime();
 
     AuditWriter(Path directory, AuditLog.Options options, ChainWriter chain) {
+        this(directory, options, chain, java.time.Duration.ofSeconds(1));
+    }
+
+    /** @param checkpointInterval the longest records are written between two checkpoints */
+    AuditWriter(Path directory, AuditLog.Options options, ChainWriter chain, java.time.Duration checkpointInterval) {
+        this.checkpointNanos = checkpointInterval.toNanos();
         this.directory = directory;
         this.options = options;
         this.intervalNanos = options.flushInterval().toNanos();
         this.forceEachBatch = options.fsync() == AuditLog.Fsync.PER_BATCH;
         this.chain = chain;
         this.tip = new Tip(chain.seq(), chain.hash());
+        this.checkpoint = chain.lastCheckpoint();
         this.lastDropLog = System.nanoTime() - intervalNanos;
     }
 
@@ -134,6 +145,15 @@ final class AuditWriter {
             } else if (pending.isEmpty() && !healthy && now - retryAt >= 0) {
                 failure = probe(now);
             }
+            if (failure == null && chain.uncheckpointed() && (stop || now - lastCheckpointAt >= checkpointNanos)) {
+                String kind = stop ? Checkpoints.SHUTDOWN : Checkpoints.INTERVAL;
+                failure = attempt(() -> chain.checkpoint(kind), now);
+                lastCheckpointAt = now;
+                published();
+            } else if (failure == null && stop && healthy) {
+                failure = attempt(() -> chain.checkpoint(Checkpoints.SHUTDOWN), now);
+                published();
+            }
             if (failure == null && chain.unforced()
                     && (urgent || forceEachBatch || chain.unforcedFor(now) >= intervalNanos)) {
                 failure = force(now);
@@ -158,9 +178,18 @@ final class AuditWriter {
         }
     }
 
-    /** How long the writer may sleep: until a retry or a force is due, and at most one interval. */
+    /** After a checkpoint: its record and the chain's tip, for readers. */
+    private void published() {
+        checkpoint = chain.lastCheckpoint();
+        tip = new Tip(chain.seq(), chain.hash());
+    }
+
+    /** How long the writer may sleep: until a retry, a force or a checkpoint is due, and at most one interval. */
     private long waitNanos(long now) {
         long wait = intervalNanos;
+        if (chain.uncheckpointed()) {
+            wait = Math.min(wait, checkpointNanos - (now - lastCheckpointAt));
+        }
         if (!healthy) {
             wait = Math.min(wait, retryAt - now);
         }

@@ -69,16 +69,33 @@ final class ChainWriter implements Closeable {
     private long forces;
     /** The torn last line the chain continued over when it was opened, or null. */
     private ChainTip.Torn tornTail;
+    /** Signs checkpoints; null: the log writes none. */
+    private final Checkpoints.Signer signer;
+    private final LineBuffer scratch = new LineBuffer(4096);
+    /** Records written since the last checkpoint. */
+    private long sinceCheckpoint;
+    /** The JWS of the last checkpoint written, or null. */
+    private String lastCheckpoint;
 
-    private ChainWriter(Path directory, long maxFileBytes, Device device) {
+    private ChainWriter(Path directory, long maxFileBytes, Device device, Checkpoints.Signer signer) {
         this.directory = directory;
         this.maxFileBytes = maxFileBytes;
         this.device = device;
+        this.signer = signer;
     }
 
     /** Continues the chain of the audit files in {@code directory}, opening or creating the file to write to. */
     static ChainWriter open(Path directory, long maxFileBytes, Device device) throws IOException {
-        ChainWriter w = new ChainWriter(directory, maxFileBytes, device);
+        return open(directory, maxFileBytes, device, null);
+    }
+
+    /**
+     * As {@link #open(Path, long, Device)}, writing signed checkpoints with {@code signer} (null: none): a
+     * {@code start} checkpoint now and as the first line of every file started, an {@code end} one as
+     * the last line of every file left full.
+     */
+    static ChainWriter open(Path directory, long maxFileBytes, Device device, Checkpoints.Signer signer) throws IOException {
+        ChainWriter w = new ChainWriter(directory, maxFileBytes, device, signer);
         List<Path> files = AuditFiles.list(directory);
         ChainTip tip = ChainTip.find(files);
         w.seq = tip.seq();
@@ -97,8 +114,43 @@ final class ChainWriter implements Closeable {
             }
         }
         w.needsNewFile = w.channel == null;
+        boolean continues = !w.needsNewFile;
         w.ensureFile();
+        if (continues) {
+            w.checkpoint(Checkpoints.START);
+        }
         return w;
+    }
+
+    /**
+     * Writes a checkpoint of {@code kind} signing the chain's position now (the last record written), whatever
+     * the file's size; nothing without a signer.
+     */
+    void checkpoint(String kind) throws IOException {
+        if (signer == null) {
+            return;
+        }
+        byte[] fields = RecordLine.fields(Checkpoints.record(signer, kind, seq, hash, java.time.Instant.now()), scratch);
+        byte[] last = hash.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(last, 0, hashes, 0, RecordLine.HEX_LENGTH);
+        chunk.reset();
+        RecordLine.frame(chunk, seq + 1, hashes, 0, fields, sha256, hashes, RecordLine.HEX_LENGTH);
+        lineEnds[0] = chunk.length();
+        java.util.ArrayDeque<byte[]> one = new java.util.ArrayDeque<>();
+        one.add(fields);
+        writeChunk(1, one);
+        sinceCheckpoint = 0;
+        lastCheckpoint = new String(fields, StandardCharsets.UTF_8);
+    }
+
+    /** Whether records were written since the last checkpoint (always false without a signer). */
+    boolean uncheckpointed() {
+        return signer != null && sinceCheckpoint > 0;
+    }
+
+    /** The fields of the last checkpoint record written (JSON inside braces), or null. */
+    String lastCheckpoint() {
+        return lastCheckpoint;
     }
 
     long seq() {
@@ -145,9 +197,12 @@ final class ChainWriter implements Closeable {
                 lineEnds[n++] = chunk.length();
             }
             writeChunk(n, pending);
+            sinceCheckpoint += n;
             System.arraycopy(hashes, n * RecordLine.HEX_LENGTH, last, 0, RecordLine.HEX_LENGTH);
             if (rotate) {
+                checkpoint(Checkpoints.END);
                 rotate();
+                last = hash.getBytes(StandardCharsets.US_ASCII);
             }
         }
     }
@@ -310,6 +365,7 @@ final class ChainWriter implements Closeable {
         needsNewFile = false;
         directoryUnforced = true;
         LOG.info("audit file {} started; the chain continues after seq {} (hash {})", p, seq, hash);
+        checkpoint(Checkpoints.START);
     }
 
     private void openExisting(Path p) throws IOException {

@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code countersign audit verify PATH}: checks the hash chain of an audit log offline (no key is
- * needed: the chain hashes are plain SHA-256 of the masked lines); {@code countersign audit hash}:
+ * {@code countersign audit verify PATH [--jwks FILE|URL [--from-checkpoint] [--checkpoint JWS|FILE]]}: checks the
+ * hash chain of an audit log offline (no key is needed: the chain hashes are plain SHA-256 of the masked lines),
+ * and with {@code --jwks} its signed checkpoints too; {@code countersign audit hash}:
  * the keyed {@code input_hash} a cluster records for an action context, to find its records.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -86,11 +87,28 @@ final class AuditCommand {
                     + "every record's hash, prev and seq. Names the first broken record.",
                     "A TORN line is the incomplete last line of a file that a write cut short by a crash leaves (the"
                             + " chain continues after the record before it); it is not a broken record.",
+                    "With --jwks the check is anchored in the log's signed checkpoints: a chain rewritten with its hashes"
+                            + " recomputed, a missing head, a tail cut before --checkpoint and a log not ended by a clean shutdown"
+                            + " (cut or crashed) are BROKEN too, each with its place.",
                     "Exits 0 when the chain is intact (torn lines and warnings aside), 1 when a record is broken, "
-                            + "2 when PATH is missing, unreadable or holds no audit files."})
+                            + "2 when PATH is missing, unreadable or holds no audit files, or the keys cannot be read."})
     static final class Verify implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PATH", description = "An audit file, or the audit directory.")
         Path path;
+
+        @Option(names = "--jwks", paramLabel = "FILE|URL",
+                description = {"The public keys of the nodes that wrote the log (a JWK Set file, or a node's /.well-known/jwks.json):"
+                        + " anchors the check in its signed checkpoints. Then a rewritten chain, a missing head, a tail cut before"
+                        + " --checkpoint, and a log that does not end in the checkpoint of a clean shutdown (cut or crashed) fail."})
+        String jwks;
+
+        @Option(names = "--from-checkpoint",
+                description = "With --jwks: the files may begin at a signed checkpoint (earlier files removed by retention).")
+        boolean fromCheckpoint;
+
+        @Option(names = "--checkpoint", paramLabel = "JWS|FILE",
+                description = "With --jwks: the node's latest published checkpoint (its jws, or a file holding it); the log must reach it.")
+        String checkpoint;
 
         @Spec
         CommandSpec spec;
@@ -106,7 +124,17 @@ final class AuditCommand {
             }
             AuditVerifier.Result r;
             try {
-                r = AuditVerifier.verify(path);
+                AuditVerifier.Anchors anchors = null;
+                if (jwks != null) {
+                    String latest = checkpoint == null ? null
+                            : Files.isRegularFile(Path.of(checkpoint)) ? Files.readString(Path.of(checkpoint)).trim() : checkpoint;
+                    anchors = new AuditVerifier.Anchors(JwksSource.load(jwks), fromCheckpoint, latest);
+                } else if (fromCheckpoint || checkpoint != null) {
+                    err.println("--from-checkpoint and --checkpoint need --jwks, the keys the checkpoints are checked with");
+                    err.flush();
+                    return CountersignCommand.BAD_INPUT;
+                }
+                r = AuditVerifier.verify(path, anchors);
             } catch (IOException e) {
                 err.println(path + ": cannot be read: " + e);
                 err.flush();
@@ -119,7 +147,8 @@ final class AuditCommand {
             }
             if (r.intact()) {
                 out.println("OK: " + count(r.records(), "record") + " in " + count(r.files(), "file") + ", chain intact"
-                        + (r.records() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")"));
+                        + (r.records() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")")
+                        + (jwks == null ? "" : ", every checkpoint signed, ended by a clean shutdown"));
             } else {
                 String seq = r.firstBrokenSeq() != null ? " (seq " + r.firstBrokenSeq() + ")"
                         : r.records() > 0 ? " (after seq " + r.lastSeq() + ")" : "";

@@ -103,7 +103,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen", "ext_authz", "mcp", "hooks"));
+                "authzen", "ext_authz", "mcp", "hooks", "attestation"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -186,7 +186,7 @@ public final class ConfigLoader {
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root), extAuthz, AgentsSection.read(r, root));
+                AuthZenSection.read(r, root), extAuthz, AgentsSection.read(r, root), AttestationSection.read(r, root, env));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

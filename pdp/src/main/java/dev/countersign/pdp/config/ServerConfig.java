@@ -41,7 +41,8 @@ public record ServerConfig(
         long decisionCacheBytes,
         AuthZen authzen,
         ExtAuthz extAuthz,
-        Agents agents) {
+        Agents agents,
+        Attestation attestation) {
 
     /** Without an {@code authzen} section and without an ext_authz server. */
     public ServerConfig(String host, int port, int eventLoops, long maxBodyBytes, int maxDepth, Path bundle, Path dataDir,
@@ -51,7 +52,7 @@ public record ServerConfig(
                         ChatSettings chat, Audit audit, long decisionCacheBytes) {
         this(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce,
                 forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime,
-                chat, audit, decisionCacheBytes, AuthZen.NONE, null, Agents.DEFAULT);
+                chat, audit, decisionCacheBytes, AuthZen.NONE, null, Agents.DEFAULT, Attestation.DEFAULT);
     }
 
     /** With the default bound of the decision cache in bytes ({@link CacheBounds#DEFAULT_BYTES}). */
@@ -83,6 +84,7 @@ public record ServerConfig(
         audit = audit == null ? Audit.DEFAULT : audit;
         authzen = authzen == null ? AuthZen.NONE : authzen;
         agents = agents == null ? Agents.DEFAULT : agents;
+        attestation = attestation == null ? Attestation.DEFAULT : attestation;
     }
 
     /**
@@ -119,7 +121,7 @@ public record ServerConfig(
     public ServerConfig withAgents(Agents value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, value);
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, value, attestation);
     }
 
     /**
@@ -133,7 +135,7 @@ public record ServerConfig(
     public ServerConfig withAuthZen(AuthZen value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, value, extAuthz, agents);
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, value, extAuthz, agents, attestation);
     }
 
     /**
@@ -253,68 +255,68 @@ public record ServerConfig(
     }
 
     public ServerConfig withHost(String value) {
-        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(value, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withPort(int value) {
-        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, value, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withEventLoops(int value) {
-        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, value, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withClients(List<ClientConfig> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, value, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withAuditMask(List<String> value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, value, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withWatch(boolean value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, value, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withForwardAuth(ForwardAuth value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, value, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withNode(String value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, value, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withCluster(ClusterSettings value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, value, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withReviewers(ReviewerDirectory value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, value, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withApprovals(Approvals value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, value, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withDataDir(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, value, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withDecisionCacheSize(int value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
-                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, value, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withMaxEvaluationTime(Duration value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, value, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+                decisionCacheSize, value, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withChat(ChatSettings value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, value, audit, decisionCacheBytes, authzen, extAuthz, agents);
+                decisionCacheSize, maxEvaluationTime, value, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     /** With {@code audit.on_failure} {@code refuse} ({@code true}) or {@code allow}. */
@@ -330,31 +332,31 @@ public record ServerConfig(
     public ServerConfig withAudit(Audit value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes, authzen, extAuthz, agents);
+                decisionCacheSize, maxEvaluationTime, chat, value, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     /** With {@code decisions.retention} and {@code decisions.max_records}. */
     public ServerConfig withDecisionRecords(Duration retention, int maxRecords) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvals, decisionCacheSize,
-                maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+                maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withBundle(Path value) {
-        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents);
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, value, dataDir, clients, auditMask, auditMaxFileBytes, watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals, decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, attestation);
     }
 
     public ServerConfig withDecisionCacheBytes(long value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, value, authzen, extAuthz, agents);
+                decisionCacheSize, maxEvaluationTime, chat, audit, value, authzen, extAuthz, agents, attestation);
     }
 
     /** With the ext_authz gRPC server {@code value} (null: none). */
     public ServerConfig withExtAuthz(ExtAuthz value) {
         return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
                 watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
-                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, value, agents);
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, value, agents, attestation);
     }
 
     /**
@@ -380,6 +382,64 @@ public record ServerConfig(
 
         public boolean tls() {
             return certificate != null;
+        }
+    }
+
+    /** With the {@code attestation} section {@code value}. */
+    public ServerConfig withAttestation(Attestation value) {
+        return new ServerConfig(host, port, eventLoops, maxBodyBytes, maxDepth, bundle, dataDir, clients, auditMask, auditMaxFileBytes,
+                watch, reloadDebounce, forwardAuth, decisionRetention, decisionMaxRecords, node, cluster, reviewers, approvals,
+                decisionCacheSize, maxEvaluationTime, chat, audit, decisionCacheBytes, authzen, extAuthz, agents, value);
+    }
+
+    /** Which allowed decisions carry a signed attestation ({@code attestation.sign}). */
+    public enum Sign {
+        /** Only decisions that redeem an approved approval (the default). */
+        APPROVALS,
+        /** Every allow; an allow without an approval is signed for {@code attestation.allow_ttl}. */
+        ALL
+    }
+
+    /**
+     * {@code attestation}: the key this node signs attestations and audit checkpoints with, and what it signs.
+     *
+     * @param keyFile {@code attestation.key_file}, a PEM file holding the current signing key (PKCS#8 private key and its
+     *                public key); null: {@code COUNTERSIGN_ATTESTATION_KEY} (the same PEM text), else a key generated into
+     *                the data directory at first start
+     * @param keyPem the PEM text of the signing key from {@code COUNTERSIGN_ATTESTATION_KEY}, when no key file is set
+     * @param retiredKeyFiles {@code attestation.retired_key_files}: PEM files of earlier keys, whose public keys are still served
+     *                        so tokens and checkpoints they signed verify
+     * @param sign {@code attestation.sign}: {@code approvals} or {@code all}
+     * @param allowTtl {@code attestation.allow_ttl}: how long the attestation of an allow without an approval is valid
+     * @param checkpointInterval {@code attestation.checkpoint_interval}: the longest the audit log is written between signed
+     *                           checkpoints
+     */
+    public record Attestation(Path keyFile, String keyPem, List<Path> retiredKeyFiles, Sign sign, Duration allowTtl,
+                              Duration checkpointInterval) {
+        public static final Attestation DEFAULT = new Attestation(null, null, List.of(), Sign.APPROVALS, Duration.ofMinutes(5),
+                Duration.ofSeconds(1));
+
+        public Attestation {
+            retiredKeyFiles = List.copyOf(retiredKeyFiles);
+            Objects.requireNonNull(sign, "sign");
+            Objects.requireNonNull(allowTtl, "allowTtl");
+            Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+        }
+
+        public Attestation withSign(Sign value) {
+            return new Attestation(keyFile, keyPem, retiredKeyFiles, value, allowTtl, checkpointInterval);
+        }
+
+        public Attestation withKeyFile(Path value, List<Path> retired) {
+            return new Attestation(value, null, retired, sign, allowTtl, checkpointInterval);
+        }
+
+        /** Never shows the key from the environment. */
+        @Override
+        public String toString() {
+            return "Attestation[keyFile=" + keyFile + ", keyPem=" + (keyPem == null ? "none" : "(from the environment)")
+                    + ", retiredKeyFiles=" + retiredKeyFiles + ", sign=" + sign + ", allowTtl=" + allowTtl
+                    + ", checkpointInterval=" + checkpointInterval + "]";
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.countersign.pdp.decision;
 
 import dev.countersign.pdp.approval.ApprovalService;
+import dev.countersign.pdp.evidence.Attestor;
 import dev.countersign.pdp.http.ApiError;
 import dev.countersign.pdp.http.Caller;
 import dev.countersign.pdp.metrics.ServerMetrics;
@@ -37,6 +38,8 @@ public final class DecisionService {
     private final ApprovalService approvals;
     private final ContextHash hash;
     private final boolean refuseUnrecorded;
+    private final Attestor attestor;
+    private final boolean signAll;
 
     public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
                            ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash) {
@@ -49,6 +52,18 @@ public final class DecisionService {
      */
     public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
                            ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash, boolean refuseUnrecorded) {
+        this(policies, records, audit, mask, metrics, node, approvals, hash, refuseUnrecorded, null, false);
+    }
+
+    /**
+     * @param attestor signs the attestation of each allow that redeems an approval (null: none is signed)
+     * @param signAll {@code attestation.sign: all}: every other allow is signed too
+     */
+    public DecisionService(PolicyService policies, DecisionRecords records, AuditTrail audit, InputMask mask,
+                           ServerMetrics metrics, String node, ApprovalService approvals, ContextHash hash, boolean refuseUnrecorded,
+                           Attestor attestor, boolean signAll) {
+        this.attestor = attestor;
+        this.signAll = signAll && attestor != null;
         this.refuseUnrecorded = refuseUnrecorded;
         this.policies = policies;
         this.records = records;
@@ -81,7 +96,9 @@ public final class DecisionService {
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
             decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
-                    .map(d -> new Decided(d, Map.of("id", envelope.approvalId())));
+                    .compose(r -> (attestor != null && r.decision().verdict() == Verdict.ALLOW && (r.grant() != null || signAll)
+                            ? offLoop(() -> attest(r, context, tree)) : Future.<String>succeededFuture(null))
+                            .map(token -> new Decided(r.decision(), Map.of("id", envelope.approvalId()), token)));
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
             Decision held = approvals.limiter().capTtl(byRules);   // approvals.max_ttl, said in a reason when it applies
             Future<String> grant = envelope.usesAskGrant() ? approvals.grantOfAsk(held, inputHash, scope, caller)
@@ -91,7 +108,9 @@ public final class DecisionService {
                     : approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
                             .map(extras -> new Decided(held, extras)));
         } else {
-            decided = Future.succeededFuture(new Decided(byRules, Map.of()));
+            decided = signAll && byRules.verdict() == Verdict.ALLOW
+                    ? offLoop(() -> attestor.allowed(byRules, context, tree)).map(token -> new Decided(byRules, Map.of(), token))
+                    : Future.succeededFuture(new Decided(byRules, Map.of()));
         }
         return decided.compose(d -> {
             Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
@@ -156,6 +175,29 @@ public final class DecisionService {
         return approvals;
     }
 
+    /**
+     * {@code signing}'s token, computed on a worker thread when called on a Vert.x context (an ES256 signature takes
+     * a fraction of a millisecond of CPU, which the event loop does not spend), else here.
+     */
+    private static Future<String> offLoop(java.util.function.Supplier<String> signing) {
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            return Future.succeededFuture(signing.get());
+        }
+        return context.executeBlocking(signing::get, false);
+    }
+
+    /** The attestation of a redemption that used its grant; of any other allow under {@code sign: all}; else null. */
+    private String attest(ApprovalService.Redeemed r, ActionContext context, Map<String, Object> tree) {
+        if (attestor == null || r.decision().verdict() != Verdict.ALLOW) {
+            return null;
+        }
+        if (r.grant() != null) {
+            return attestor.redeemed(r.decision(), r.grant(), context, tree);
+        }
+        return signAll ? attestor.allowed(r.decision(), context, tree) : null;
+    }
+
     /** The recorded decision, or a null result. */
     public Future<Map<String, Object>> find(String decisionId) {
         return records.get(decisionId);
@@ -188,6 +230,14 @@ public final class DecisionService {
             r.put("approval", decided.approvalExtras());
         }
         r.put("bundle_revision", d.bundleRevision());
+        if (decided.attestation() != null) {
+            // The token goes only to the client that asked (its context hash is plain SHA-256 of the unmasked context):
+            // the log keeps which key signed it and the token's own hash, so a token shown later can be matched to it.
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("kid", attestor.keys().currentKid());
+            a.put("token_sha256", Attestor.tokenHash(decided.attestation()));
+            r.put("attestation", a);
+        }
         r.put("evaluation_us", nanos / 1000.0);
         return r;
     }

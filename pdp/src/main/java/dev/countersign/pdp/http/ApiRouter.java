@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The route table: every route of the API on one line, each wrapped alike (named for metrics; its
  * caller admitted from the headers alone, before its body is read: authenticated with the scopes it
  * needs and held to its rate, see {@link Admission}; then its body bounded), and one failure handler
- * that turns any failure into a JSON error. Health, metrics and AuthZEN discovery need no credentials.
+ * that turns any failure into a JSON error. Health, metrics, AuthZEN discovery and the attestation keys need no credentials.
  */
 public final class ApiRouter {
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouter.class);
@@ -46,7 +46,8 @@ public final class ApiRouter {
     public record Handlers(HealthHandler health, MetricsHandler metrics, DecisionsHandler decisions, DataApiHandler data,
                            ForwardAuthHandler forwardAuth, PoliciesHandler policies, ApprovalsHandler approvals,
                            Handler<RoutingContext> slackInteractions, Handler<RoutingContext> teamsMessages, AuthZenHandler authzen,
-                           McpGateway mcp, PreToolUseHandler hooks) {
+                           McpGateway mcp, PreToolUseHandler hooks,
+                           JwksHandler jwks, CheckpointsHandler checkpoints) {
     }
 
     private final Router router;
@@ -74,6 +75,7 @@ public final class ApiRouter {
         api.route(HttpMethod.GET, "/metrics", "metrics", PUBLIC, h.metrics()::getMetrics);
         api.route(HttpMethod.POST, "/v1/decisions", "decisions.create", api.client(DECIDE), h.decisions()::createDecision);
         api.route(HttpMethod.GET, "/v1/decisions/:id", "decisions.get", api.client(DECIDE, ADMIN), h.decisions()::getDecision);
+        api.route(HttpMethod.POST, "/v1/decisions/:id/outcome", "decisions.outcome", api.client(DECIDE), h.decisions()::reportOutcome);
         api.route(HttpMethod.POST, "/v1/data", "data.v1", api.client(DECIDE), h.data()::postDataV1);
         api.route(HttpMethod.POST, "/v1/data/*", "data.v1", api.client(DECIDE), h.data()::postDataV1);
         api.route(HttpMethod.GET, "/v1/data", "data.v1", api.client(DECIDE), h.data()::getDataV1);
@@ -82,6 +84,8 @@ public final class ApiRouter {
         api.route(HttpMethod.POST, AuthZenHandler.EVALUATION, "authzen.evaluation", api.client(DECIDE), h.authzen()::evaluation);
         api.route(HttpMethod.POST, AuthZenHandler.EVALUATIONS, "authzen.evaluations", api.client(DECIDE), h.authzen()::evaluations);
         api.route(HttpMethod.GET, AuthZenHandler.CONFIGURATION, "authzen.configuration", PUBLIC, h.authzen()::configuration);
+        api.route(HttpMethod.GET, JwksHandler.PATH, "jwks", PUBLIC, h.jwks()::getJwks);
+        api.route(HttpMethod.GET, "/v1/audit/checkpoints", "audit.checkpoints", api.client(ADMIN), h.checkpoints()::getCheckpoints);
         api.route(null, "/v1/authz/forward", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(null, "/v1/authz/forward/*", "authz.forward", h.forwardAuth()::authenticate, h.forwardAuth()::checkRequest);
         api.route(HttpMethod.GET, "/v1/approvals", "approvals.list", api.client(REVIEW, ADMIN), h.approvals()::listApprovals);

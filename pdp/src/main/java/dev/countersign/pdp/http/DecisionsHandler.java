@@ -3,6 +3,7 @@ package dev.countersign.pdp.http;
 import dev.countersign.pdp.approval.ApprovalIds;
 import dev.countersign.pdp.config.Scope;
 import dev.countersign.pdp.decision.Decided;
+import dev.countersign.pdp.decision.DecisionOutcomes;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.Envelope;
 import dev.countersign.rules.engine.CompiledPolicy;
@@ -26,12 +27,68 @@ public final class DecisionsHandler {
     public static final Set<String> ENVELOPE = Set.of("approval_id", "callback_url");
     private static final int MAX_CALLBACK_URL = 2048;
 
+    /** Fields of an outcome report. */
+    private static final Set<String> OUTCOME_FIELDS = Set.of("status", "detail", "lineage");
+    private static final int MAX_DETAIL = 4096;
+
     private final DecisionService decisions;
     private final ActionContextReader reader;
+    private final DecisionOutcomes outcomes;
+    private final ActionContextReader json = new ActionContextReader();
 
     public DecisionsHandler(DecisionService decisions, int maxDepth) {
+        this(decisions, maxDepth, null);
+    }
+
+    /** @param outcomes where {@code POST /v1/decisions/{id}/outcome} reports go */
+    public DecisionsHandler(DecisionService decisions, int maxDepth, DecisionOutcomes outcomes) {
         this.decisions = decisions;
         this.reader = new ActionContextReader(maxDepth, ENVELOPE);
+        this.outcomes = outcomes;
+    }
+
+    /**
+     * {@code POST /v1/decisions/{id}/outcome} {@code {"status": "succeeded"|"failed", "detail": "…", "lineage": {…}}}: the
+     * executor's report of how the allowed action went, by the client that asked for the decision, once.
+     */
+    public void reportOutcome(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        Caller caller = ctx.get(Caller.CONTEXT_KEY);
+        Object parsed;
+        try {
+            parsed = json.readValue(Responses.jsonBody(ctx));
+        } catch (InvalidInputException e) {
+            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+        }
+        if (!(parsed instanceof Map<?, ?> body)) {
+            throw ApiError.badRequest("invalid_input", "expected an object such as {\"status\": \"succeeded\", \"detail\": \"...\"}", null);
+        }
+        for (Object key : body.keySet()) {
+            if (!OUTCOME_FIELDS.contains(key)) {
+                String at = "/" + key.toString().replace("~", "~0").replace("/", "~1");
+                throw ApiError.badRequest("invalid_input", at + ": unknown field; an outcome has \"status\", \"detail\" and \"lineage\"", at);
+            }
+        }
+        Object status = body.get("status");
+        if (!"succeeded".equals(status) && !"failed".equals(status)) {
+            throw ApiError.badRequest("invalid_input", "/status: expected \"succeeded\" or \"failed\"", "/status");
+        }
+        Object detail = body.get("detail");
+        if (detail != null && !(detail instanceof String)) {
+            throw ApiError.badRequest("invalid_input", "/detail: expected a string", "/detail");
+        }
+        if (detail != null && ((String) detail).length() > MAX_DETAIL) {
+            throw ApiError.badRequest("invalid_input", "/detail: longer than " + MAX_DETAIL + " characters", "/detail");
+        }
+        Object lineage = body.get("lineage");
+        if (lineage != null && !(lineage instanceof Map<?, ?>)) {
+            throw ApiError.badRequest("invalid_input", "/lineage: expected an object", "/lineage");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> lineageMap = (Map<String, Object>) lineage;
+        outcomes.report(id, caller, (String) status, (String) detail, lineageMap)
+                .onSuccess(reported -> Responses.value(ctx, reported.repeated() ? 200 : 201, reported.outcome()))
+                .onFailure(ctx::fail);
     }
 
     public void createDecision(RoutingContext ctx) {
@@ -134,6 +191,9 @@ public final class DecisionsHandler {
         Responses.json(ctx, 200, g -> {
             g.writeStartObject();
             DecisionJson.writeFields(g, decided.decision(), decided.approvalExtras());
+            if (decided.attestation() != null) {
+                g.writeStringField("attestation", decided.attestation());
+            }
             if (explanation != null) {
                 g.writeFieldName("explanation");
                 ExplanationJson.write(g, explanation);

@@ -12,7 +12,14 @@ import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
+import dev.countersign.cluster.member.MemberPublications;
 import dev.countersign.pdp.decision.ContextHash;
+import dev.countersign.pdp.evidence.Attestor;
+import dev.countersign.pdp.evidence.CheckpointSigner;
+import dev.countersign.pdp.evidence.PublishedCheckpoints;
+import dev.countersign.pdp.evidence.PublishedKeys;
+import dev.countersign.pdp.evidence.SigningKeys;
+import dev.countersign.pdp.decision.DecisionOutcomes;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
 import dev.countersign.pdp.decision.LocalDecisionRecords;
@@ -32,6 +39,8 @@ import dev.countersign.pdp.http.DecisionsHandler;
 import dev.countersign.pdp.http.ExtAuthzService;
 import dev.countersign.pdp.http.ForwardAuthHandler;
 import dev.countersign.pdp.http.HealthHandler;
+import dev.countersign.pdp.http.CheckpointsHandler;
+import dev.countersign.pdp.http.JwksHandler;
 import dev.countersign.pdp.http.MetricsHandler;
 import dev.countersign.pdp.http.PoliciesHandler;
 import dev.countersign.pdp.metrics.ServerMetrics;
@@ -164,23 +173,41 @@ public final class CountersignServer {
                                                   EventBusSeal seal) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
+        ServerConfig.Attestation attestation = config.attestation();
         return policies.start()
                 .compose(attempt -> vertx.executeBlocking(() -> {
                     Files.createDirectories(config.dataDir());
-                    AuditLog.Options defaults = AuditLog.Options.defaults();
-                    return AuditLog.open(config.dataDir().resolve("audit"),
-                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
-                                    config.audit().fsync()));
+                    try {
+                        return SigningKeys.load(attestation.keyFile(), attestation.keyPem(), attestation.retiredKeyFiles(), config.dataDir());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalStateException("cannot use the attestation key: " + e.getMessage(), e);
+                    }
                 }, false))
-                .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics))
+                .compose(keys -> vertx.executeBlocking(() -> {
+                    PublishedKeys published = new PublishedKeys(keys, config.node(),
+                            new MemberPublications(hazelcast, secret, PublishedKeys.MAP));
+                    published.publish();
+                    AuditLog.Options defaults = AuditLog.Options.defaults();
+                    AuditLog audit = AuditLog.open(config.dataDir().resolve("audit"),
+                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
+                                    config.audit().fsync()), new CheckpointSigner(keys, config.node()), attestation.checkpointInterval());
+                    return new Evidence(keys, published, audit);
+                }, false))
+                .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
                 });
     }
 
+    /** The node's signing keys, as published to the cluster, and its audit log. */
+    private record Evidence(SigningKeys keys, PublishedKeys published, AuditLog audit) {
+    }
+
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    EventBusSeal seal, PolicyService policies, AuditLog audit, ServerMetrics metrics) {
+                                                    EventBusSeal seal, PolicyService policies, Evidence evidence, ServerMetrics metrics) {
+        AuditLog audit = evidence.audit();
+        Attestor attestor = new Attestor(evidence.keys(), config.node(), config.attestation().allowTtl());
         Authenticator authenticator = new Authenticator(config.clients());
         MemberBundles memberBundles = new MemberBundles(hazelcast);
         policies.onActivated(policy -> vertx.executeBlocking(() -> {
@@ -204,10 +231,17 @@ public final class CountersignServer {
         ClusterDecisionRecords records = new ClusterDecisionRecords(vertx, new LocalDecisionRecords(config.decisionRetention(),
                 config.decisionMaxRecords(), Clock.systemUTC()));
         DecisionService decisions = new DecisionService(policies, records, audit, new InputMask(config.auditMask()), metrics, config.node(),
-                approvals, new ContextHash(secret), config.auditRefuses());
+                approvals, new ContextHash(secret), config.auditRefuses(), attestor, config.attestation().sign() == ServerConfig.Sign.ALL);
         metrics.functionCounter("countersign_evaluations_cut_off", "Decisions answered deny because their evaluation ran past"
                 + " engine.max_evaluation_time", policies, PolicyService::cutOffEvaluations);
         metrics.gauge("countersign_audit_queued", "Audit records waiting to be written", () -> audit.status().queued());
+        PublishedCheckpoints checkpoints = new PublishedCheckpoints(vertx, audit, config.node(),
+                new MemberPublications(hazelcast, secret, PublishedCheckpoints.MAP));
+        checkpoints.start();
+        metrics.gauge("countersign_audit_checkpoint_seq", "The chain position (seq) this node's latest signed audit checkpoint signs",
+                checkpoints::latestSeq);
+        metrics.gauge("countersign_audit_checkpoint_time_seconds", "When this node's latest signed audit checkpoint was written (Unix"
+                + " seconds)", checkpoints::latestTime);
         metrics.functionCounter("countersign_audit_records_written", "Audit records written", audit, a -> a.status().written());
         metrics.functionCounter("countersign_audit_write_failures", "Failed attempts to write the audit log", audit,
                 a -> a.status().writeFailures());
@@ -285,14 +319,16 @@ public final class CountersignServer {
         HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
-                new DecisionsHandler(decisions, config.maxDepth()),
+                new DecisionsHandler(decisions, config.maxDepth(), new DecisionOutcomes(vertx, records, store, hazelcast, audit, config.node(),
+                        config.decisionRetention())),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
                 new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
                 new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()),
                 new McpGateway(upstreams, toolCalls, config.maxDepth()),
-                new PreToolUseHandler(held, actors, config.agents().hookWait(), config.maxDepth()));
+                new PreToolUseHandler(held, actors, config.agents().hookWait(), config.maxDepth()),
+                new JwksHandler(evidence.published()), new CheckpointsHandler(checkpoints));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
             channels.start();
