@@ -183,6 +183,7 @@ public final class DecisionService {
             if (reason.source() != null) {
                 m.put("source", reason.source());
             }
+            m.put("controls", reason.controls());
             list.add(m);
         }
         return list;

@@ -200,7 +200,8 @@ final class RuleSandbox {
                 boolean temporal = Set.of("role", "timestamp", "duration", "expires").contains(next.text());
                 refuse(i, "the annotation @" + next.text() + " is not available to rules: " + (temporal
                         ? "events and their expiry depend on the engine's clock; a decision sees only its facts"
-                        : "rules may use @key, @position and @watch"));
+                        : "rules may use @key, @position and @watch, and @control(\"...\") after a rule's name"
+                                + (RuleControls.isSlip(next.text()) ? "; did you mean @control?" : "")));
             } else if (k.is("[") && (next.is("]") || newArray(i))) {
                 refuse(i, "arrays are not available to rules: an array's text is its identity, which differs on every run;"
                         + " use a list (List.of(...))");
@@ -419,7 +420,26 @@ final class RuleSandbox {
             if (i + 1 < t.size() && t.get(i).is("extends")) {
                 i += 2;
             }
+            while (i + 2 < t.size() && t.get(i).is("@") && t.get(i + 1).is(RuleControls.ANNOTATION) && t.get(i + 2).is("(")) {
+                i = controls(i + 3);
+            }
             return i;
+        }
+
+        /** Past the ids of a rule's {@code @control(...)} from {@code i}, its first argument; anything but quoted ids is refused. */
+        private int controls(int i) {
+            while (i < t.size() && !t.get(i).is(")")) {
+                Token k = t.get(i);
+                if (k.kind() != Kind.STRING && !k.is(",")) {
+                    refuse(i, "@control takes quoted control ids, such as @control(\"SOC2:CC6.1\", \"NIST-800-53:AC-3\"), got " + k.text());
+                    while (i < t.size() && !t.get(i).is(")") && !t.get(i).is("when")) {
+                        i++;
+                    }
+                    break;
+                }
+                i++;
+            }
+            return i < t.size() && t.get(i).is(")") ? i + 1 : i;
         }
 
         private boolean afterDot(int i) {
