@@ -114,6 +114,12 @@ public final class ApprovalJson {
         return List.copyOf(controls);
     }
 
+    /** The name of the action the approval was asked for, or null. */
+    public static String actionName(PendingApproval a) {
+        Map<String, Object> context = parse(a.context());
+        return context != null && context.get("action") instanceof Map<?, ?> action && action.get("name") instanceof String name ? name : null;
+    }
+
     /** The rules that held the approval (the names of its decision's needs_approval reasons), in the decision's order. */
     public static List<String> rules(PendingApproval a) {
         Map<String, Object> decision = parse(a.decision());
