@@ -75,18 +75,39 @@ public record AuditQuery(Instant since, Instant until, String actor, String acti
         if (verdict != null) {
             needles.add("\"verdict\":\"" + verdict + "\"");
         }
-        if (needles.isEmpty()) {
+        String[] all = needles.toArray(new String[0]);
+        boolean timed = since != null || until != null;
+        if (all.length == 0 && !timed) {
             return line -> true;
         }
-        String[] all = needles.toArray(new String[0]);
         return line -> {
             for (String n : all) {
                 if (!line.contains(n)) {
                     return false;
                 }
             }
-            return true;
+            return !timed || inPeriod(firstTime(line));
         };
+    }
+
+    /**
+     * The first {@code "time"} of a line: a record's own time, since the server writes it before any
+     * field a caller or reviewer supplies (decision records: type, decision_id, time; approval events:
+     * type, event, event_id, approval_id, time). Null when there is none that parses.
+     */
+    static Instant firstTime(String line) {
+        int at = line.indexOf("\"time\":\"");
+        if (at < 0) {
+            return null;
+        }
+        int from = at + 8;
+        int end = line.indexOf('"', from);
+        return end < 0 || end - from > 40 ? null : AuditEntry.instant(line.substring(from, end));
+    }
+
+    /** Whether a line whose first time is {@code at} may be in the period (one without a readable time is read in full). */
+    private boolean inPeriod(Instant at) {
+        return at == null || ((since == null || !at.isBefore(since)) && (until == null || at.isBefore(until)));
     }
 
     /** Whether the record is one this query takes. */
