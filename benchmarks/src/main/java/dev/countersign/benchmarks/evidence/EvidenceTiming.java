@@ -45,7 +45,7 @@ public final class EvidenceTiming {
         System.out.printf("wrote %,d records (%,d MB) in %.1f s%n", written, bytes >> 20, (System.nanoTime() - t0) / 1e9);
         PrintWriter sink = new PrintWriter(OutputStream.nullOutputStream());
         Map<String, AuditQuery> searches = new LinkedHashMap<>();
-        searches.put("--verdict deny (150k matches)", new AuditQuery(null, null, null, null, "deny", null, null, null, null));
+        searches.put("--verdict deny", new AuditQuery(null, null, null, null, "deny", null, null, null, null));
         searches.put("--control SOC2:CC6.2", new AuditQuery(null, null, null, null, null, null, null, "SOC2:CC6.2", null));
         searches.put("--actor agent:bot-3 --action data.export", new AuditQuery(null, null, "agent:bot-3", "data.export", null, null, null, null, null));
         searches.put("--reviewer carol@example.com", new AuditQuery(null, null, null, null, null, null, "carol@example.com", null, null));

@@ -93,6 +93,27 @@ final class RuleControls {
         return errors;
     }
 
+    /**
+     * For the rule sandbox: the index past the {@code )} of a rule's {@code @control(} whose first
+     * argument is at {@code i}; anything but quoted ids and commas is refused, and the rest of the
+     * annotation skipped.
+     */
+    static int pastIds(List<Token> t, int i, java.util.function.ObjIntConsumer<String> refuse) {
+        while (i < t.size() && !t.get(i).is(")")) {
+            Token k = t.get(i);
+            if (k.kind() != Kind.STRING && !k.is(",")) {
+                refuse.accept("@control takes quoted control ids, such as @control(\"SOC2:CC6.1\", \"NIST-800-53:AC-3\"), got "
+                        + k.text(), i);
+                while (i < t.size() && !t.get(i).is(")") && !t.get(i).is("when")) {
+                    i++;
+                }
+                break;
+            }
+            i++;
+        }
+        return i < t.size() && t.get(i).is(")") ? i + 1 : i;
+    }
+
     /** Whether the rule's consequence calls deny or requireApproval (outside comments and strings). */
     static boolean holds(RuleDescr rule) {
         if (!(rule.getConsequence() instanceof String code)) {

@@ -421,25 +421,9 @@ final class RuleSandbox {
                 i += 2;
             }
             while (i + 2 < t.size() && t.get(i).is("@") && t.get(i + 1).is(RuleControls.ANNOTATION) && t.get(i + 2).is("(")) {
-                i = controls(i + 3);
+                i = RuleControls.pastIds(t, i + 3, (message, at) -> refuse(at, message));
             }
             return i;
-        }
-
-        /** Past the ids of a rule's {@code @control(...)} from {@code i}, its first argument; anything but quoted ids is refused. */
-        private int controls(int i) {
-            while (i < t.size() && !t.get(i).is(")")) {
-                Token k = t.get(i);
-                if (k.kind() != Kind.STRING && !k.is(",")) {
-                    refuse(i, "@control takes quoted control ids, such as @control(\"SOC2:CC6.1\", \"NIST-800-53:AC-3\"), got " + k.text());
-                    while (i < t.size() && !t.get(i).is(")") && !t.get(i).is("when")) {
-                        i++;
-                    }
-                    break;
-                }
-                i++;
-            }
-            return i < t.size() && t.get(i).is(")") ? i + 1 : i;
         }
 
         private boolean afterDot(int i) {
