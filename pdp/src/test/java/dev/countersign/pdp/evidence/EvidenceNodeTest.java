@@ -82,7 +82,8 @@ class EvidenceNodeTest {
                     ? ((List<Map<String, Object>>) r.get("reasons")).get(0).get("controls") : r.get("controls"), line);
         }
         assertTrue(found.containsAll(List.of("decision", "created", "vote_refused", "vote", "approved")), found.toString());
-        assertEquals("decision", found.get(found.size() - 1), "newest first: the decision that held it comes last");
+        assertEquals("approved", found.get(0), "newest first: the approval's outcome comes first");
+        assertTrue(found.indexOf("vote") < found.indexOf("vote_refused"), "the counted vote came after the refused one: " + found);
 
         CliRun report = CliRun.run("audit", "report", audit.toString(), "--format", "json");
         assertEquals(0, report.status(), report.err());
