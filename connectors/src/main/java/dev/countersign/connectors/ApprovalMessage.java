@@ -116,10 +116,18 @@ public record ApprovalMessage(String approvalId, Status status, Requester reques
     }
 
     /**
-     * A rule that fired: its name, package, verdict, message and where it is written
-     * ({@code policies/export.drl:14}).
+     * A rule that fired: its name, package, verdict, message, where it is written
+     * ({@code policies/export.drl:14}) and the controls it enforces ({@code SOC2:CC6.1}; empty when none).
      */
-    public record Rule(String name, String packageName, String verdict, String message, String source) {
+    public record Rule(String name, String packageName, String verdict, String message, String source, List<String> controls) {
+        public Rule {
+            controls = present(controls);
+        }
+
+        /** A rule that names no control. */
+        public Rule(String name, String packageName, String verdict, String message, String source) {
+            this(name, packageName, verdict, message, source, List.of());
+        }
     }
 
     /** A required group: its quorum of distinct approvers, the approvals counted so far, and how many are still needed. */
@@ -193,7 +201,11 @@ public record ApprovalMessage(String approvalId, Status status, Requester reques
         }
 
         public Builder rule(String name, String packageName, String verdict, String message, String source) {
-            rules.add(new Rule(name, packageName, verdict, message, source));
+            return rule(name, packageName, verdict, message, source, List.of());
+        }
+
+        public Builder rule(String name, String packageName, String verdict, String message, String source, List<String> controls) {
+            rules.add(new Rule(name, packageName, verdict, message, source, controls));
             return this;
         }
 

@@ -67,7 +67,7 @@ public final class SampleApprovals {
                 .target("us-east-1", "s3://reports-us")
                 .lineage("gpt-4.1", "crm", List.of("gdpr", "soc2"))
                 .rule("agents need approval for production exports", "policies.export", "needs_approval",
-                        "Agent export of production data", "policies/export.drl:14")
+                        "Agent export of production data", "policies/export.drl:14", List.of("SOC2:CC6.1", "NIST-800-53:AC-3"))
                 .rule("PII leaving the EU needs data governance", "policies.export", "needs_approval",
                         "PII is copied from eu-west-1 to us-east-1", "policies/export.drl:27")
                 .group("data-governance", 2, governance)

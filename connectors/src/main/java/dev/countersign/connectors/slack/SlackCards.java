@@ -213,6 +213,9 @@ public final class SlackCards {
         if (r.source() != null) {
             text.append('\n').append(Mrkdwn.code(r.source(), 300));
         }
+        if (!r.controls().isEmpty()) {
+            text.append("\nControls: ").append(Mrkdwn.fit(Mrkdwn.line(String.join(", ", r.controls())), 500));
+        }
         return Mrkdwn.fit(text.toString(), SECTION_TEXT);
     }
 

@@ -208,6 +208,9 @@ final class TeamsCardBody {
         if (r.source() != null) {
             text.append("\n\n").append(AdaptiveText.line(r.source(), 200));
         }
+        if (!r.controls().isEmpty()) {
+            text.append("\n\nControls: ").append(AdaptiveText.line(String.join(", ", r.controls()), 300));
+        }
         return text.toString();
     }
 

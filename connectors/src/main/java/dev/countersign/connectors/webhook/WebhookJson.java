@@ -25,7 +25,8 @@ import java.time.Instant;
  *     "resource":  {"type": "table", "id": "prod.customers", "classification": "pii", "environment": "production", "region": "eu-west-1"},
  *     "target":    {"region": "us-east-1", "endpoint": "s3://x"},
  *     "lineage":   {"model_id": "gpt-4.1", "dataset_origin": "crm", "compliance_tags": ["gdpr"]},
- *     "rules":  [{"name": "…", "package": "policies.export", "verdict": "needs_approval", "message": "…", "source": "policies/export.drl:14"}],
+ *     "rules":  [{"name": "…", "package": "policies.export", "verdict": "needs_approval", "message": "…", "source": "policies/export.drl:14",
+ *                "controls": ["SOC2:CC6.1"]}],
  *     "groups": [{"name": "data-governance", "quorum": 1, "approvals": 0, "needed": 1}],
  *     "votes":  [{"reviewer": "carol@example.com", "choice": "approve", "comment": "", "at": "2026-…Z", "channel": "slack"}],
  *     "expires_at": "2026-…Z", "decided_at": null, "decided_by": null, "redeemed_at": null,
@@ -72,8 +73,11 @@ public final class WebhookJson {
         ArrayNode tags = lineage.putArray("compliance_tags");
         m.lineage().complianceTags().forEach(t -> tags.add(text(t)));
         ArrayNode rules = a.putArray("rules");
-        m.rules().forEach(r -> rules.addObject().put("name", text(r.name())).put("package", text(r.packageName()))
-                .put("verdict", text(r.verdict())).put("message", text(r.message())).put("source", text(r.source())));
+        m.rules().forEach(r -> {
+            ObjectNode rule = rules.addObject().put("name", text(r.name())).put("package", text(r.packageName()))
+                    .put("verdict", text(r.verdict())).put("message", text(r.message())).put("source", text(r.source()));
+            r.controls().forEach(rule.putArray("controls")::add);
+        });
         ArrayNode groups = a.putArray("groups");
         m.groups().forEach(g -> groups.addObject().put("name", text(g.name())).put("quorum", g.quorum())
                 .put("approvals", g.approvals()).put("needed", g.needed()));

@@ -86,6 +86,7 @@ public final class ApprovalJson {
         m.put("quorum", a.requirement().quorum());
         m.put("ttl", a.requirement().ttl().toString());
         m.put("approvals", a.approvals());
+        m.put("controls", controls(a));
         m.put("created_at", a.createdAt().toString());
         m.put("expires_at", a.expiresAt().toString());
         if (a.decidedAt() != null) {
@@ -93,6 +94,44 @@ public final class ApprovalJson {
             m.put("decided_by", a.decidedBy());
         }
         return m;
+    }
+
+    /**
+     * The controls of the rules that held the approval (those of its decision's needs_approval
+     * reasons), each once, in the order the decision lists them.
+     */
+    public static List<String> controls(PendingApproval a) {
+        Map<String, Object> decision = parse(a.decision());
+        java.util.LinkedHashSet<String> controls = new java.util.LinkedHashSet<>();
+        if (decision != null && decision.get("reasons") instanceof List<?> reasons) {
+            for (Object r : reasons) {
+                if (r instanceof Map<?, ?> reason && "needs_approval".equals(reason.get("verdict"))
+                        && reason.get("controls") instanceof List<?> list) {
+                    list.forEach(c -> controls.add(String.valueOf(c)));
+                }
+            }
+        }
+        return List.copyOf(controls);
+    }
+
+    /** The name of the action the approval was asked for, or null. */
+    public static String actionName(PendingApproval a) {
+        Map<String, Object> context = parse(a.context());
+        return context != null && context.get("action") instanceof Map<?, ?> action && action.get("name") instanceof String name ? name : null;
+    }
+
+    /** The rules that held the approval (the names of its decision's needs_approval reasons), in the decision's order. */
+    public static List<String> rules(PendingApproval a) {
+        Map<String, Object> decision = parse(a.decision());
+        List<String> rules = new ArrayList<>();
+        if (decision != null && decision.get("reasons") instanceof List<?> reasons) {
+            for (Object r : reasons) {
+                if (r instanceof Map<?, ?> reason && "needs_approval".equals(reason.get("verdict")) && reason.get("rule") != null) {
+                    rules.add(String.valueOf(reason.get("rule")));
+                }
+            }
+        }
+        return rules;
     }
 
     static List<Object> votes(List<Vote> votes) {

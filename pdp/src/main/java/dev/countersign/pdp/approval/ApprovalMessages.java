@@ -40,7 +40,7 @@ public final class ApprovalMessages {
             for (Object r : reasons) {
                 if (r instanceof Map<?, ?> reason) {
                     b.rule(str(reason.get("rule")), str(reason.get("package")), str(reason.get("verdict")), str(reason.get("message")),
-                            str(reason.get("source")));
+                            str(reason.get("source")), texts(reason, "controls"));
                 }
             }
         }
@@ -91,7 +91,7 @@ public final class ApprovalMessages {
         return v == null ? null : v instanceof String s ? s : String.valueOf(v);
     }
 
-    private static List<String> texts(Map<String, Object> parent, String key) {
+    private static List<String> texts(Map<?, ?> parent, String key) {
         return parent.get(key) instanceof List<?> list ? list.stream().map(ApprovalMessages::str).toList() : List.of();
     }
 }

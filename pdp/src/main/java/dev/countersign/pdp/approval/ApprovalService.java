@@ -247,10 +247,36 @@ public final class ApprovalService implements AutoCloseable {
                     return Future.succeededFuture(result.approval());
                 }
                 default -> {
+                    auditRefusal(approvalId, vote, result);
                     return Future.failedFuture(new VoteRefused(result.outcome(), result.reason()));
                 }
             }
         });
+    }
+
+    /**
+     * Records a vote that did not count ({@code "event": "vote_refused"}, with the outcome such as
+     * {@code self_approval}), so that attempts to approve one's own action are in the evidence. It
+     * changes nothing in the approval, so it is no event of the approval's own.
+     */
+    private void auditRefusal(String approvalId, ReviewerVote vote, VoteResult result) {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("type", "approval");
+        record.put("event", "vote_refused");
+        record.put("approval_id", approvalId);
+        record.put("time", vote.at().toString());
+        record.put("node", node);
+        record.put("reviewer", vote.reviewer());
+        record.put("vote", vote.choice().wireName());
+        record.put("channel", vote.channel());
+        record.put("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        record.put("reason", result.reason());
+        if (result.approval() != null) {
+            record.put("status", result.approval().status().wireName());
+            record.put("rules", ApprovalJson.rules(result.approval()));
+            record.put("controls", ApprovalJson.controls(result.approval()));
+        }
+        audit.append(record);
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * The files of an audit directory: {@code audit-000001.jsonl}, {@code audit-000002.jsonl}, ...; the number
  * (six digits or more) orders them. Other files in the directory are not part of the log.
  */
-final class AuditFiles {
+public final class AuditFiles {
     private static final Pattern NAME = Pattern.compile("audit-(\\d{6,18})\\.jsonl");
 
     private AuditFiles() {
@@ -32,7 +32,7 @@ final class AuditFiles {
     }
 
     /** The audit files of {@code directory}, oldest first. */
-    static List<Path> list(Path directory) throws IOException {
+    public static List<Path> list(Path directory) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             for (Path p : entries) {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Work with the audit log.",
-        subcommands = {AuditCommand.Verify.class, AuditCommand.Hash.class})
+        subcommands = {AuditCommand.Verify.class, AuditCommand.Hash.class, AuditSearchCommand.class, AuditReportCommand.class})
 final class AuditCommand {
 
     /** {@code countersign audit hash --input FILE [--secret-file FILE]}. */

@@ -254,6 +254,7 @@ public final class DecisionService {
             if (reason.source() != null) {
                 m.put("source", reason.source());
             }
+            m.put("controls", reason.controls());
             list.add(m);
         }
         return list;

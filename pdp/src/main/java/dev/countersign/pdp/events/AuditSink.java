@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The audit log as a sink: one record per event, {@code "type": "approval"}, its {@code event_id}
+ * The audit log as a sink: one record per event, {@code "type": "approval"}, naming who asked
+ * ({@code actor}, {@code on_behalf_of}), the action, and the rules that held the approval with their
+ * controls ({@code rules}, {@code controls}), so that each record can be found alone; its {@code event_id}
  * ({@code <approval id>:<seq>}) the receiver's de-duplication key, acknowledged only once the record
  * is forced to the device. A record this node queued once is not queued again for a retried delivery
  * (it is still waiting in the log, or written); a record may be written twice only across the death
@@ -79,6 +81,13 @@ public final class AuditSink implements EventSink {
         r.put("node", node);
         Map<String, String> details = e.details();
         r.put("status", details.getOrDefault("status", a.status().wireName()));
+        r.put("actor", a.requester().actorId());
+        if (a.requester().onBehalfOf() != null) {
+            r.put("on_behalf_of", a.requester().onBehalfOf());
+        }
+        r.put("action", ApprovalJson.actionName(a));
+        r.put("rules", ApprovalJson.rules(a));
+        r.put("controls", ApprovalJson.controls(a));
         switch (e.type()) {
             case ApprovalEvent.CREATED -> {
                 r.put("decision_id", a.decisionId());

@@ -186,6 +186,7 @@ public final class AuthZenHandler {
             if (r.source() != null) {
                 reason.put("source", r.source());
             }
+            reason.put("controls", r.controls());
             reasons.add(reason);
         }
         context.put("reasons", reasons);

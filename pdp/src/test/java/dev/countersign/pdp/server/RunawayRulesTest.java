@@ -26,7 +26,7 @@ class RunawayRulesTest {
     static final String RUNAWAY = """
             package policies.runaway
 
-            rule "loops over copies"
+            rule "loops over copies" @control("SOC2:CC6.1")
             when
                 Action( name == "runaway.loop" )
             then
@@ -39,7 +39,7 @@ class RunawayRulesTest {
                 deny("" + n);
             end
 
-            rule "overflows the stack"
+            rule "overflows the stack" @control("SOC2:CC6.1")
             when
                 Action( name == "runaway.overflow" )
             then

@@ -30,7 +30,9 @@ import java.util.TreeMap;
  * Loads a bundle directory: {@code *.drl} rule files (any folder), {@code data.json} /
  * {@code data.yaml} documents (a document in folder {@code a/b} is mounted at data path
  * {@code a.b}), {@code *_test.yaml} rule tests and an optional root {@code bundle.yaml} manifest
- * ({@code name}, {@code default_verdict}, {@code always}: a list of package names). Hidden files and folders are skipped, as is anything else.
+ * ({@code name}, {@code default_verdict}, {@code always}: a list of package names,
+ * {@code require_controls}), and an optional root {@code controls.yaml} control catalogue
+ * ({@link ControlCatalogue}). Hidden files and folders are skipped, as is anything else.
  * Problems in the files are kept in {@link PolicyBundle#problems()} so that the compiler reports them
  * together with the rule files' own: files that are links or lead outside the bundle (which are
  * never read), and malformed data, tests or manifest, described without quoting the file's text.
@@ -66,6 +68,8 @@ public final class BundleLoader {
         String name = null;
         Verdict defaultVerdict = Verdict.DENY;
         List<Mention> always = List.of();
+        boolean requireControls = false;
+        ControlCatalogue controls = null;
         for (Map.Entry<String, byte[]> e : new TreeMap<>(files).entrySet()) {
             SourceFile file = new SourceFile(e.getKey(), e.getValue());
             String fileName = file.name();
@@ -87,19 +91,27 @@ public final class BundleLoader {
                     name = m.name;
                     defaultVerdict = m.defaultVerdict;
                     always = m.always;
+                    requireControls = m.requireControls;
                 }
+            } else if (isCatalogue(file.path())) {
+                controls = ControlCatalogue.read(file, errors);
             }
         }
         BundleData data = mergeData(dataDocs, errors);
         if (rules.isEmpty()) {
             errors.add(new PolicyError(".", 0, 0, "the bundle has no rule files (*.drl)"));
         }
-        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(all), errors, always);
+        return new PolicyBundle(name == null ? "bundle" : name, defaultVerdict, rules, data, tests, revision(all), errors, always,
+                controls, requireControls);
     }
 
     static boolean isBundleFile(String relative) {
         String name = relative.substring(relative.lastIndexOf('/') + 1);
-        return name.endsWith(".drl") || isTestFile(name) || isDataFile(name) || isManifest(relative);
+        return name.endsWith(".drl") || isTestFile(name) || isDataFile(name) || isManifest(relative) || isCatalogue(relative);
+    }
+
+    private static boolean isCatalogue(String relative) {
+        return relative.equals(ControlCatalogue.FILE);
     }
 
     private static boolean isTestFile(String name) {
@@ -123,17 +135,17 @@ public final class BundleLoader {
         return false;
     }
 
-    private record Manifest(String name, Verdict defaultVerdict, List<Mention> always) {
+    private record Manifest(String name, Verdict defaultVerdict, List<Mention> always, boolean requireControls) {
     }
 
-    private static final String MANIFEST_KEYS = "a manifest has name, default_verdict and always";
+    private static final String MANIFEST_KEYS = "a manifest has name, default_verdict, always and require_controls";
 
     /** The manifest's name, default verdict and always packages; each problem is reported at its place, without the file's text. */
     private static Manifest readManifest(SourceFile file, List<PolicyError> errors) {
         try (JsonParser p = Json.YAML_FACTORY.createParser(file.content())) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                return new Manifest(null, Verdict.DENY, List.of());
+                return new Manifest(null, Verdict.DENY, List.of(), false);
             }
             if (first != JsonToken.START_OBJECT) {
                 errors.add(at(file, p.currentTokenLocation(), "expected a mapping; " + MANIFEST_KEYS + ", got "
@@ -143,6 +155,7 @@ public final class BundleLoader {
             String name = null;
             Verdict verdict = Verdict.DENY;
             List<Mention> always = new ArrayList<>();
+            boolean requireControls = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 JsonLocation keyAt = p.currentTokenLocation();
                 String key = p.currentName();
@@ -169,10 +182,17 @@ public final class BundleLoader {
                             verdict = v;
                         }
                     }
+                    case "require_controls" -> {
+                        if (value instanceof Boolean b) {
+                            requireControls = b;
+                        } else {
+                            errors.add(at(file, valueAt, "require_controls must be true or false"));
+                        }
+                    }
                     default -> errors.add(at(file, keyAt, "an unknown key; " + MANIFEST_KEYS));
                 }
             }
-            return new Manifest(name, verdict, always);
+            return new Manifest(name, verdict, always, requireControls);
         } catch (InvalidInputException e) {
             errors.add(new PolicyError(file.path(), e.line(), e.column(), e.describe()));
         } catch (JsonProcessingException e) {

@@ -14,14 +14,25 @@ import java.util.List;
  * compiler reports them with its own, and such a bundle never compiles. {@code always} are the
  * manifest's {@code always} packages, as written: their rules, and those of the packages below them,
  * join every decision made with a package scope; the compiler checks that each names a package.
+ * {@code controls} is the bundle's control catalogue ({@code controls.yaml}), null when it has none:
+ * then a rule may name any control. {@code requireControls} is the manifest's
+ * {@code require_controls}: every deny and needs_approval rule must name a control, or the bundle
+ * does not compile.
  */
 public record PolicyBundle(String name, Verdict defaultVerdict, List<SourceFile> ruleFiles, BundleData data,
-                           List<RuleTestFile> tests, String revision, List<PolicyError> problems, List<Mention> always) {
+                           List<RuleTestFile> tests, String revision, List<PolicyError> problems, List<Mention> always,
+                           ControlCatalogue controls, boolean requireControls) {
     public PolicyBundle {
         ruleFiles = List.copyOf(ruleFiles);
         tests = List.copyOf(tests);
         problems = List.copyOf(problems);
         always = List.copyOf(always);
+    }
+
+    /** A bundle without a control catalogue or requirement. */
+    public PolicyBundle(String name, Verdict defaultVerdict, List<SourceFile> ruleFiles, BundleData data,
+                        List<RuleTestFile> tests, String revision, List<PolicyError> problems, List<Mention> always) {
+        this(name, defaultVerdict, ruleFiles, data, tests, revision, problems, always, null, false);
     }
 
     /** A bundle without {@code always} packages. */

@@ -396,7 +396,7 @@ public final class CompiledPolicy {
                 continue; // the same rule said the same twice (it matched twice)
             }
             reasons.add(new Reason(o.rule().name(), o.rule().packageName(), o.verdict(), o.message() == null ? "" : o.message(),
-                    o.rule().source()));
+                    o.rule().source(), o.rule().controls()));
             previous = o;
         }
         return new Decision(id, verdict, reasons, verdict == Verdict.NEEDS_APPROVAL ? approval : null, revision());

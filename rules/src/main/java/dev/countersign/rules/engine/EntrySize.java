@@ -36,7 +36,8 @@ final class EntrySize {
         long size = MAP_ENTRY + OBJECT + 3 * REFERENCE + string(scope) + context(context);
         size += OBJECT + 3 * REFERENCE + OBJECT + REFERENCE * answer.reasons().size();
         for (Reason r : answer.reasons()) {
-            size += OBJECT + 5 * REFERENCE + string(r.rule()) + string(r.packageName()) + string(r.message()) + string(r.source());
+            size += OBJECT + 5 * REFERENCE + string(r.rule()) + string(r.packageName()) + string(r.message()) + string(r.source())
+                    + value(r.controls(), 0);
         }
         ApprovalRequirement a = answer.approval();
         if (a != null) {

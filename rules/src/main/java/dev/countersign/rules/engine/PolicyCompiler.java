@@ -154,6 +154,11 @@ public final class PolicyCompiler {
             } else {
                 leftOut.add(file.path());
             }
+            List<PolicyError> repeated = RuleControls.repeated(file);
+            if (!repeated.isEmpty()) {
+                errors.addAll(repeated);
+                leftOut.add(file.path()); // the build would refuse it without saying where
+            }
             SourceChecks.check(file, dataUsable ? bundle.data() : null, inRules);
             List<PolicyError> unknownTypes = new ArrayList<>();
             if (sandbox != null && sandbox.check(file, inRules, unknownTypes)) {
@@ -168,7 +173,7 @@ public final class PolicyCompiler {
             endless.forEach(e -> leftOut.add(e.file()));
             inRules.addAll(endless);
         }
-        Map<String, RuleRef> refs = ruleRefs(parsed, errors);
+        Map<String, RuleRef> refs = ruleRefs(parsed, bundle, errors);
         if (parsed.size() == bundle.ruleFiles().size()) {
             // the names of the manifest and the tests, when every rule name is known
             BundleReferences.check(bundle, refs.values(), dataUsable ? bundle.data() : null, errors);
@@ -359,16 +364,20 @@ public final class PolicyCompiler {
 
     /**
      * Where each rule is written; a rule name defined twice in one package is an error at its second
-     * place, and so is an attribute in {@link #REFUSED_ATTRIBUTES}.
+     * place, and so is an attribute in {@link #REFUSED_ATTRIBUTES}. Each rule carries the controls it
+     * names ({@link RuleControls}).
      */
-    private static Map<String, RuleRef> ruleRefs(List<ParsedFile> parsed, List<PolicyError> errors) {
+    private static Map<String, RuleRef> ruleRefs(List<ParsedFile> parsed, PolicyBundle bundle, List<PolicyError> errors) {
         Map<String, RuleRef> refs = new HashMap<>();
         for (ParsedFile p : parsed) {
+            Map<RuleDescr, List<String>> controls = RuleControls.of(p.file, p.descr.getRules(), bundle.controls(),
+                    bundle.requireControls(), errors);
             for (RuleDescr rule : p.descr.getRules()) {
                 if (rule.isQuery()) {
                     continue;
                 }
-                RuleRef ref = new RuleRef(rule.getName(), p.descr.getNamespace(), p.file.path(), rule.getLine());
+                RuleRef ref = new RuleRef(rule.getName(), p.descr.getNamespace(), p.file.path(), rule.getLine(),
+                        controls.getOrDefault(rule, List.of()));
                 RuleRef earlier = refs.putIfAbsent(key(ref.packageName(), ref.name()), ref);
                 if (earlier != null) {
                     errors.add(new PolicyError(p.file.path(), rule.getLine(), 0, "rule \"" + rule.getName()

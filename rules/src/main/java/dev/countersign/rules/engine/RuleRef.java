@@ -1,14 +1,25 @@
 package dev.countersign.rules.engine;
 
-/** A rule of a compiled policy: its name, package, and where it is written ({@code file:line}). */
+import java.util.List;
+
+/**
+ * A rule of a compiled policy: its name, package, where it is written ({@code file:line}) and the
+ * controls it names ({@code @control(...)}, in the order written; empty when none).
+ */
 public final class RuleRef {
     private final String name;
     private final String packageName;
     private final String file;
     private final int line;
     private final String source;
+    private final List<String> controls;
 
     public RuleRef(String name, String packageName, String file, int line) {
+        this(name, packageName, file, line, List.of());
+    }
+
+    public RuleRef(String name, String packageName, String file, int line, List<String> controls) {
+        this.controls = List.copyOf(controls);
         this.name = name;
         this.packageName = packageName;
         this.file = file;
@@ -30,6 +41,11 @@ public final class RuleRef {
 
     public int line() {
         return line;
+    }
+
+    /** The controls the rule names, in the order written. */
+    public List<String> controls() {
+        return controls;
     }
 
     /** {@code file:line}. */

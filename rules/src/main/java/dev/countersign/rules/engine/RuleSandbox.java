@@ -200,7 +200,8 @@ final class RuleSandbox {
                 boolean temporal = Set.of("role", "timestamp", "duration", "expires").contains(next.text());
                 refuse(i, "the annotation @" + next.text() + " is not available to rules: " + (temporal
                         ? "events and their expiry depend on the engine's clock; a decision sees only its facts"
-                        : "rules may use @key, @position and @watch"));
+                        : "rules may use @key, @position and @watch, and @control(\"...\") after a rule's name"
+                                + (RuleControls.isSlip(next.text()) ? "; did you mean @control?" : "")));
             } else if (k.is("[") && (next.is("]") || newArray(i))) {
                 refuse(i, "arrays are not available to rules: an array's text is its identity, which differs on every run;"
                         + " use a list (List.of(...))");
@@ -418,6 +419,9 @@ final class RuleSandbox {
             }
             if (i + 1 < t.size() && t.get(i).is("extends")) {
                 i += 2;
+            }
+            while (i + 2 < t.size() && t.get(i).is("@") && t.get(i + 1).is(RuleControls.ANNOTATION) && t.get(i + 2).is("(")) {
+                i = RuleControls.pastIds(t, i + 3, (message, at) -> refuse(at, message));
             }
             return i;
         }

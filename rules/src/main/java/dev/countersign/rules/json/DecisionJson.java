@@ -56,6 +56,11 @@ public final class DecisionJson {
         if (r.source() != null) {
             g.writeStringField("source", r.source());
         }
+        g.writeArrayFieldStart("controls");
+        for (String control : r.controls()) {
+            g.writeString(control);
+        }
+        g.writeEndArray();
         g.writeEndObject();
     }
 

@@ -125,7 +125,7 @@ class BundleLoaderTest {
                 new Malformed("data.yaml", "a: b: " + SECRET + "\n", "data.yaml:1:5: not valid YAML: mapping values are not allowed here"),
                 new Malformed("data.yaml", "key: [" + SECRET + ", 2\n", "data.yaml:2:1: not valid YAML: expected ',' or ']', but got <stream end>"),
                 new Malformed("data.yaml", "a:\n\t" + SECRET + ": 1\n", "data.yaml:2:1: not valid YAML: a character that cannot start any YAML token (tabs cannot indent)"),
-                new Malformed("bundle.yaml", SECRET + ": 1\n", "bundle.yaml:1:1: an unknown key; a manifest has name, default_verdict and always"),
+                new Malformed("bundle.yaml", SECRET + ": 1\n", "bundle.yaml:1:1: an unknown key; a manifest has name, default_verdict, always and require_controls"),
                 new Malformed("bundle.yaml", "default_verdict: " + SECRET + "\n", "bundle.yaml:1:18: default_verdict must be allow or deny"),
                 new Malformed("a_test.yaml", "cases:\n  - name: x\n    input: {action: {name: a}}\n    expect: {verdict: " + SECRET + "}\n",
                         "a_test.yaml:4:23: the verdict is not one of allow, deny, needs_approval"),

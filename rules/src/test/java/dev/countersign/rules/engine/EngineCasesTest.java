@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestFactory;
  *     input: {action: {name: x}}
  *     scope: policies.export          # optional package scope
  *     verdict: deny
- *     reasons: [{rule: default}]      # exact list in order; each key optional ('message_contains' too)
+ *     reasons: [{rule: default}]      # exact list in order; each key optional ('message_contains', 'controls' too)
  *     approval: {groups: [a], quorum: {a: 1}, ttl: PT1H}   # exact; absent: none expected
  *     cut_off: true                   # the budget cut the evaluation off (counted, not cached); default false
  * rule_tests: {pass: 2, fail: 1, error: 0}                 # counts the bundle's own *_test.yaml must give
@@ -158,6 +158,9 @@ class EngineCasesTest {
                 }
                 if (e.containsKey("source")) {
                     assertEquals(e.get("source"), r.source(), shown);
+                }
+                if (e.containsKey("controls")) {
+                    assertEquals(e.get("controls"), r.controls(), shown);
                 }
             }
         }
