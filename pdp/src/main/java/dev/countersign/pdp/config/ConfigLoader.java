@@ -59,6 +59,9 @@ import java.util.regex.Pattern;
  * authzen: {pdp_base_url: "https://pdp.example.com"}   # announced by AuthZEN discovery; default: the request's scheme and host
  * ext_authz: {host: 127.0.0.1, port: 9191,   # Envoy's ext_authz gRPC service; off without this section
  *             tls: {certificate_file: tls/cert.pem, key_file: tls/key.pem}}   # default: plain text
+ * store: {kind: embedded}   # a node alone: an H2 file database in data_dir (the default); memory: none
+ *        # a cluster must name one: postgres (shared by every member), or kind: memory
+ *        # postgres: {url: "jdbc:postgresql://db:5432/countersign", user: countersign, password: "${PG_PASSWORD}", pool: 8}
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -96,7 +99,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen", "ext_authz"));
+                "authzen", "ext_authz", "store"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -179,7 +182,7 @@ public final class ConfigLoader {
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root), extAuthz);
+                AuthZenSection.read(r, root), extAuthz, StoreSection.read(r, root, cluster));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

@@ -6,6 +6,8 @@ import dev.countersign.cluster.MemberContext;
 import dev.countersign.cluster.Standing;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
+import dev.countersign.cluster.store.ApprovalDatabase;
+import dev.countersign.cluster.store.StoreLocation;
 import dev.countersign.pdp.approval.CallbackSink;
 import dev.countersign.pdp.chat.Channels;
 import dev.countersign.cluster.member.MemberBundles;
@@ -71,10 +73,11 @@ public final class CountersignServer {
     private final ClusterDecisionRecords decisionRecords;
     private final int port;
     private final ExtAuthzServer extAuthz;
+    private final ApprovalDatabase store;
 
     private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
                               ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics,
-                              ClusterDecisionRecords decisionRecords, int port, ExtAuthzServer extAuthz) {
+                              ClusterDecisionRecords decisionRecords, int port, ExtAuthzServer extAuthz, ApprovalDatabase store) {
         this.config = config;
         this.vertx = vertx;
         this.hazelcast = hazelcast;
@@ -86,6 +89,7 @@ public final class CountersignServer {
         this.decisionRecords = decisionRecords;
         this.port = port;
         this.extAuthz = extAuthz;
+        this.store = store;
     }
 
     /** Starts a node with Vert.x defaults for {@code config}. */
@@ -128,7 +132,14 @@ public final class CountersignServer {
         } catch (IOException | IllegalArgumentException e) {
             return Future.failedFuture(new IllegalStateException("cannot keep this node's cluster secret: " + e.getMessage(), e));
         }
-        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig(), secret, clock));
+        ApprovalDatabase store;
+        try {
+            store = openStore(config);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(new IllegalStateException(e.getMessage(), e));
+        }
+        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig(), secret, clock,
+                store));
         VertxOptions options = new VertxOptions(base).setEventLoopPoolSize(config.eventLoops());
         if (config.cluster().kubernetes() == null) {
             options.getEventBusOptions().setHost(config.cluster().host());
@@ -136,7 +147,53 @@ public final class CountersignServer {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
                         + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
-                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock)));
+                .compose(vertx -> loaded(vertx, manager.getHazelcastInstance(), store)
+                        .compose(ready -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock),
+                                store)))
+                .onFailure(failure -> {
+                    if (store != null) {
+                        store.close();
+                    }
+                });
+    }
+
+    /**
+     * The durable approval store of a node with {@code config}, its schema migrated; null when approvals
+     * are kept in memory only. Connects to a database: call it before any event loop runs.
+     */
+    private static ApprovalDatabase openStore(ServerConfig config) {
+        StoreLocation location = config.store().resolve(config.dataDir(), config.cluster());
+        if (location == null) {
+            LOG.warn("approvals are kept in memory only (store: kind memory): they do not survive a restart of every member");
+            return null;
+        }
+        ApprovalDatabase db = ApprovalDatabase.open(location, Clock.systemUTC());
+        try {
+            db.migrate();
+        } catch (RuntimeException e) {
+            db.close();
+            throw new IllegalStateException("cannot open the approval store (" + location.describe() + "): " + e.getMessage(), e);
+        }
+        return db;
+    }
+
+    /**
+     * Waits, on a worker, until the cluster has loaded approval state from {@code store} (the first
+     * member to use it loads every row; the others find it loaded), so nothing is answered before.
+     */
+    private static Future<Void> loaded(Vertx vertx, HazelcastInstance hazelcast, ApprovalDatabase store) {
+        if (store == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.<Void>executeBlocking(() -> {
+            hazelcast.getMap(HazelcastApprovalStore.APPROVALS).size();
+            hazelcast.getMap(HazelcastApprovalStore.ASKS).size();
+            return null;
+        }, false).recover(failure -> {
+            vertx.close();
+            return Future.failedFuture(new IllegalStateException("cannot load approvals from the approval store ("
+                    + store.location().describe() + "): " + failure.getMessage(), failure));
+        });
     }
 
     /**
@@ -155,7 +212,7 @@ public final class CountersignServer {
     }
 
     private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                  EventBusSeal seal) {
+                                                  EventBusSeal seal, ApprovalDatabase store) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
         return policies.start()
@@ -166,7 +223,7 @@ public final class CountersignServer {
                             new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
                                     config.audit().fsync()));
                 }, false))
-                .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics))
+                .compose(audit -> deploy(config, vertx, hazelcast, secret, seal, policies, audit, metrics, store))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
@@ -174,21 +231,22 @@ public final class CountersignServer {
     }
 
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    EventBusSeal seal, PolicyService policies, AuditLog audit, ServerMetrics metrics) {
+                                                    EventBusSeal seal, PolicyService policies, AuditLog audit, ServerMetrics metrics,
+                                                    ApprovalDatabase store) {
         Authenticator authenticator = new Authenticator(config.clients());
         MemberBundles memberBundles = new MemberBundles(hazelcast);
         policies.onActivated(policy -> vertx.executeBlocking(() -> {
             memberBundles.publish(config.node(), policy.revision(), policies.activatedAt());
             return null;
         }, false));
-        HazelcastApprovalStore store = new HazelcastApprovalStore(hazelcast);
+        HazelcastApprovalStore approvalStore = new HazelcastApprovalStore(hazelcast);
         Clock memberClock = MemberContext.of(hazelcast).clock();
         CallbackSink callbacks = new CallbackSink(vertx, config.approvals(), memberClock);
-        ApprovalService approvals = new ApprovalService(vertx, store, callbacks, config.reviewers(), audit, config.node(),
+        ApprovalService approvals = new ApprovalService(vertx, approvalStore, callbacks, config.reviewers(), audit, config.node(),
                 config.approvals(), config.chat());
         Channels channels;
         try {
-            channels = Channels.of(vertx, config, hazelcast, store, approvals, callbacks, audit, memberClock);
+            channels = Channels.of(vertx, config, hazelcast, approvalStore, approvals, callbacks, audit, memberClock);
         } catch (IllegalArgumentException e) {
             audit.close();
             return Future.failedFuture(new IllegalStateException("the configuration names a destination that cannot be used: "
@@ -237,7 +295,8 @@ public final class CountersignServer {
                 });
         metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
                 + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
-                store, HazelcastApprovalStore::tampered);
+                approvalStore, HazelcastApprovalStore::tampered);
+        StoreChecks.register(metrics, store);
         metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing, wrong, stale or repeated cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
@@ -257,7 +316,8 @@ public final class CountersignServer {
                     return audit.accepting() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", "the audit log is full: records wait to be written", "queued", s.queued()));
                 }),
-                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
+                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast)),
+                StoreChecks.check(store)));
         checks.addAll(channels.checks());
         HealthHandler health = new HealthHandler(checks);
         String version = version();
@@ -292,7 +352,7 @@ public final class CountersignServer {
                         config.extAuthz().host(), listening.extAuthz().port());
             }
             return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, records, port,
-                    listening.extAuthz());
+                    listening.extAuthz(), store);
         });
     }
 
@@ -419,6 +479,9 @@ public final class CountersignServer {
         }).andThen(done -> {
             policies.close();
             audit.close();
+            if (store != null) {
+                store.close();
+            }
             LOG.info("Countersign node {} stopped", config.node());
         });
     }
@@ -437,5 +500,13 @@ public final class CountersignServer {
         vertx.close();
         policies.close();
         audit.close();
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    /** The durable approval store; null when approvals are kept in memory only. */
+    public ApprovalDatabase store() {
+        return store;
     }
 }
