@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * schema's migrations, the store's health and its timings. Every call blocks: it runs on Hazelcast's
  * threads or a worker, never on an event loop.
  *
- * <p>Health: the store is down from the moment a call fails until a later one succeeds; while it is
- * down a probe tries the database every second, so a store that comes back is seen without waiting
- * for traffic.
+ * <p>Health: the store is down from the moment a call fails until the probe, which tries the
+ * database every second while it is down (its tables, not only a connection), finds it back. While
+ * it is down every call is refused at once, without waiting out a connection timeout on a thread
+ * that Hazelcast or a worker needs.
  */
 public final class ApprovalDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ApprovalDatabase.class);
@@ -98,6 +99,7 @@ public final class ApprovalDatabase implements AutoCloseable {
         HikariConfig config = new HikariConfig();
         config.setPoolName("countersign-store");
         config.setJdbcUrl(location.url());
+        config.setDriverClassName(location.dialect() == Dialect.POSTGRES ? "org.postgresql.Driver" : "org.h2.Driver");
         config.setUsername(location.user());
         config.setPassword(location.password());
         config.setMaximumPoolSize(location.pool());
@@ -140,6 +142,13 @@ public final class ApprovalDatabase implements AutoCloseable {
 
     private <T> T timed(Timing timing, String what, Work<T> work) {
         long start = System.nanoTime();
+        Failure known = failure;
+        if (known != null) {
+            // Down: refused at once (no thread waits out a connection timeout); the probe notices the return.
+            timing.record(System.nanoTime() - start, true);
+            throw new StoreUnavailableException("the approval store (" + location.describe() + ") is down since " + known.since()
+                    + " (" + known.error() + "), so it could not " + what + "; the change was not made");
+        }
         try (Connection c = pool.getConnection()) {
             T result = work.on(c);
             timing.record(System.nanoTime() - start, false);
@@ -174,7 +183,8 @@ public final class ApprovalDatabase implements AutoCloseable {
             return;
         }
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            s.execute("SELECT 1");
+            s.executeQuery("SELECT COUNT(*) FROM countersign_approvals WHERE 1 = 0").close();
+            s.executeQuery("SELECT COUNT(*) FROM countersign_approval_asks WHERE 1 = 0").close();
             up();
         } catch (SQLException | RuntimeException e) {
             LOG.debug("the approval store is still down: {}", e.getMessage());

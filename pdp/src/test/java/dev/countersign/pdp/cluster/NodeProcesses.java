@@ -348,7 +348,8 @@ final class NodeProcesses implements AutoCloseable {
                 + "  data-governance: [{id: carol@example.com}, {id: alice@example.com}]\n"
                 + "  security: [{id: carol@example.com}, {id: dan@example.com}]\n"
                 + "  sre: [{id: erin@example.com}]\n"
-                + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n";
+                + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n"
+                + (extraConfig.contains("store:") ? "" : "store: {kind: memory}\n");
     }
 
 }
