@@ -192,6 +192,22 @@ class WriteThroughTest {
     }
 
     @Test
+    void noTransitionNorReadAsksTheDatabaseForWhatItHolds() throws Exception {
+        long reads = dbs[0].reads().calls() + dbs[1].reads().calls();
+        long writes = dbs[0].writes().calls() + dbs[1].writes().calls();
+        PendingApproval a = ThreeMembers.approval(1);
+        await(stores[1].create(a, a.contextHash()));
+        assertNull(await(stores[0].get(ThreeMembers.newId())), "an unknown id is unknown, without a query");
+        assertNull(await(stores[1].pendingFor("ctx-never-asked")));
+        await(stores[0].vote(a.id(), ThreeMembers.vote("carol@example.com", Choice.APPROVE)));
+        assertTrue(await(stores[1].redeem(a.id(), a.contextHash(), "dec_once", a.requirement(), a.requester().client())).granted());
+        assertEquals(a.id(), await(stores[0].get(a.id())).id());
+        assertEquals(reads, dbs[0].reads().calls() + dbs[1].reads().calls(), "the database is read at start only");
+        assertEquals(writes + 4, dbs[0].writes().calls() + dbs[1].writes().calls(),
+                "written once per change: the approval and its ask, the vote, the grant's use");
+    }
+
+    @Test
     void aRowEditedInTheDatabaseIsRefusedAsTampered() throws Exception {
         PendingApproval a = ThreeMembers.approval(2);
         await(stores[0].create(a, a.contextHash()));

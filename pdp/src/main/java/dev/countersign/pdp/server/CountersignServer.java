@@ -7,7 +7,6 @@ import dev.countersign.cluster.Standing;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
 import dev.countersign.cluster.store.ApprovalDatabase;
-import dev.countersign.cluster.store.StoreLocation;
 import dev.countersign.pdp.approval.CallbackSink;
 import dev.countersign.pdp.chat.Channels;
 import dev.countersign.cluster.member.MemberBundles;
@@ -134,7 +133,7 @@ public final class CountersignServer {
         }
         ApprovalDatabase store;
         try {
-            store = openStore(config);
+            store = NodeStore.open(config);
         } catch (RuntimeException e) {
             return Future.failedFuture(new IllegalStateException(e.getMessage(), e));
         }
@@ -147,7 +146,7 @@ public final class CountersignServer {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
                         + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
-                .compose(vertx -> loaded(vertx, manager.getHazelcastInstance(), store)
+                .compose(vertx -> NodeStore.loaded(vertx, manager.getHazelcastInstance(), store)
                         .compose(ready -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock),
                                 store)))
                 .onFailure(failure -> {
@@ -155,45 +154,6 @@ public final class CountersignServer {
                         store.close();
                     }
                 });
-    }
-
-    /**
-     * The durable approval store of a node with {@code config}, its schema migrated; null when approvals
-     * are kept in memory only. Connects to a database: call it before any event loop runs.
-     */
-    private static ApprovalDatabase openStore(ServerConfig config) {
-        StoreLocation location = config.store().resolve(config.dataDir(), config.cluster());
-        if (location == null) {
-            LOG.warn("approvals are kept in memory only (store: kind memory): they do not survive a restart of every member");
-            return null;
-        }
-        ApprovalDatabase db = ApprovalDatabase.open(location, Clock.systemUTC());
-        try {
-            db.migrate();
-        } catch (RuntimeException e) {
-            db.close();
-            throw new IllegalStateException("cannot open the approval store (" + location.describe() + "): " + e.getMessage(), e);
-        }
-        return db;
-    }
-
-    /**
-     * Waits, on a worker, until the cluster has loaded approval state from {@code store} (the first
-     * member to use it loads every row; the others find it loaded), so nothing is answered before.
-     */
-    private static Future<Void> loaded(Vertx vertx, HazelcastInstance hazelcast, ApprovalDatabase store) {
-        if (store == null) {
-            return Future.succeededFuture();
-        }
-        return vertx.<Void>executeBlocking(() -> {
-            hazelcast.getMap(HazelcastApprovalStore.APPROVALS).size();
-            hazelcast.getMap(HazelcastApprovalStore.ASKS).size();
-            return null;
-        }, false).recover(failure -> {
-            vertx.close();
-            return Future.failedFuture(new IllegalStateException("cannot load approvals from the approval store ("
-                    + store.location().describe() + "): " + failure.getMessage(), failure));
-        });
     }
 
     /**
@@ -296,7 +256,7 @@ public final class CountersignServer {
         metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
                 + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
                 approvalStore, HazelcastApprovalStore::tampered);
-        StoreChecks.register(metrics, store);
+        NodeStore.register(metrics, store);
         metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing, wrong, stale or repeated cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
@@ -317,7 +277,7 @@ public final class CountersignServer {
                             : HealthHandler.Status.down(Map.of("error", "the audit log is full: records wait to be written", "queued", s.queued()));
                 }),
                 new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast)),
-                StoreChecks.check(store)));
+                NodeStore.check(store)));
         checks.addAll(channels.checks());
         HealthHandler health = new HealthHandler(checks);
         String version = version();
