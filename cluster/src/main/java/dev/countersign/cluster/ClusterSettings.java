@@ -88,6 +88,11 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         }
     }
 
+    private static com.hazelcast.config.MapStoreConfig writtenThrough(Object implementation) {
+        return new com.hazelcast.config.MapStoreConfig().setEnabled(true).setImplementation(implementation).setWriteDelaySeconds(0)
+                .setInitialLoadMode(com.hazelcast.config.MapStoreConfig.InitialLoadMode.EAGER);
+    }
+
     /** Kubernetes discovery: the service whose endpoints are the members, in a namespace (the pod's when null). */
     public record Kubernetes(String serviceName, String namespace) {
     }
@@ -125,6 +130,16 @@ public record ClusterSettings(String name, String host, int port, List<String> m
      * {@code clock}, which decides expiry and grant windows for the approvals it holds.
      */
     public Config applyTo(Config config, ClusterSecret secret, Clock clock) {
+        return applyTo(config, secret, clock, null);
+    }
+
+    /**
+     * As {@link #applyTo(Config, ClusterSecret, Clock)}, with approval state written through to
+     * {@code store} before each change is made in memory, and loaded from it, eagerly, when the
+     * cluster first uses it ({@link dev.countersign.cluster.store.ApprovalMapStore}); null keeps it in
+     * memory only (it then survives the loss of one member, not of all).
+     */
+    public Config applyTo(Config config, ClusterSecret secret, Clock clock, dev.countersign.cluster.store.ApprovalDatabase store) {
         if (secret == null) {
             throw new IllegalArgumentException("a cluster member needs the cluster secret");
         }
@@ -175,6 +190,10 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         MapConfig asks = new MapConfig(HazelcastApprovalStore.ASKS).setBackupCount(1).setTimeToLiveSeconds(7 * 24 * 3600);
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.dueAt"));
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "log.remindAt"));
+        if (store != null) {
+            approvals.setMapStoreConfig(writtenThrough(new dev.countersign.cluster.store.ApprovalMapStore(store, context.freshness())));
+            asks.setMapStoreConfig(writtenThrough(new dev.countersign.cluster.store.AskMapStore(store)));
+        }
         config.addMapConfig(approvals);
         config.addMapConfig(asks);
         return config;

@@ -24,6 +24,14 @@ public final class Freshness {
         saw(id, version);
     }
 
+    /**
+     * Forgets {@code version} of {@code id} when it is the newest remembered: it was about to be stored
+     * and was not (the durable store refused it), so the version before it is current again.
+     */
+    public void withdraw(String id, long version) {
+        seen.computeIfPresent(id, (k, newest) -> newest != version ? newest : version > 0 ? Long.valueOf(version - 1) : null);
+    }
+
     /** Remembers that {@code version} of {@code id} exists (it was stored or read). */
     public void saw(String id, long version) {
         if (seen.size() >= MAX_REMEMBERED) {

@@ -8,12 +8,39 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
  * Vert.x's cluster-manager types, and the few JDK value classes those are made of. Anything else — the
  * usual deserialisation gadgets among them — is refused before it is instantiated, whoever sends it.
  */
-final class SerializationFilter {
+public final class SerializationFilter {
     private SerializationFilter() {
     }
 
     static JavaSerializationFilterConfig config() {
-        ClassFilter allowed = new ClassFilter()
+        return new JavaSerializationFilterConfig().setDefaultsDisabled(true).setWhitelist(allowed());
+    }
+
+    /**
+     * The same allowance as a Java deserialisation filter, for state read back from elsewhere than
+     * the cluster (the durable store): the classes listed, arrays of them, of primitives and of map entries, nothing else.
+     */
+    public static java.io.ObjectInputFilter inputFilter() {
+        ClassFilter allowed = allowed();
+        return info -> {
+            Class<?> type = info.serialClass();
+            if (info.depth() > 40 || info.references() > 1_000_000) {
+                return java.io.ObjectInputFilter.Status.REJECTED;
+            }
+            if (type == null) {
+                return java.io.ObjectInputFilter.Status.UNDECIDED;
+            }
+            while (type.isArray()) {
+                type = type.getComponentType();
+            }
+            // an array of entries is how an immutable map serialises its content; the entries are checked one by one
+            return type.isPrimitive() || allowed.isListed(type.getName()) || type == java.util.Map.Entry.class
+                    ? java.io.ObjectInputFilter.Status.ALLOWED : java.io.ObjectInputFilter.Status.REJECTED;
+        };
+    }
+
+    private static ClassFilter allowed() {
+        return new ClassFilter()
                 .addPrefixes("dev.countersign.cluster.", "com.hazelcast.", "io.vertx.spi.cluster.hazelcast.")
                 .addClasses(
                         // values
@@ -34,6 +61,5 @@ final class SerializationFilter {
                         "java.lang.IllegalArgumentException", "java.lang.NullPointerException", "java.lang.UnsupportedOperationException",
                         "java.lang.SecurityException", "java.lang.StackTraceElement", "[Ljava.lang.StackTraceElement;",
                         "java.util.concurrent.CompletionException", "java.util.concurrent.ExecutionException");
-        return new JavaSerializationFilterConfig().setDefaultsDisabled(true).setWhitelist(allowed);
     }
 }

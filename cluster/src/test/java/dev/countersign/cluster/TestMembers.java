@@ -52,7 +52,12 @@ public final class TestMembers {
 
     /** Starts member {@code i} with {@code settings}; a restarted member gets a new port first. */
     public HazelcastInstance start(int i, ClusterSettings settings) {
-        Config config = settings.applyTo(new Config(), secret, clock);
+        return start(i, settings, null);
+    }
+
+    /** Starts member {@code i} with {@code settings}, its approval state written through to {@code store} (null: none). */
+    public HazelcastInstance start(int i, ClusterSettings settings, dev.countersign.cluster.store.ApprovalDatabase store) {
+        Config config = settings.applyTo(new Config(), secret, clock, store);
         config.setInstanceName(cluster + "-" + i + "-" + settings.port());
         return Hazelcast.newHazelcastInstance(config);
     }

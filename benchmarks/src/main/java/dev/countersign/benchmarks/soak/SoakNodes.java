@@ -236,6 +236,7 @@ final class SoakNodes implements AutoCloseable {
                 + "reviewers:\n"
                 + "  data-governance: [{id: carol@example.com}, {id: dan@example.com}]\n"
                 + "  security: [{id: carol@example.com}, {id: dan@example.com}]\n"
+                + (extraConfig.contains("store:") ? "" : "store: {kind: memory}\n")
                 + extraConfig;
     }
 

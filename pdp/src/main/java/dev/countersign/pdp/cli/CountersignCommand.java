@@ -8,12 +8,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = CountersignCommand.Version.class,
         description = "Policy decision point: decides allow, deny or needs_approval for one action, with Drools rules.",
-        subcommands = {ServeCommand.class, TestCommand.class, LintCommand.class, EvalCommand.class, AuditCommand.class, HookCommand.class, AttestCommand.class,
+        subcommands = {ServeCommand.class, TestCommand.class, LintCommand.class, EvalCommand.class, AuditCommand.class, HookCommand.class, AttestCommand.class, StoreCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success (for test: every case passed; for lint: no error; hook pre-tool-use always, its answer on standard output)",
-                "1:some rule-test case failed or errored; lint found an error; the audit log is broken; an attestation does not verify; the server failed to start",
+                "1:some rule-test case failed or errored; lint found an error; the audit log is broken; an attestation does not verify; the server failed to start;"
+                        + " the approval store cannot be used",
                 "2:bad usage or bad input",
                 "3:the bundle is invalid or has no tests"})
 public final class CountersignCommand {

@@ -66,6 +66,9 @@ import java.util.regex.Pattern;
  *   wait_for_approval: PT25S         # a held tools/call waits this long for reviewers, then answers "pending"
  *   progress_interval: PT5S          # progress notifications while it waits, when the client gave a progress token
  * hooks: {wait_for_approval: PT25S}  # POST /v1/hooks/pre-tool-use: the same, for agents' pre-tool-use hooks
+ * store: {kind: embedded}   # a node alone: an H2 file database in data_dir (the default); memory: none
+ *        # a cluster must name one: postgres (shared by every member), or kind: memory
+ *        # postgres: {url: "jdbc:postgresql://db:5432/countersign", user: countersign, password: "${PG_PASSWORD}", pool: 8}
  * </pre>
  * Any string value may be {@code ${NAME}} or {@code ${NAME:-default}}: it is read from the environment,
  * so every secret can be kept out of the file. The environment variables {@code COUNTERSIGN_HOST},
@@ -103,7 +106,7 @@ public final class ConfigLoader {
         Settings r = new Settings(source);
         r.keys(root, "", Set.of("server", "bundle", "data_dir", "clients", "audit", "reload", "forward_auth", "decisions",
                 "cluster", "reviewers", "approvals", "engine", "connectors", "routes", "reminders",
-                "authzen", "ext_authz", "mcp", "hooks", "attestation"));
+                "authzen", "ext_authz", "mcp", "hooks", "attestation", "store"));
         JsonNode server = r.object(root, "server");
         r.keys(server, "server", Set.of("host", "port", "event_loops", "max_body_bytes", "max_depth", "node", "public_url"));
         String host = first(flags.host(), env.get("COUNTERSIGN_HOST"), r.text(server, "server.host", "127.0.0.1"));
@@ -186,7 +189,8 @@ public final class ConfigLoader {
         return new ServerConfig(host, port, eventLoops, maxBody, maxDepth, bundle, dataDir, clients, mask, auditMax, watch,
                 debounce, forwardAuth, retention, maxRecords, node, cluster, reviewers, approvalSettings, cacheSize, maxEvaluationTime, chat,
                 new ServerConfig.Audit(onFailure.equals("refuse"), fsync.equals("per_batch") ? AuditLog.Fsync.PER_BATCH : AuditLog.Fsync.INTERVAL), cacheBytes,
-                AuthZenSection.read(r, root), extAuthz, AgentsSection.read(r, root), AttestationSection.read(r, root, env));
+                AuthZenSection.read(r, root), extAuthz, AgentsSection.read(r, root), AttestationSection.read(r, root, env),
+                StoreSection.read(r, root, cluster));
     }
 
     private static JsonNode read(Path file) throws ConfigException {

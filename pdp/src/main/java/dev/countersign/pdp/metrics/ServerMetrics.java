@@ -122,6 +122,12 @@ public final class ServerMetrics {
         io.micrometer.core.instrument.FunctionCounter.builder(name, source, count).description(description).register(registry);
     }
 
+    /** Registers a timer whose count and total time (in seconds) are read from {@code source}. */
+    public <T> void functionTimer(String name, String description, T source, ToDoubleFunction<T> count, ToDoubleFunction<T> totalSeconds) {
+        io.micrometer.core.instrument.FunctionTimer.builder(name, source, s -> (long) count.applyAsDouble(s), totalSeconds, TimeUnit.SECONDS)
+                .description(description).register(registry);
+    }
+
     /**
      * Registers counters kept elsewhere under one name, one per key of {@code counts}: a key is the
      * values of {@code tags} joined by {@code /} ({@code slack/delivered} for tags kind and outcome).

@@ -6,6 +6,7 @@ import dev.countersign.cluster.MemberContext;
 import dev.countersign.cluster.Standing;
 import dev.countersign.cluster.StandingException;
 import dev.countersign.cluster.approval.HazelcastApprovalStore;
+import dev.countersign.cluster.store.ApprovalDatabase;
 import dev.countersign.pdp.approval.CallbackSink;
 import dev.countersign.pdp.chat.Channels;
 import dev.countersign.cluster.member.MemberBundles;
@@ -86,10 +87,11 @@ public final class CountersignServer {
     private final ClusterDecisionRecords decisionRecords;
     private final int port;
     private final ExtAuthzServer extAuthz;
+    private final ApprovalDatabase store;
 
     private CountersignServer(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, PolicyService policies,
                               ApprovalService approvals, Channels channels, AuditLog audit, ServerMetrics metrics,
-                              ClusterDecisionRecords decisionRecords, int port, ExtAuthzServer extAuthz) {
+                              ClusterDecisionRecords decisionRecords, int port, ExtAuthzServer extAuthz, ApprovalDatabase store) {
         this.config = config;
         this.vertx = vertx;
         this.hazelcast = hazelcast;
@@ -101,6 +103,7 @@ public final class CountersignServer {
         this.decisionRecords = decisionRecords;
         this.port = port;
         this.extAuthz = extAuthz;
+        this.store = store;
     }
 
     /** Starts a node with Vert.x defaults for {@code config}. */
@@ -143,7 +146,14 @@ public final class CountersignServer {
         } catch (IOException | IllegalArgumentException e) {
             return Future.failedFuture(new IllegalStateException("cannot keep this node's cluster secret: " + e.getMessage(), e));
         }
-        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig(), secret, clock));
+        ApprovalDatabase store;
+        try {
+            store = NodeStore.open(config);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(new IllegalStateException(e.getMessage(), e));
+        }
+        HazelcastClusterManager manager = new HazelcastClusterManager(config.cluster().applyTo(ConfigUtil.loadConfig(), secret, clock,
+                store));
         VertxOptions options = new VertxOptions(base).setEventLoopPoolSize(config.eventLoops());
         if (config.cluster().kubernetes() == null) {
             options.getEventBusOptions().setHost(config.cluster().host());
@@ -151,7 +161,14 @@ public final class CountersignServer {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .recover(failure -> Future.failedFuture(new IllegalStateException("cannot join the cluster on "
                         + config.cluster().host() + ":" + config.cluster().port() + ": " + failure.getMessage(), failure)))
-                .compose(vertx -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock)));
+                .compose(vertx -> NodeStore.loaded(vertx, manager.getHazelcastInstance(), store)
+                        .compose(ready -> open(config, vertx, manager.getHazelcastInstance(), secret, EventBusSeal.install(vertx, secret, clock),
+                                store)))
+                .onFailure(failure -> {
+                    if (store != null) {
+                        store.close();
+                    }
+                });
     }
 
     /**
@@ -170,7 +187,7 @@ public final class CountersignServer {
     }
 
     private static Future<CountersignServer> open(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                  EventBusSeal seal) {
+                                                  EventBusSeal seal, ApprovalDatabase store) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
         ServerConfig.Attestation attestation = config.attestation();
@@ -193,7 +210,7 @@ public final class CountersignServer {
                                     config.audit().fsync()), new CheckpointSigner(keys, config.node()), attestation.checkpointInterval());
                     return new Evidence(keys, published, audit);
                 }, false))
-                .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics))
+                .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics, store))
                 .onFailure(failure -> {
                     policies.close();
                     vertx.close();
@@ -205,7 +222,8 @@ public final class CountersignServer {
     }
 
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    EventBusSeal seal, PolicyService policies, Evidence evidence, ServerMetrics metrics) {
+                                                    EventBusSeal seal, PolicyService policies, Evidence evidence, ServerMetrics metrics,
+                                                    ApprovalDatabase store) {
         AuditLog audit = evidence.audit();
         Attestor attestor = new Attestor(evidence.keys(), config.node(), config.attestation().allowTtl());
         Authenticator authenticator = new Authenticator(config.clients());
@@ -214,14 +232,14 @@ public final class CountersignServer {
             memberBundles.publish(config.node(), policy.revision(), policies.activatedAt());
             return null;
         }, false));
-        HazelcastApprovalStore store = new HazelcastApprovalStore(hazelcast);
+        HazelcastApprovalStore approvalStore = new HazelcastApprovalStore(hazelcast);
         Clock memberClock = MemberContext.of(hazelcast).clock();
         CallbackSink callbacks = new CallbackSink(vertx, config.approvals(), memberClock);
-        ApprovalService approvals = new ApprovalService(vertx, store, callbacks, config.reviewers(), audit, config.node(),
+        ApprovalService approvals = new ApprovalService(vertx, approvalStore, callbacks, config.reviewers(), audit, config.node(),
                 config.approvals(), config.chat());
         Channels channels;
         try {
-            channels = Channels.of(vertx, config, hazelcast, store, approvals, callbacks, audit, memberClock);
+            channels = Channels.of(vertx, config, hazelcast, approvalStore, approvals, callbacks, audit, memberClock);
         } catch (IllegalArgumentException e) {
             audit.close();
             return Future.failedFuture(new IllegalStateException("the configuration names a destination that cannot be used: "
@@ -277,7 +295,8 @@ public final class CountersignServer {
                 });
         metrics.functionCounter("countersign_state_tampered", "Shared state refused on this node as tampered: approvals failing their"
                 + " seal, holders' answers their sealed approval does not record, malformed member-bundle entries",
-                store, HazelcastApprovalStore::tampered);
+                approvalStore, HazelcastApprovalStore::tampered);
+        NodeStore.register(metrics, store);
         metrics.functionCounter("countersign_eventbus_refused", "Event-bus messages dropped for a missing, wrong, stale or repeated cluster MAC",
                 seal, EventBusSeal::refused);
         metrics.gauge("countersign_cluster_clock_skew_seconds", "This node's clock minus the cluster's",
@@ -297,7 +316,8 @@ public final class CountersignServer {
                     return audit.accepting() ? HealthHandler.Status.up(Map.of("written", s.written()))
                             : HealthHandler.Status.down(Map.of("error", "the audit log is full: records wait to be written", "queued", s.queued()));
                 }),
-                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast))));
+                new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast)),
+                NodeStore.check(store)));
         checks.addAll(channels.checks());
         List<McpUpstream> upstreams = new java.util.ArrayList<>();
         for (ServerConfig.McpServer server : config.agents().servers()) {
@@ -353,7 +373,7 @@ public final class CountersignServer {
                         config.extAuthz().host(), listening.extAuthz().port());
             }
             return new CountersignServer(config, vertx, hazelcast, policies, approvals, channels, audit, metrics, records, port,
-                    listening.extAuthz());
+                    listening.extAuthz(), store);
         });
     }
 
@@ -480,6 +500,9 @@ public final class CountersignServer {
         }).andThen(done -> {
             policies.close();
             audit.close();
+            if (store != null) {
+                store.close();
+            }
             LOG.info("Countersign node {} stopped", config.node());
         });
     }
@@ -498,5 +521,13 @@ public final class CountersignServer {
         vertx.close();
         policies.close();
         audit.close();
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    /** The durable approval store; null when approvals are kept in memory only. */
+    public ApprovalDatabase store() {
+        return store;
     }
 }

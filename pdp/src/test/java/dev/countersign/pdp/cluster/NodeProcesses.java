@@ -120,6 +120,8 @@ final class NodeProcesses implements AutoCloseable {
     private final List<String> members = new ArrayList<>();
     private final int[] clusterPorts;
     private final String extraConfig;
+    /** Environment variables every node process gets besides the cluster secret (such as a database password). */
+    final Map<String, String> environment = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * {@code size} nodes (not yet started) under {@code dir}; {@code extraConfig} is appended to each
@@ -174,6 +176,7 @@ final class NodeProcesses implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(n.home.resolve("node.log").toFile()));
         builder.environment().keySet().removeIf(k -> k.startsWith("COUNTERSIGN_"));
         builder.environment().put("COUNTERSIGN_TEST_CLUSTER_SECRET", secret);
+        builder.environment().putAll(environment);
         n.process = builder.start();
         synchronized (started) {
             started.add(n.process);
@@ -348,7 +351,8 @@ final class NodeProcesses implements AutoCloseable {
                 + "  data-governance: [{id: carol@example.com}, {id: alice@example.com}]\n"
                 + "  security: [{id: carol@example.com}, {id: dan@example.com}]\n"
                 + "  sre: [{id: erin@example.com}]\n"
-                + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n";
+                + "approvals: {max_wait: PT30S, sweep_interval: PT0.2S}\n"
+                + (extraConfig.contains("store:") ? "" : "store: {kind: memory}\n");
     }
 
 }

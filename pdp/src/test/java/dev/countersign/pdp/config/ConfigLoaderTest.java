@@ -53,14 +53,16 @@ class ConfigLoaderTest {
     }
 
     static final String CLUSTER_SECRET = "a-cluster-secret-of-at-least-32-characters";
+    /** The store section a member of a cluster must have when it keeps approvals in memory only. */
+    static final String MEMORY = "\nstore: {kind: memory}";
     static final Map<String, String> WITH_SECRET = Map.of("COUNTERSIGN_CLUSTER_SECRET", CLUSTER_SECRET);
 
     @Test
     void aClusterOfThreeOrMoreListedMembersNeedsAMajorityForApprovals() throws Exception {
-        assertEquals(2, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"]}", WITH_SECRET, ConfigLoader.Overrides.NONE).cluster().minMembers());
-        assertEquals(3, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\", \"d:1\", \"e:1\"]}", WITH_SECRET, ConfigLoader.Overrides.NONE)
+        assertEquals(2, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"]}" + MEMORY, WITH_SECRET, ConfigLoader.Overrides.NONE).cluster().minMembers());
+        assertEquals(3, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\", \"d:1\", \"e:1\"]}" + MEMORY, WITH_SECRET, ConfigLoader.Overrides.NONE)
                 .cluster().minMembers());
-        assertEquals(1, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"], min_members: 1}", WITH_SECRET, ConfigLoader.Overrides.NONE)
+        assertEquals(1, load("cluster: {members: [\"a:1\", \"b:1\", \"c:1\"], min_members: 1}" + MEMORY, WITH_SECRET, ConfigLoader.Overrides.NONE)
                 .cluster().minMembers(), "an operator may choose availability over consistency");
     }
 
@@ -70,12 +72,12 @@ class ConfigLoaderTest {
         assertNull(alone.cluster().secret(), "a node alone keeps a secret of its own");
         assertTrue(load("cluster: {members: [\"127.0.0.1:5701\"]}", Map.of(), ConfigLoader.Overrides.NONE).cluster().alone(),
                 "a node listing only itself is alone");
-        ServerConfig fromFile = load("cluster: {members: [\"a:1\", \"b:1\"], secret: \"${S}\", max_clock_skew: PT5S}",
+        ServerConfig fromFile = load("cluster: {members: [\"a:1\", \"b:1\"], secret: \"${S}\", max_clock_skew: PT5S}" + MEMORY,
                 Map.of("S", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
         assertTrue(fromFile.cluster().secret().sameAs(dev.countersign.cluster.ClusterSecret.of(CLUSTER_SECRET)));
         assertEquals(Duration.ofSeconds(5), fromFile.cluster().maxClockSkew());
         assertEquals(Duration.ofSeconds(2), alone.cluster().maxClockSkew(), "the default clock skew");
-        ServerConfig fromEnv = load("cluster: {members: [\"a:1\", \"b:1\"], secret: ignored-when-the-environment-has-one-0123456789}",
+        ServerConfig fromEnv = load("cluster: {members: [\"a:1\", \"b:1\"], secret: ignored-when-the-environment-has-one-0123456789}" + MEMORY,
                 WITH_SECRET, ConfigLoader.Overrides.NONE);
         assertTrue(fromEnv.cluster().secret().sameAs(dev.countersign.cluster.ClusterSecret.of(CLUSTER_SECRET)));
         assertFalse(fromEnv.toString().contains(CLUSTER_SECRET), "the configuration never prints the secret");
@@ -101,7 +103,13 @@ class ConfigLoaderTest {
                   security: [{id: carol@example.com, slack: U0CAROL, teams: ABC-def}]
                 approvals: {callback_secret: "${SECRET}", max_wait: PT1M, sweep_interval: PT2S, callback_hosts: ["*.example.com", "10.0.0.7:8443"],
                             max_pending_per_client: 50, max_ttl: PT8H, max_context_bytes: 4096, max_waiters: 200}
-                """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars", "CS", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);
+                store: {postgres: {url: "jdbc:postgresql://db.internal:5432/countersign", user: countersign, password: "${PG_PASSWORD}", pool: 4}}
+                """.formatted(HASH, HASH.replace('4', '5')), Map.of("SECRET", "a-secret-of-16-chars", "CS", CLUSTER_SECRET,
+                "PG_PASSWORD", "pg-secret-value"), ConfigLoader.Overrides.NONE);
+        assertEquals(ServerConfig.Store.Kind.POSTGRES, c.store().kind());
+        assertEquals(dev.countersign.cluster.store.StoreLocation.postgres("jdbc:postgresql://db.internal:5432/countersign", "countersign",
+                "pg-secret-value", 4), c.store().location(), "the password comes from the environment");
+        assertFalse(c.toString().contains("pg-secret-value"), "the configuration never prints the database password");
         assertEquals("0.0.0.0", c.host());
         assertEquals(9000, c.port());
         assertEquals(3, c.eventLoops());
@@ -140,7 +148,7 @@ class ConfigLoaderTest {
 
     @Test
     void flagsWinOverTheEnvironmentWhichWinsOverTheFile() throws Exception {
-        String yaml = "server: {host: 127.0.0.1, port: 9000}\nbundle: from-file\n";
+        String yaml = "server: {host: 127.0.0.1, port: 9000}\nbundle: from-file\nstore: {kind: memory}\n";
         ServerConfig fromEnv = load(yaml, Map.of("COUNTERSIGN_PORT", "9100", "COUNTERSIGN_BUNDLE", "from-env",
                 "COUNTERSIGN_CLUSTER_MEMBERS", "127.0.0.1:5701, 127.0.0.1:5702", "COUNTERSIGN_CLUSTER_PORT", "5702",
                 "COUNTERSIGN_CLUSTER_SECRET", CLUSTER_SECRET), ConfigLoader.Overrides.NONE);

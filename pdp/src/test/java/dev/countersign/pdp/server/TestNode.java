@@ -77,7 +77,7 @@ public final class TestNode implements AutoCloseable {
         return new ServerConfig(c.host(), c.port(), c.eventLoops(), maxBodyBytes, c.maxDepth(), c.bundle(), c.dataDir(), c.clients(),
                 c.auditMask(), c.auditMaxFileBytes(), c.watch(), c.reloadDebounce(), c.forwardAuth(), c.decisionRetention(),
                 c.decisionMaxRecords(), c.node(), c.cluster(), c.reviewers(), c.approvals(), c.decisionCacheSize(), c.maxEvaluationTime(),
-                c.chat(), c.audit(), c.decisionCacheBytes(), c.authzen(), c.extAuthz(), c.agents(), c.attestation());
+                c.chat(), c.audit(), c.decisionCacheBytes(), c.authzen(), c.extAuthz(), c.agents(), c.attestation(), c.store());
     }
 
     /** {@code config} with Envoy's ext_authz gRPC server on a free port of 127.0.0.1, which the node starts and stops. */
