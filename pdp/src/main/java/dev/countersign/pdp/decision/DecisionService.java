@@ -95,16 +95,13 @@ public final class DecisionService {
         String inputHash = hash.of(envelope.unboundContext().isEmpty() ? tree : bound(tree, envelope.unboundContext()));
         Future<Decided> decided;
         if (envelope.approvalId() != null && approvals != null) {
-            decided = approvals.redeem(byRules, inputHash, envelope.approvalId(), caller)
-                    .compose(r -> (attestor != null && r.decision().verdict() == Verdict.ALLOW && (r.grant() != null || signAll)
-                            ? offLoop(() -> attest(r, context, tree)) : Future.<String>succeededFuture(null))
-                            .map(token -> new Decided(r.decision(), Map.of("id", envelope.approvalId()), token)));
+            decided = redeemed(byRules, inputHash, envelope.approvalId(), caller, context, tree);
         } else if (byRules.verdict() == Verdict.NEEDS_APPROVAL && approvals != null) {
             Decision held = approvals.limiter().capTtl(byRules);   // approvals.max_ttl, said in a reason when it applies
             Future<String> grant = envelope.usesAskGrant() ? approvals.grantOfAsk(held, inputHash, scope, caller)
                     : Future.succeededFuture(null);
             decided = grant.compose(grantId -> grantId != null
-                    ? approvals.redeem(byRules, inputHash, grantId, caller).map(d -> new Decided(d, Map.of("id", grantId)))
+                    ? redeemed(byRules, inputHash, grantId, caller, context, tree)
                     : approvals.hold(held, context, inputHash, scope, caller, input, envelope.callbackUrl())
                             .map(extras -> new Decided(held, extras)));
         } else {
@@ -188,6 +185,15 @@ public final class DecisionService {
     }
 
     /** The attestation of a redemption that used its grant; of any other allow under {@code sign: all}; else null. */
+    /** The decision that redeems {@code approvalId} for this context, attested when it is an allow this node signs. */
+    private Future<Decided> redeemed(Decision byRules, String inputHash, String approvalId, Caller caller, ActionContext context,
+                                     Map<String, Object> tree) {
+        return approvals.redeem(byRules, inputHash, approvalId, caller)
+                .compose(r -> (attestor != null && r.decision().verdict() == Verdict.ALLOW && (r.grant() != null || signAll)
+                        ? offLoop(() -> attest(r, context, tree)) : Future.<String>succeededFuture(null))
+                        .map(token -> new Decided(r.decision(), Map.of("id", approvalId), token)));
+    }
+
     private String attest(ApprovalService.Redeemed r, ActionContext context, Map<String, Object> tree) {
         if (attestor == null || r.decision().verdict() != Verdict.ALLOW) {
             return null;

@@ -339,7 +339,7 @@ public final class CountersignServer {
         HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
-                new DecisionsHandler(decisions, config.maxDepth(), new DecisionOutcomes(vertx, records, store, hazelcast, audit, config.node(),
+                new DecisionsHandler(decisions, config.maxDepth(), new DecisionOutcomes(vertx, records, approvalStore, hazelcast, audit, config.node(),
                         config.decisionRetention())),
                 new DataApiHandler(decisions, config.maxDepth(), version),
                 new ForwardAuthHandler(decisions, authenticator, config.forwardAuth()),
