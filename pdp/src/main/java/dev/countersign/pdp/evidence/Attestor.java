@@ -92,8 +92,7 @@ public final class Attestor {
         List<Object> rules = new ArrayList<>();
         for (Reason r : decision.reasons()) {
             if (r.verdict() == Verdict.ALLOW) {
-                // CONTROLS: when Reason carries controls, put them here (r.controls()); until then none are known.
-                rules.add(rule(r.rule(), r.packageName(), r.source(), List.of()));
+                rules.add(rule(r.rule(), r.packageName(), r.source(), r.controls()));
             }
         }
         claims.claim("rules", rules);
@@ -154,7 +153,6 @@ public final class Attestor {
         JsonArray reasons = decisionJson == null ? new JsonArray() : new JsonObject(decisionJson).getJsonArray("reasons", new JsonArray());
         for (Object o : reasons) {
             if (o instanceof JsonObject r && Verdict.NEEDS_APPROVAL.wireName().equals(r.getString("verdict"))) {
-                // CONTROLS: the reason's controls, as the held decision recorded them (empty until reasons carry them).
                 JsonArray controls = r.getJsonArray("controls", new JsonArray());
                 rules.add(rule(r.getString("rule"), r.getString("package"), r.getString("source"), controls.getList()));
             }

@@ -135,7 +135,7 @@ class AttestationTest {
         JsonObject rule = claims.getJsonArray("rules").getJsonObject(0);
         assertEquals("agent exports of production data need data governance", rule.getString("rule"));
         assertEquals("approvals.drl:3", rule.getString("source"));
-        assertEquals(new JsonArray(), rule.getJsonArray("controls"));
+        assertEquals(new JsonArray().add("SOC2:CC6.1").add("NIST-800-53:AC-3"), rule.getJsonArray("controls"), "the controls the rule names");
         assertEquals(redeemed.getString("bundle_revision"), claims.getString("bundle_revision"));
         long iat = claims.getLong("iat");
         long exp = claims.getLong("exp");
