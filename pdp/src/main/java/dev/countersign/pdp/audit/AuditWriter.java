@@ -145,12 +145,13 @@ final class AuditWriter {
             } else if (pending.isEmpty() && !healthy && now - retryAt >= 0) {
                 failure = probe(now);
             }
-            if (failure == null && chain.uncheckpointed() && (stop || now - lastCheckpointAt >= checkpointNanos)) {
+            // Only while the log writes: a checkpoint signs what is written, and is retried with the records after a failure.
+            if (failure == null && healthy && chain.uncheckpointed() && (stop || now - lastCheckpointAt >= checkpointNanos)) {
                 String kind = stop ? Checkpoints.SHUTDOWN : Checkpoints.INTERVAL;
                 failure = attempt(() -> chain.checkpoint(kind), now);
                 lastCheckpointAt = now;
                 published();
-            } else if (failure == null && stop && healthy) {
+            } else if (failure == null && stop && healthy && pending.isEmpty()) {
                 failure = attempt(() -> chain.checkpoint(Checkpoints.SHUTDOWN), now);
                 published();
             }

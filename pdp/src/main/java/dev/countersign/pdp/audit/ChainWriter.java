@@ -130,7 +130,13 @@ final class ChainWriter implements Closeable {
         if (signer == null) {
             return;
         }
-        byte[] fields = RecordLine.fields(Checkpoints.record(signer, kind, seq, hash, java.time.Instant.now()), scratch);
+        ensureFile();   // the current file still this writer's, or the next one started (with its own start checkpoint)
+        byte[] fields;
+        try {
+            fields = RecordLine.fields(Checkpoints.record(signer, kind, seq, hash, java.time.Instant.now()), scratch);
+        } catch (RuntimeException e) {
+            throw new IOException("the " + kind + " checkpoint could not be signed: " + e.getMessage(), e);
+        }
         byte[] last = hash.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(last, 0, hashes, 0, RecordLine.HEX_LENGTH);
         chunk.reset();

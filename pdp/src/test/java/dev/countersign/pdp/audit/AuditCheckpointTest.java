@@ -201,4 +201,29 @@ class AuditCheckpointTest {
         assertTrue(newOnly.out().contains("which is not in the JWKS"), newOnly.out());
         assertFalse(Stream.of(r.out(), newOnly.out()).anyMatch(o -> o.contains("PRIVATE")));
     }
+
+    @Test
+    void checkpointsDueWhileTheLogCannotWriteWaitForItAndTheChainStaysAnchored() throws Exception {
+        Path dir = tmp.resolve("outage");
+        Path away = tmp.resolve("outage-away");
+        AuditLog log = AuditLog.open(dir, TestLogs.options(1 << 20), ChainWriter.Device.SYSTEM,
+                new CheckpointSigner(KEYS, "node-1"), Duration.ofMillis(300));
+        log.append(decision(1));
+        log.flush();   // written, its interval checkpoint not yet due
+        Files.move(dir, away);
+        Files.writeString(dir, "not a directory");
+        log.append(decision(2));
+        TestLogs.await("the write fails", () -> !log.status().healthy());
+        Thread.sleep(700);   // the checkpoint falls due while the log cannot write (and its file is gone)
+        Files.delete(dir);
+        Files.move(away, dir);
+        TestLogs.await("the log writes again", () -> log.status().healthy() && log.status().queued() == 0);
+        log.append(decision(3));
+        log.flush();
+        log.close();
+        CliRun r = verify(dir, jwks(KEYS));
+        assertEquals(0, r.status(), r.out());
+        String all = lines(file(dir, 1)) + "" + lines(file(dir, 2));
+        assertTrue(all.contains("\"decision_id\":\"d-2\"") && all.contains("\"decision_id\":\"d-3\""), all);
+    }
 }
