@@ -13,13 +13,11 @@ import dev.countersign.cluster.member.MemberBundles;
 import dev.countersign.pdp.approval.ApprovalService;
 import dev.countersign.pdp.audit.AuditLog;
 import dev.countersign.pdp.config.ServerConfig;
-import dev.countersign.cluster.member.MemberPublications;
 import dev.countersign.pdp.decision.ContextHash;
 import dev.countersign.pdp.evidence.Attestor;
-import dev.countersign.pdp.evidence.CheckpointSigner;
+import dev.countersign.cluster.member.MemberPublications;
+import dev.countersign.pdp.evidence.NodeEvidence;
 import dev.countersign.pdp.evidence.PublishedCheckpoints;
-import dev.countersign.pdp.evidence.PublishedKeys;
-import dev.countersign.pdp.evidence.SigningKeys;
 import dev.countersign.pdp.decision.DecisionOutcomes;
 import dev.countersign.pdp.decision.DecisionService;
 import dev.countersign.pdp.decision.InputMask;
@@ -27,13 +25,8 @@ import dev.countersign.pdp.decision.LocalDecisionRecords;
 import dev.countersign.pdp.decision.ClusterDecisionRecords;
 import dev.countersign.pdp.http.ApiRouter;
 import dev.countersign.pdp.http.ApprovalsHandler;
-import dev.countersign.pdp.agents.ClientActors;
-import dev.countersign.pdp.agents.McpToolCalls;
-import dev.countersign.pdp.agents.McpUpstream;
-import dev.countersign.pdp.approval.HeldActions;
+import dev.countersign.pdp.agents.AgentEndpoints;
 import dev.countersign.pdp.http.AuthZenHandler;
-import dev.countersign.pdp.agents.McpGateway;
-import dev.countersign.pdp.agents.PreToolUseHandler;
 import dev.countersign.pdp.http.Authenticator;
 import dev.countersign.pdp.http.DataApiHandler;
 import dev.countersign.pdp.http.DecisionsHandler;
@@ -58,7 +51,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -190,26 +182,8 @@ public final class CountersignServer {
                                                   EventBusSeal seal, ApprovalDatabase store) {
         ServerMetrics metrics = new ServerMetrics();
         PolicyService policies = new PolicyService(vertx, config.bundle(), metrics, config.decisionCacheBounds(), config.maxEvaluationTime());
-        ServerConfig.Attestation attestation = config.attestation();
         return policies.start()
-                .compose(attempt -> vertx.executeBlocking(() -> {
-                    Files.createDirectories(config.dataDir());
-                    try {
-                        return SigningKeys.load(attestation.keyFile(), attestation.keyPem(), attestation.retiredKeyFiles(), config.dataDir());
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalStateException("cannot use the attestation key: " + e.getMessage(), e);
-                    }
-                }, false))
-                .compose(keys -> vertx.executeBlocking(() -> {
-                    PublishedKeys published = new PublishedKeys(keys, config.node(),
-                            new MemberPublications(hazelcast, secret, PublishedKeys.MAP));
-                    published.publish();
-                    AuditLog.Options defaults = AuditLog.Options.defaults();
-                    AuditLog audit = AuditLog.open(config.dataDir().resolve("audit"),
-                            new AuditLog.Options(config.auditMaxFileBytes(), defaults.flushInterval(), defaults.maxQueued(),
-                                    config.audit().fsync()), new CheckpointSigner(keys, config.node()), attestation.checkpointInterval());
-                    return new Evidence(keys, published, audit);
-                }, false))
+                .compose(attempt -> vertx.executeBlocking(() -> NodeEvidence.open(config, hazelcast, secret), false))
                 .compose(evidence -> deploy(config, vertx, hazelcast, secret, seal, policies, evidence, metrics, store))
                 .onFailure(failure -> {
                     policies.close();
@@ -217,12 +191,8 @@ public final class CountersignServer {
                 });
     }
 
-    /** The node's signing keys, as published to the cluster, and its audit log. */
-    private record Evidence(SigningKeys keys, PublishedKeys published, AuditLog audit) {
-    }
-
     private static Future<CountersignServer> deploy(ServerConfig config, Vertx vertx, HazelcastInstance hazelcast, ClusterSecret secret,
-                                                    EventBusSeal seal, PolicyService policies, Evidence evidence, ServerMetrics metrics,
+                                                    EventBusSeal seal, PolicyService policies, NodeEvidence evidence, ServerMetrics metrics,
                                                     ApprovalDatabase store) {
         AuditLog audit = evidence.audit();
         Attestor attestor = new Attestor(evidence.keys(), config.node(), config.attestation().allowTtl());
@@ -319,23 +289,7 @@ public final class CountersignServer {
                 new HealthHandler.Check("cluster", () -> clusterStatus(hazelcast)),
                 NodeStore.check(store)));
         checks.addAll(channels.checks());
-        List<McpUpstream> upstreams = new java.util.ArrayList<>();
-        for (ServerConfig.McpServer server : config.agents().servers()) {
-            McpUpstream upstream = new McpUpstream(vertx, server);
-            upstreams.add(upstream);
-            checks.add(upstream.check());
-        }
-        HeldActions held = new HeldActions(vertx, decisions, config.agents().progressInterval(), audit, config.node());
-        ClientActors actors = new ClientActors(config.clients());
-        McpToolCalls toolCalls = new McpToolCalls(held, actors, config.agents().mcpWait());
-        metrics.counters("countersign_mcp_tool_calls", "MCP tools/call requests through the gateway, by server and outcome (allowed,"
-                + " denied, review_denied, expired, pending; failed: not decided or not forwarded)", List.of("server", "outcome"),
-                toolCalls::outcomes);
-        metrics.counters("countersign_mcp_upstream_failures", "Failed attempts to reach each MCP server's upstream", List.of("server"), () -> {
-            Map<String, Long> failures = new java.util.TreeMap<>();
-            upstreams.forEach(u -> failures.put(u.name(), u.failures()));
-            return failures;
-        });
+        AgentEndpoints agents = AgentEndpoints.of(vertx, config, decisions, audit, metrics, checks);
         HealthHandler health = new HealthHandler(checks);
         String version = version();
         ApiRouter.Handlers handlers = new ApiRouter.Handlers(health, new MetricsHandler(metrics),
@@ -346,8 +300,7 @@ public final class CountersignServer {
                 new PoliciesHandler(policies, memberBundles),
                 new ApprovalsHandler(approvals), channels.slackInteractions(), channels.teamsMessages(),
                 new AuthZenHandler(decisions, config.maxDepth(), config.authzen().pdpBaseUrl()),
-                new McpGateway(upstreams, toolCalls, config.maxDepth()),
-                new PreToolUseHandler(held, actors, config.agents().hookWait(), config.maxDepth()),
+                agents.mcp(), agents.hooks(),
                 new JwksHandler(evidence.published()), new CheckpointsHandler(checkpoints));
         Function<Vertx, Router> routes = v -> ApiRouter.create(v, authenticator, metrics, config.maxBodyBytes(), handlers);
         return approvals.start().compose(started -> {
