@@ -101,7 +101,7 @@ public final class McpGateway {
         try {
             parsed = reader.readValue(bytes);
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
         if (!(parsed instanceof Map<?, ?> map)) {
             throw ApiError.badRequest("invalid_input", "expected one JSON-RPC message (an object); batches are not part of MCP's"

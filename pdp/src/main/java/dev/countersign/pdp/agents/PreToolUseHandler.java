@@ -91,7 +91,7 @@ public final class PreToolUseHandler {
         try {
             parsed = reader.readValue(bytes);
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
         if (!(parsed instanceof Map<?, ?> map)) {
             throw ApiError.badRequest("invalid_input", "expected the hook's input object, with tool_name and tool_input", null);

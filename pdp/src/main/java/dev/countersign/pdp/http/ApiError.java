@@ -33,6 +33,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(400, code, message, location);
     }
 
+    /** The 400 of a body that failed reading: its code and message, at its JSON pointer (none for the whole body). */
+    public static ApiError invalid(dev.countersign.rules.json.InvalidInputException e) {
+        return badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+    }
+
     public static ApiError notFound(String message) {
         return new ApiError(404, "not_found", message);
     }

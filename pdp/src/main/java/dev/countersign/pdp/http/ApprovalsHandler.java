@@ -169,7 +169,7 @@ public final class ApprovalsHandler {
         try {
             parsed = votes.readValue(bytes);
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
         if (!(parsed instanceof Map<?, ?> map)) {
             throw ApiError.badRequest("invalid_input", "expected an object such as {\"vote\": \"approve\", \"comment\": \"...\"}", null);

@@ -313,7 +313,7 @@ public final class AuthZenHandler {
             }
             return (Map<String, Object>) value;
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")";

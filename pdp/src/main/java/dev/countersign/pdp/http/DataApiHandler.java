@@ -81,7 +81,7 @@ public final class DataApiHandler {
         try {
             input = reader.read(body);
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
         decisions.decide(input, target.scope(), ctx.get(Caller.CONTEXT_KEY), "data_api").onSuccess(decided -> {
             Object value = value(document(decided), target.key());
@@ -126,7 +126,7 @@ public final class DataApiHandler {
         try {
             return reader.readMember(body, "input");
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
     }
 

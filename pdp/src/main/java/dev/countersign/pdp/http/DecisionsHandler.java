@@ -58,7 +58,7 @@ public final class DecisionsHandler {
         try {
             parsed = json.readValue(Responses.jsonBody(ctx));
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
         if (!(parsed instanceof Map<?, ?> body)) {
             throw ApiError.badRequest("invalid_input", "expected an object such as {\"status\": \"succeeded\", \"detail\": \"...\"}", null);
@@ -207,7 +207,7 @@ public final class DecisionsHandler {
         try {
             return reader.readDocument(body);
         } catch (InvalidInputException e) {
-            throw ApiError.badRequest(e.code(), e.describe(), e.pointer().isEmpty() ? null : e.pointer());
+            throw ApiError.invalid(e);
         }
     }
 }
