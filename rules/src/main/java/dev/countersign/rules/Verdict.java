@@ -7,8 +7,10 @@ public enum Verdict {
     ALLOW, NEEDS_APPROVAL, DENY;
 
     /** The wire form: {@code allow}, {@code needs_approval}, {@code deny}. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /** Parses the wire form; null when {@code value} is not one. */

@@ -1,7 +1,13 @@
 package dev.countersign.pdp.decision;
 
 import dev.countersign.cluster.ClusterSecret;
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.countersign.rules.json.ActionContextJson;
+import dev.countersign.rules.json.Json;
+import dev.countersign.rules.json.JsonValues;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -35,8 +41,36 @@ public final class ContextHash {
         });
     }
 
-    /** The keyed hash of a context's wire form, as {@link ActionContextJson#toTree} gives it. */
+    /**
+     * The keyed hash of a context's wire form, as {@link ActionContextJson#toTree} gives it: its
+     * canonical form ({@link ActionContextJson#canonical}) written straight into the MAC.
+     */
     public String of(Map<String, Object> tree) {
-        return PREFIX + HexFormat.of().formatHex(macs.get().doFinal(ActionContextJson.canonical(tree)));
+        Mac mac = macs.get();
+        try (JsonGenerator g = Json.FACTORY.createGenerator(new MacInput(mac))) {
+            JsonValues.write(g, tree, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return PREFIX + HexFormat.of().formatHex(mac.doFinal());
+    }
+
+    /** The bytes written, fed to a MAC. */
+    private static final class MacInput extends OutputStream {
+        private final Mac mac;
+
+        MacInput(Mac mac) {
+            this.mac = mac;
+        }
+
+        @Override
+        public void write(int b) {
+            mac.update((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            mac.update(b, off, len);
+        }
     }
 }

@@ -219,7 +219,7 @@ public final class DecisionService {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("type", "decision");
         r.put("decision_id", d.decisionId());
-        r.put("time", Instant.now().toString());
+        r.put("time", Instant.now());   // written as ISO-8601 text, by the audit writer rather than here
         r.put("node", node);
         r.put("caller", caller.name());
         r.put("via", via);

@@ -19,8 +19,8 @@ import java.util.Set;
  * forgotten once its retention is over (a replica keeps the expiry its deciding node gave it, never
  * more than {@code retention} from its arrival here), and the records that expire first go first
  * when room is needed. A record is kept as its map until it is serialised for the audit log, then as
- * that compact JSON (a tenth of the memory, and nothing for the collector to trace); a replica
- * arrives as that JSON.
+ * that compact JSON in a {@link RecordArena} (a tenth of the memory, and nothing for the collector to
+ * trace or copy); a replica arrives as that JSON.
  */
 public final class LocalDecisionRecords implements DecisionRecords {
     /** A record held here. {@code origin} is null for this node's own; else the member that shipped the replica. */
@@ -28,6 +28,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
         final String id;
         final long expiresAt;
         final long seq;
+        /** The record's map until it is serialised, then its JSON as a {@link RecordArena.Slice}. */
         Object record;
         String origin;
 
@@ -44,6 +45,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
     private final int maxRecords;
     private final Clock clock;
     private final HashMap<String, Entry> records = new HashMap<>();
+    private final RecordArena arena = new RecordArena();
     /**
      * Every held entry is in one of two expiry orders (the first to expire first, ties the first kept):
      * those kept in expiry order (a node's own records, as a rule) in a queue, at no cost; the others
@@ -93,7 +95,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
             if (e == null || e.origin != null) {
                 return -1;
             }
-            e.record = json;
+            e.record = arena.keep(json);
             return e.expiresAt;
         }
     }
@@ -110,7 +112,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
             record = e.record;
             replica = e.origin != null;
         }
-        if (!(record instanceof byte[] json)) {
+        if (!(record instanceof RecordArena.Slice json)) {
             @SuppressWarnings("unchecked")
             Map<String, Object> map = (Map<String, Object>) record;
             return Future.succeededFuture(map);
@@ -118,7 +120,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
         Map<String, Object> parsed;
         try {
             @SuppressWarnings("unchecked")
-            Map<String, Object> read = (Map<String, Object>) Json.MAPPER.readValue(json, Map.class);
+            Map<String, Object> read = (Map<String, Object>) Json.MAPPER.readValue(json.chunk(), json.offset(), json.length(), Map.class);
             parsed = read;
         } catch (IOException ex) {
             if (!replica) {
@@ -167,7 +169,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
                         held.origin = origin;
                     }
                 } else {
-                    add(new Entry(r.decisionId(), expiresAt, seq++, r.json(), origin));
+                    add(new Entry(r.decisionId(), expiresAt, seq++, arena.keep(r.json()), origin));
                 }
                 kept++;
             }
@@ -187,7 +189,7 @@ public final class LocalDecisionRecords implements DecisionRecords {
                 if (e.origin != null && departed.contains(e.origin)) {
                     e.origin = null;
                     replicas--;
-                    adopted.add(new ReplicaBatch.Replica(e.id, e.expiresAt, (byte[]) e.record));
+                    adopted.add(new ReplicaBatch.Replica(e.id, e.expiresAt, ((RecordArena.Slice) e.record).copy()));
                 }
             }
         }
@@ -200,8 +202,8 @@ public final class LocalDecisionRecords implements DecisionRecords {
         long now = clock.millis();
         synchronized (records) {
             for (Entry e : records.values()) {
-                if (e.origin == null && e.record instanceof byte[] json && e.expiresAt > now) {
-                    own.add(new ReplicaBatch.Replica(e.id, e.expiresAt, json));
+                if (e.origin == null && e.record instanceof RecordArena.Slice json && e.expiresAt > now) {
+                    own.add(new ReplicaBatch.Replica(e.id, e.expiresAt, json.copy()));
                 }
             }
         }

@@ -11,10 +11,15 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 
 /** Writing JSON answers, and the checks every JSON body goes through. */
 public final class Responses {
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    /** A decision's answer fits, as a rule. */
+    private static final int INITIAL_ANSWER_BYTES = 1024;
 
     private Responses() {
     }
@@ -26,13 +31,35 @@ public final class Responses {
 
     private static Future<Void> write(RoutingContext ctx, int status, Json.IoConsumer<JsonGenerator> body) {
         boolean pretty = wantsPretty(ctx);
-        byte[] bytes = Json.write(g -> {
+        Buffer out = Buffer.buffer(INITIAL_ANSWER_BYTES);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(new BufferOutput(out))) {
             if (pretty) {
                 g.setPrettyPrinter(new DefaultPrettyPrinter());
             }
             body.accept(g);
-        });
-        return ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(Buffer.buffer(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(out);
+    }
+
+    /** Bytes written, appended to a buffer: an answer is written once, where it is sent from. */
+    private static final class BufferOutput extends OutputStream {
+        private final Buffer buffer;
+
+        BufferOutput(Buffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void write(int b) {
+            buffer.appendByte((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            buffer.appendBytes(b, off, len);
+        }
     }
 
     private static boolean wantsPretty(RoutingContext ctx) {
@@ -112,7 +139,9 @@ public final class Responses {
     }
 
     static boolean isJson(String contentType) {
-        String media = contentType.split(";", 2)[0].trim().toLowerCase();
-        return media.equals("application/json") || media.endsWith("+json") || media.equals("text/json");
+        int end = contentType.indexOf(';');
+        String media = (end < 0 ? contentType : contentType.substring(0, end)).trim();
+        return media.equalsIgnoreCase("application/json") || media.equalsIgnoreCase("text/json")
+                || media.regionMatches(true, media.length() - 5, "+json", 0, 5);
     }
 }

@@ -39,7 +39,7 @@ public final class ServerMetrics {
             Duration.ofSeconds(5), Duration.ofSeconds(30)};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final Map<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
     private final Map<Verdict, Counter> decisions = new EnumMap<>(Verdict.class);
     private final Timer evaluation;
     private final Counter reloads;
@@ -75,8 +75,12 @@ public final class ServerMetrics {
     }
 
     /** Records one HTTP request on a route of the route table ({@code route} is its template). */
+    /** What a request's timer is kept by. */
+    private record RequestKey(String route, String method, int status) {
+    }
+
     public void request(String route, String method, int status, long nanos) {
-        String key = route + ' ' + method + ' ' + status;
+        RequestKey key = new RequestKey(route, method, status);
         Timer timer = requestTimers.get(key);
         if (timer == null) {
             timer = requestTimers.computeIfAbsent(key, k -> Timer.builder("countersign_http_server_requests")

@@ -28,6 +28,10 @@ final class HttpVerticle extends VerticleBase {
                 // 100 Continue is sent once the caller is admitted (ApiRouter's admission), never before.
                 .setHandle100ContinueAutomatically(false)
                 .setCompressionSupported(false)
+                // No route upgrades to a WebSocket: without these, every connection's pipeline carries WebSocket
+                // extension handlers that each request and answer pass through.
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
                 // HTTP/1 only: the connection (and UnreadableRequests' checks on it) is then set up before its first byte is read.
                 .setHttp2ClearTextEnabled(false);
         return vertx.createHttpServer(options).connectionHandler(dev.countersign.pdp.http.UnreadableRequests::install)

@@ -101,4 +101,33 @@ class LocalDecisionRecordsTest {
         assertEquals(0, records.size());
         assertEquals(2, records.malformed());
     }
+
+    @Test
+    void recordsAcrossManyArenaChunksAndOneLargerThanAChunksShareReadBackExactly() {
+        LocalDecisionRecords many = new LocalDecisionRecords(Duration.ofMinutes(10), 10_000, clock);
+        String padding = "x".repeat(900);
+        int n = 3 * RecordArena.CHUNK_BYTES / 900;   // about three chunks' worth
+        for (int i = 0; i < n; i++) {
+            String id = "ID" + i;
+            many.put(id, Map.of("decision_id", id));
+            many.compact(id, json(id, padding + i));
+        }
+        String big = "y".repeat(RecordArena.CHUNK_BYTES / 2);
+        many.put("BIG", Map.of("decision_id", "BIG"));
+        many.compact("BIG", json("BIG", big));
+        many.keepReplicas("node-b", List.of(replica("R", Duration.ofMinutes(1))));
+        for (int i = 0; i < n; i += 97) {
+            Map<String, Object> read = many.get("ID" + i).toCompletionStage().toCompletableFuture().join();
+            assertEquals(padding + i, read.get("caller"), "record " + i);
+        }
+        assertEquals(padding + (n - 1), many.get("ID" + (n - 1)).toCompletionStage().toCompletableFuture().join().get("caller"));
+        assertEquals(big, many.get("BIG").toCompletionStage().toCompletableFuture().join().get("caller"));
+        assertEquals("R", many.get("R").toCompletionStage().toCompletableFuture().join().get("decision_id"));
+        assertEquals(n + 1, many.own().size(), "every own record is shipped whole to a new backup");
+        for (ReplicaBatch.Replica own : many.own()) {
+            if (own.decisionId().equals("ID5")) {
+                assertEquals(new String(json("ID5", padding + 5), StandardCharsets.UTF_8), new String(own.json(), StandardCharsets.UTF_8));
+            }
+        }
+    }
 }

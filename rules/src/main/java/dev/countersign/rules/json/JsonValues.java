@@ -9,11 +9,12 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Free-form JSON values as plain Java: objects are insertion-ordered unmodifiable maps, arrays
@@ -22,6 +23,8 @@ import java.util.TreeMap;
  * and YAML parsers.
  */
 public final class JsonValues {
+    private static final Comparator<Map.Entry<?, ?>> BY_KEY = Comparator.comparing(e -> String.valueOf(e.getKey()));
+
     private JsonValues() {
     }
 
@@ -113,10 +116,13 @@ public final class JsonValues {
             g.writeString(s);
         } else if (value instanceof Map<?, ?> map) {
             g.writeStartObject();
-            Map<?, ?> ordered = sorted ? new TreeMap<>(map) : map;
-            for (Map.Entry<?, ?> e : ordered.entrySet()) {
-                g.writeFieldName(String.valueOf(e.getKey()));
-                write(g, e.getValue(), sorted);
+            if (sorted && map.size() > 1) {
+                writeSorted(g, map);
+            } else {
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    write(g, e.getValue(), sorted);
+                }
             }
             g.writeEndObject();
         } else if (value instanceof List<?> list) {
@@ -143,6 +149,16 @@ public final class JsonValues {
             g.writeString(t.toString());
         } else {
             g.writeString(value.toString());
+        }
+    }
+
+    /** The members of {@code map} in the order of their keys (as text), each value sorted too. */
+    private static void writeSorted(JsonGenerator g, Map<?, ?> map) throws IOException {
+        Map.Entry<?, ?>[] entries = map.entrySet().toArray(new Map.Entry<?, ?>[0]);
+        Arrays.sort(entries, BY_KEY);
+        for (Map.Entry<?, ?> e : entries) {
+            g.writeFieldName(String.valueOf(e.getKey()));
+            write(g, e.getValue(), true);
         }
     }
 
