@@ -109,21 +109,28 @@ public final class DecisionService {
                     ? offLoop(() -> attestor.allowed(byRules, context, tree)).map(token -> new Decided(byRules, Map.of(), token))
                     : Future.succeededFuture(new Decided(byRules, Map.of()));
         }
-        return decided.compose(d -> {
-            Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
-            String id = d.decision().decisionId();
-            records.put(id, record);   // before the writer may compact it; unanswered, its id is known to no one
-            boolean queued = audit.append(record, json -> records.compact(id, json));
-            if (!queued && refuseUnrecorded) {
-                metrics.unrecorded();
-                return Future.failedFuture(unrecorded());
-            }
-            if (queued && audit.forcesEachBatch()) {
-                return forced(d, nanos);
-            }
-            metrics.decision(d.decision().verdict(), nanos);
-            return Future.succeededFuture(d);
-        });
+        if (decided.succeeded()) {   // decided on this turn, as every decision that holds and redeems nothing is
+            return recorded(decided.result(), input, inputHash, scope, caller, via, nanos);
+        }
+        return decided.compose(d -> recorded(d, input, inputHash, scope, caller, via, nanos));
+    }
+
+    /** {@code d} once kept for {@code GET /v1/decisions/{id}} and queued for the audit log (or refused as unrecorded). */
+    private Future<Decided> recorded(Decided d, Map<String, Object> input, String inputHash, String scope, Caller caller, String via,
+                                     long nanos) {
+        Map<String, Object> record = record(d, input, inputHash, scope, caller, via, nanos);
+        String id = d.decision().decisionId();
+        records.put(id, record);   // before the writer may compact it; unanswered, its id is known to no one
+        boolean queued = audit.append(record, json -> records.compact(id, json));
+        if (!queued && refuseUnrecorded) {
+            metrics.unrecorded();
+            return Future.failedFuture(unrecorded());
+        }
+        if (queued && audit.forcesEachBatch()) {
+            return forced(d, nanos);
+        }
+        metrics.decision(d.decision().verdict(), nanos);
+        return Future.succeededFuture(d);
     }
 
     /**
@@ -229,7 +236,7 @@ public final class DecisionService {
         r.put("input", input);
         r.put("input_hash", inputHash);
         r.put("verdict", d.verdict().wireName());
-        r.put("reasons", reasons(d.reasons()));
+        r.put("reasons", new RecordedReasons(d.reasons()));
         if (d.approval() != null) {
             r.put("approval", approval(d.approval(), decided.approvalExtras()));
         } else if (!decided.approvalExtras().isEmpty()) {

@@ -114,6 +114,8 @@ public final class JsonValues {
             g.writeNull();
         } else if (value instanceof String s) {
             g.writeString(s);
+        } else if (value instanceof JsonWritable w) {
+            w.writeJson(g, sorted);
         } else if (value instanceof Map<?, ?> map) {
             g.writeStartObject();
             if (sorted && map.size() > 1) {

@@ -1,0 +1,34 @@
+package dev.countersign.pdp.decision;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.countersign.rules.Reason;
+import dev.countersign.rules.json.DecisionJson;
+import dev.countersign.rules.json.JsonValues;
+import dev.countersign.rules.json.JsonWritable;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A decision's reasons in its record: written as {@link DecisionService#reasons} would give them,
+ * straight from the reasons (a decision answered from the cache shares them), not from maps built
+ * for every decision.
+ */
+record RecordedReasons(List<Reason> reasons) implements JsonWritable {
+    @Override
+    public void writeJson(JsonGenerator g, boolean sorted) throws IOException {
+        if (sorted) {
+            JsonValues.write(g, asValue(), true);
+            return;
+        }
+        g.writeStartArray();
+        for (Reason r : reasons) {
+            DecisionJson.writeReason(g, r);
+        }
+        g.writeEndArray();
+    }
+
+    @Override
+    public Object asValue() {
+        return DecisionService.reasons(reasons);
+    }
+}
