@@ -236,7 +236,7 @@ public final class DecisionService {
         r.put("input", input);
         r.put("input_hash", inputHash);
         r.put("verdict", d.verdict().wireName());
-        r.put("reasons", new RecordedReasons(d.reasons()));
+        r.put("reasons", new WireReasons(d.reasons()));
         if (d.approval() != null) {
             r.put("approval", approval(d.approval(), decided.approvalExtras()));
         } else if (!decided.approvalExtras().isEmpty()) {

@@ -2,6 +2,7 @@ package dev.countersign.pdp.http;
 
 import dev.countersign.pdp.decision.Decided;
 import dev.countersign.pdp.decision.DecisionService;
+import dev.countersign.pdp.decision.WireReasons;
 import dev.countersign.rules.Decision;
 import dev.countersign.rules.Verdict;
 import dev.countersign.rules.engine.CompiledPolicy;
@@ -162,7 +163,7 @@ public final class DataApiHandler {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("allow", d.verdict() == Verdict.ALLOW);
         doc.put("verdict", d.verdict().wireName());
-        doc.put("reasons", DecisionService.reasons(d.reasons()));
+        doc.put("reasons", new WireReasons(d.reasons()));
         if (d.approval() != null) {
             doc.put("approval", DecisionService.approval(d.approval(), decided.approvalExtras()));
         }

@@ -9,11 +9,11 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * A decision's reasons in its record: written as {@link DecisionService#reasons} would give them,
- * straight from the reasons (a decision answered from the cache shares them), not from maps built
- * for every decision.
+ * A decision's reasons as a value in a record or an answer: written as {@link DecisionService#reasons}
+ * would give them, straight from the reasons (a decision answered from the cache shares them), not
+ * from maps built for every decision.
  */
-record RecordedReasons(List<Reason> reasons) implements JsonWritable {
+public record WireReasons(List<Reason> reasons) implements JsonWritable {
     @Override
     public void writeJson(JsonGenerator g, boolean sorted) throws IOException {
         if (sorted) {

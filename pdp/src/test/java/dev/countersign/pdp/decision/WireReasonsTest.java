@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A record's reasons, written from the decision's own reasons, are byte for byte their wire maps. */
-class RecordedReasonsTest {
+class WireReasonsTest {
     static final List<Reason> REASONS = List.of(
             new Reason("deny-export", "data", Verdict.DENY, "PII may not leave the EU \"as is\"", "data/export.drl:12:1",
                     List.of("SOC2-CC6.1", "GDPR-44")),
@@ -23,7 +23,7 @@ class RecordedReasonsTest {
     @ParameterizedTest(name = "sorted={0}")
     @ValueSource(booleans = {false, true})
     void writtenAsTheirMaps(boolean sorted) {
-        Map<String, Object> asRecord = Map.of("reasons", new RecordedReasons(REASONS));
+        Map<String, Object> asRecord = Map.of("reasons", new WireReasons(REASONS));
         Map<String, Object> asMaps = Map.of("reasons", DecisionService.reasons(REASONS));
         assertEquals(text(asMaps, sorted), text(asRecord, sorted));
     }
