@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
  * three member processes on loopback for the hold and the vote waking a waiter
  * ({@link ApprovalLatency}), three more with Slack configured against a fake Slack for the card
  * ({@link SlackCards}), then a node alone with 1 GiB of heap holding many pending approvals
- * ({@link MemoryFootprint}). Prints a table; {@code --json FILE} writes the results.
+ * ({@link MemoryFootprint}: {@code --pending} holds or as many as {@code --hold-seconds} allow, the
+ * heap at {@code --pending} projected from the bytes each took). Prints a table; {@code --json FILE}
+ * writes the results.
  *
  * <p>Arguments: {@code --jar countersign.jar --bundle DIR --work DIR [--json FILE] [--commit C]
- * [--warmup N] [--holds N] [--votes N] [--cards N] [--pending N] [--load-seconds S]
+ * [--warmup N] [--holds N] [--votes N] [--cards N] [--pending N] [--hold-seconds S] [--load-seconds S]
  * [--only latency|memory] [--jfr]}. {@code --jfr} records each member's run with the JDK's flight
  * recorder (profile settings) into its home, {@code member.jfr}.
  */
@@ -31,12 +33,13 @@ public final class ApprovalsBenchmark {
         Path json = null;
         String commit = "unknown";
         String only = "all";
-        int warmup = 300;
-        int holds = 1000;
-        int votes = 300;
-        int cards = 500;
+        int warmup = 200;
+        int holds = 800;
+        int votes = 250;
+        int cards = 400;
         int pending = 100_000;
-        int loadSeconds = 15;
+        int holdSeconds = 60;
+        int loadSeconds = 10;
         boolean jfr = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -52,6 +55,7 @@ public final class ApprovalsBenchmark {
                 case "--cards" -> cards = Integer.parseInt(args[++i]);
                 case "--pending" -> pending = Integer.parseInt(args[++i]);
                 case "--load-seconds" -> loadSeconds = Integer.parseInt(args[++i]);
+                case "--hold-seconds" -> holdSeconds = Integer.parseInt(args[++i]);
                 case "--jfr" -> jfr = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
@@ -84,7 +88,7 @@ public final class ApprovalsBenchmark {
             }
         }
         if (!only.equals("latency")) {
-            MemoryFootprint.run(work.resolve("memory"), jar, bundle, results, pending, loadSeconds, 32);
+            MemoryFootprint.run(work.resolve("memory"), jar, bundle, results, pending, holdSeconds, loadSeconds, 32);
         }
         results.run.put("load_average_end", loadAverage());
         results.run.put("seconds", Math.round((System.nanoTime() - started) / 1e9));

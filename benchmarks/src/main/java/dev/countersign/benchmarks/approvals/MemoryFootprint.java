@@ -17,21 +17,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node alone with a 1 GiB heap ({@code -Xmx1g}, G1) holding {@code pending} pending approvals,
+ * A node alone with a 1 GiB heap ({@code -Xmx1g}, G1) holding {@code target} pending approvals,
  * created as holds create them (the realistic export context, each a new ask, spread over agents so
  * that no client reaches {@code approvals.max_pending_per_client}), while serving decisions at load:
  * <ol>
  *   <li>decisions at load (allowed contexts from a pool of 512, {@code concurrency} in flight) with
  *       0 pending, then the live heap measured by {@code jcmd GC.class_histogram} (a full
  *       collection, then every live object counted);</li>
- *   <li>{@code pending} holds, {@code concurrency} in flight, every one answered needs_approval;</li>
+ *   <li>{@code target} holds, or as many as fit in {@code holdSeconds}, {@code concurrency} in flight,
+ *       every one answered needs_approval;</li>
  *   <li>the live heap again; then the same decisions at load, now with them pending, and the live heap once more.</li>
  * </ol>
  * Bytes per pending approval = (live heap right after the holds − live heap before) / pending; it includes
  * everything a hold leaves behind: the approval and its ask, their backups' absence aside (a node
  * alone keeps no backup), the hold's decision record (bounded by {@code decisions.max_records}) and
  * its entry in the decision cache (bounded by {@code engine.decision_cache_bytes}), both shown too.
- * Every answer is checked; one error fails the run. The node must answer through all of it.
+ * Every answer is checked; one error fails the run. The node must answer through all of it. When
+ * fewer than {@code target} holds fit in the time, the live heap at {@code target} is projected
+ * (live heap without + target × bytes per pending approval) and said to be a projection.
  */
 final class MemoryFootprint {
     static final int AGENTS = 125;
@@ -41,23 +44,25 @@ final class MemoryFootprint {
     private MemoryFootprint() {
     }
 
-    static void run(Path work, Path jar, Path bundle, Results results, int pending, int loadSeconds, int concurrency) throws Exception {
+    static void run(Path work, Path jar, Path bundle, Results results, int target, int holdSeconds, int loadSeconds, int concurrency)
+            throws Exception {
         try (ApprovalNodes nodes = new ApprovalNodes(work, 1, jar, bundle, AGENTS, "approvals: {max_pending_per_client: 1000}\n",
                 List.of("-Xmx1g", "-Xms1g", "-XX:+UseG1GC", "-Xlog:gc:file={home}/gc.log"))) {
             nodes.startAll();
             Node n = nodes.nodes.get(0);
-            int perAgent = (pending + AGENTS - 1) / AGENTS;
+            int perAgent = (target + AGENTS - 1) / AGENTS;
             if (perAgent >= 1000) {
                 throw new IllegalArgumentException("at most " + AGENTS * 999 + " pending approvals: each agent may hold 1000");
             }
-            closedLoop(n, 200, 4, i -> Requests.export("agent", "warm " + UUID.randomUUID()), nodes, Requests::held);   // the hold path's classes
+            closedLoopUntil(n, 200, Long.MAX_VALUE, 4, i -> Requests.export("agent", "warm " + UUID.randomUUID()), nodes, Requests::held);   // the hold path's classes
             load(n, nodes, Math.max(3, loadSeconds / 2), concurrency);   // warm-up: the JIT, the decision cache
             double rate0 = load(n, nodes, loadSeconds, concurrency);
             long live0 = liveBytes(n);
             double pending0 = ApprovalNodes.metric(n, "countersign_approvals_pending");
             double cache0 = ApprovalNodes.metric(n, "countersign_decision_cache_bytes");
             long t0 = System.nanoTime();
-            closedLoop(n, pending, concurrency, i -> Requests.export("agent", "pending " + UUID.randomUUID()), nodes, Requests::held);
+            int pending = (int) closedLoopUntil(n, target, t0 + TimeUnit.SECONDS.toNanos(holdSeconds), concurrency,
+                    i -> Requests.export("agent", "pending " + UUID.randomUUID()), nodes, Requests::held);
             double holdRate = pending / ((System.nanoTime() - t0) / 1e9);
             long live1 = liveBytes(n);
             double cache1 = ApprovalNodes.metric(n, "countersign_decision_cache_bytes");
@@ -73,6 +78,10 @@ final class MemoryFootprint {
             long peakAfterGc = peakAfterGcMiB(n.home.resolve("gc.log"));
             double perPending = (double) (live1 - live0) / pending;
             results.value("pending_approvals", "approvals", pending1, null, null, "pending approvals on the node at the end (countersign_approvals_pending)");
+            double projected = (live0 + perPending * target) / 1048576.0;
+            results.value("projected_live_heap_at_" + target, "MiB", projected, "<= 1024 MiB", projected <= 1024,
+                    pending < target ? "live heap without approvals + " + target + " × bytes per pending approval: only " + pending
+                            + " holds fitted in the " + holdSeconds + " s allowed" : "live heap without approvals + " + target + " × bytes per pending approval");
             results.value("holds_per_second", "holds/s", holdRate, null, null, pending + " holds, " + concurrency + " in flight");
             results.value("decisions_per_second_0_pending", "req/s", rate0, null, null, "allowed decisions at load, " + concurrency + " in flight, 0 pending");
             results.value("decisions_per_second_with_pending", "req/s", rate1, null, null, "the same, with the approvals pending");
@@ -96,11 +105,6 @@ final class MemoryFootprint {
         long done = closedLoopUntil(n, Integer.MAX_VALUE, deadline, concurrency, i -> Requests.export("human", "report " + (i & 511)), nodes,
                 Requests::allowed);
         return done / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private static <T> void closedLoop(Node n, int count, int concurrency, IntFunction<String> body, ApprovalNodes nodes,
-                                       java.util.function.Function<HttpResponse<String>, T> check) throws Exception {
-        closedLoopUntil(n, count, Long.MAX_VALUE, concurrency, body, nodes, r -> check.apply(r));
     }
 
     /**
