@@ -33,10 +33,10 @@ public final class ApprovalsBenchmark {
         Path json = null;
         String commit = "unknown";
         String only = "all";
-        int warmup = 200;
-        int holds = 800;
-        int votes = 250;
-        int cards = 400;
+        int warmup = 150;
+        int holds = 600;
+        int votes = 200;
+        int cards = 300;
         int pending = 100_000;
         int holdSeconds = 60;
         int loadSeconds = 10;
