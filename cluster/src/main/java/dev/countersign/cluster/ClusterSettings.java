@@ -183,7 +183,12 @@ public record ClusterSettings(String name, String host, int port, List<String> m
         config.getUserContext().put(MemberContext.KEY, context);
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig(new ProofOnStart()));
         // Approval state survives the loss of any one member.
-        MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false);
+        // Kept as objects, not serialised bytes: an approval is immutable (every transition stores a new
+        // value), so the member holds one copy of it instead of its bytes plus the deserialised value its
+        // indexes' query entries cache, and queries (the per-client pending count) read it without
+        // deserialising. Values still travel serialised (backups, reads, migrations), through the filter.
+        MapConfig approvals = new MapConfig(HazelcastApprovalStore.APPROVALS).setBackupCount(1).setReadBackupData(false)
+                .setInMemoryFormat(com.hazelcast.config.InMemoryFormat.OBJECT);
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, "status"));
         approvals.addIndexConfig(new IndexConfig(IndexType.SORTED, "expiresAt"));
         approvals.addIndexConfig(new IndexConfig(IndexType.HASH, HazelcastApprovalStore.CLIENT));

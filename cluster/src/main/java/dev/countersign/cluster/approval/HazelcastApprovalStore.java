@@ -431,15 +431,16 @@ public final class HazelcastApprovalStore implements ApprovalStore {
 
     /**
      * The sealed approvals {@code client} asked for, pending and not past their expiry by this
-     * member's clock (indexed); waits out a passing problem of this node's standing, blocking the
-     * caller (off an event loop), and throws when it stays or is of another kind.
+     * member's clock; waits out a passing problem of this node's standing, blocking the caller (off an
+     * event loop), and throws when it stays or is of another kind. Only the client is looked up in an
+     * index: pending and unexpired are checked on that client's entries ({@link PendingAt}), before
+     * their seal, so the cost follows the client's approvals, not the cluster's.
      */
     @SuppressWarnings("unchecked")
     private Predicate<String, PendingApproval> pendingOfClient(String client) {
         awaitStanding();
         Instant now = member().clock().instant();
-        return Predicates.and(SealedApproval.on(hazelcast, false), Predicates.equal(CLIENT, client == null ? "" : client),
-                Predicates.equal("status", ApprovalStatus.PENDING), Predicates.greaterThan("expiresAt", now));
+        return Predicates.and(Predicates.equal(CLIENT, client == null ? "" : client), new PendingAt(now), SealedApproval.on(hazelcast, false));
     }
 
     @Override

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A query predicate that admits only what the member evaluating it would honour: a
  * {@link PendingApproval} under its own id that carries its seal. It is evaluated where the entries
- * are held and placed before every other part of a query, so an entry put there by anything without
+ * are held and placed before every other part of a query that could fail on a foreign value (a
+ * filter that never throws, such as {@link PendingAt}, may come first), so an entry put there by anything without
  * the cluster secret (of another type, lacking parts, unsealed) neither fails the query, its sort or
  * its page, nor takes a place in a page. When {@code report}, each entry it leaves out is refused as
  * tampered there: logged, and counted in that member's {@link dev.countersign.cluster.Tampering}.
