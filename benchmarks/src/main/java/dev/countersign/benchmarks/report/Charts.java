@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.countersign.benchmarks.report.RunDirectory.Paced;
 import dev.countersign.benchmarks.report.RunDirectory.Throughput;
 import dev.countersign.benchmarks.report.Targets.Target;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,13 +77,19 @@ final class Charts {
         }
         List<String> servers = paced.stream().map(Paced::server).distinct().toList();
         XYChart all = latencyChart("Paced latency: p50 (dashed) and p99 vs offered load — " + subtitle);
+        Color[] palette = {new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
         for (String server : servers) {
+            Color color = palette[servers.indexOf(server) % palette.length];
             List<Paced> rows = paced.stream().filter(p -> p.server().equals(server)).toList();
             XYSeries p99 = all.addSeries(server + " p99", levels(rows), values(rows, Paced::p99));
             p99.setMarker(SeriesMarkers.CIRCLE);
+            p99.setLineColor(color);
+            p99.setMarkerColor(color);
             XYSeries p50 = all.addSeries(server + " p50", levels(rows), values(rows, Paced::p50));
             p50.setMarker(SeriesMarkers.DIAMOND);
             p50.setLineStyle(SeriesLines.DASH_DASH);
+            p50.setLineColor(color);
+            p50.setMarkerColor(color);
             XYChart one = latencyChart("Paced latency of " + server + " vs offered load — " + subtitle);
             one.addSeries("p50", levels(rows), values(rows, Paced::p50)).setMarker(SeriesMarkers.CIRCLE);
             one.addSeries("p90", levels(rows), values(rows, Paced::p90)).setMarker(SeriesMarkers.CIRCLE);

@@ -2,6 +2,7 @@ package dev.countersign.benchmarks.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,12 +13,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The raw results of one {@code benchmarks/run-all}, as its scripts left them in one directory:
  * {@code meta.txt} (machine, versions, commit, load average: {@code key=value} lines),
  * {@code http/throughput.txt} (one wrk line per target), {@code http/paced/levels.txt} and an h2load
- * per-request log per server and level, {@code jmh.json} (JMH's JSON) and {@code approvals.json}
+ * per-request log per server and level, {@code jmh-*.json} (JMH's JSON, one file per invocation) and {@code approvals.json}
  * (whatever {@code benchmarks/approvals --json} wrote). A part that did not run is absent; readers
  * answer empty for it rather than failing, and the report says it was not measured.
  */
@@ -126,9 +128,17 @@ final class RunDirectory {
                 pct(sorted, 0.99), pct(sorted, 0.999), n == 0 ? 0 : sorted[n - 1] / 1000.0, load);
     }
 
-    /** JMH's result array, or an empty array when JMH did not run. */
+    /** Every JMH result of the run's {@code jmh-*.json} files in one array (empty when JMH did not run). */
     JsonNode jmh() {
-        return json(dir.resolve("jmh.json"));
+        ArrayNode all = JSON.createArrayNode();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("jmh-.*\\.json")).sorted().toList()) {
+                json(file).forEach(all::add);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return all;
     }
 
     /** What benchmarks/approvals wrote, or a missing node when it did not run. */
