@@ -48,11 +48,15 @@ final class ResultsMarkdown {
 
         if (!throughput.isEmpty()) {
             md.append("\n## HTTP throughput (wrk -t1 -c32, one after another, same run)\n\n")
+                    .append("Each target's req/s is the mean of its rounds (each round's in parentheses); its latency percentiles "
+                            + "the worst round's. wrk's latencies are of a closed loop at saturation, not the paced figures below.\n\n")
                     .append("| target | req/s | ÷ bare | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | load average |\n")
                     .append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
             double bare = Targets.find(throughput, "bare").map(Throughput::rps).orElse(Double.NaN);
             for (Throughput r : throughput) {
-                md.append(String.format("| %s | %,.0f | %.2f | %s | %s | %s | %d | %s | %s |%n", r.target(), r.rps(), r.rps() / bare,
+                String rounds = r.fields().getOrDefault("rps_rounds", "");
+                md.append(String.format("| %s | %,.0f%s | %.2f | %s | %s | %s | %d | %s | %s |%n", r.target(), r.rps(),
+                        rounds.contains(",") ? " (" + rounds.replace(",", ", ") + ")" : "", r.rps() / bare,
                         r.fields().get("p50_ms"), r.fields().get("p99_ms"), r.fields().get("p999_ms"), r.errors(),
                         r.fields().get("cpu_us"), r.fields().getOrDefault("loadavg", "").replace(',', ' ')));
             }

@@ -71,15 +71,35 @@ final class RunDirectory {
         return meta;
     }
 
+    /**
+     * One row per target, in the order measured. A target measured in several rounds has the mean of
+     * their req/s as {@code rps}, every round's in {@code rps_rounds}, the sum of their errors, the
+     * worst of their latency percentiles and the mean of their CPU per request.
+     */
     List<Throughput> throughput() {
-        List<Throughput> rows = new ArrayList<>();
+        Map<String, List<Map<String, String>>> byTarget = new LinkedHashMap<>();
         for (String line : lines(dir.resolve("http/throughput.txt"))) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
             String[] parts = line.trim().split(" ");
-            rows.add(new Throughput(parts[0], keyValues(Arrays.copyOfRange(parts, 1, parts.length))));
+            byTarget.computeIfAbsent(parts[0], t -> new ArrayList<>()).add(keyValues(Arrays.copyOfRange(parts, 1, parts.length)));
         }
+        List<Throughput> rows = new ArrayList<>();
+        byTarget.forEach((target, rounds) -> {
+            Map<String, String> merged = new LinkedHashMap<>(rounds.get(rounds.size() - 1));
+            merged.put("rps", String.format("%.0f", rounds.stream().mapToDouble(r -> Double.parseDouble(r.get("rps"))).average().orElse(0)));
+            merged.put("rps_rounds", String.join(",", rounds.stream().map(r -> r.get("rps")).toList()));
+            merged.put("requests", String.valueOf(rounds.stream().mapToLong(r -> Long.parseLong(r.get("requests"))).sum()));
+            merged.put("errors", String.valueOf(rounds.stream().mapToLong(r -> Long.parseLong(r.get("errors"))).sum()));
+            for (String key : List.of("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms")) {
+                merged.put(key, String.format("%.3f", rounds.stream().mapToDouble(r -> Double.parseDouble(r.get(key))).max().orElse(0)));
+            }
+            merged.put("cpu_us", String.format("%.1f", rounds.stream().mapToDouble(r -> Double.parseDouble(r.get("cpu_us"))).average().orElse(0)));
+            merged.put("rounds", String.valueOf(rounds.size()));
+            merged.remove("round");
+            rows.add(new Throughput(target, merged));
+        });
         return rows;
     }
 
