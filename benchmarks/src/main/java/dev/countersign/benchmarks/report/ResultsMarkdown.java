@@ -25,6 +25,12 @@ final class ResultsMarkdown {
             md.append("**A quick run** (`--quick`: short warm-ups and measurements, a smaller JMH subset): it shows the suite works; "
                     + "its figures are not the ones to publish.\n\n");
         }
+        if (SuiteReport.noisy(meta)) {
+            md.append("**Noisy**: ").append("quick".equals(meta.get("mode")) ? "a quick run" : "the machine's load average at the start ("
+                    + meta.get("load_start") + ") was above its " + meta.get("nproc") + " CPUs")
+                    .append(", so the other work on the machine decided these figures; read no target's met or missed below as a finding"
+                            + " (`summary.json` says `\"noisy\": true`).\n\n");
+        }
         md.append("| | |\n|---|---|\n");
         row(md, "date", meta.get("date"));
         row(md, "commit", "`" + meta.getOrDefault("commit", "?") + "`" + ("true".equals(meta.get("dirty")) ? " (with uncommitted changes)" : ""));

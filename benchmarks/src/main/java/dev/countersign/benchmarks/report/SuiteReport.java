@@ -48,6 +48,10 @@ public final class SuiteReport {
             write(out.resolve("approvals.json"), approvals);
         }
         ObjectNode summary = context.deepCopy();
+        boolean noisy = noisy(meta);
+        summary.put("noisy", noisy);
+        summary.put("noisy_means", "a quick run, or the machine's 1-minute load average at the start was above its CPU count:"
+                + " the other work on the machine decided the figures, and no target's met/missed is a finding");
         ArrayNode list = summary.putArray("targets");
         for (Target t : targets) {
             ObjectNode n = list.addObject();
@@ -83,6 +87,19 @@ public final class SuiteReport {
             System.out.printf("  %-34s %10s %s %-6s %s%n", t.id(), t.measured() == null ? "—" : String.format("%.3f", t.measured()),
                     t.atLeast() ? ">=" : "<=", Double.isNaN(t.threshold()) ? "" : String.valueOf(t.threshold()),
                     t.met() == null ? "not measured" : t.met() ? "met" : "MISSED");
+        }
+    }
+
+    /** A quick run, or one that started with more runnable work than CPUs (the 1-minute load average above nproc). */
+    static boolean noisy(Map<String, String> meta) {
+        if (!"full".equals(meta.get("mode"))) {
+            return true;
+        }
+        try {
+            double load = Double.parseDouble(meta.getOrDefault("load_start", "").trim().split("\\s+")[0]);
+            return load > Integer.parseInt(meta.getOrDefault("nproc", "1"));
+        } catch (NumberFormatException e) {
+            return true;
         }
     }
 
