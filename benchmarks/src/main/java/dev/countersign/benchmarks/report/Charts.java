@@ -103,7 +103,7 @@ final class Charts {
     private static XYChart latencyChart(String title) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("offered load, % of the server's own max req/s").yAxisTitle("latency, ms (log)").build();
-        chart.getStyler().setYAxisLogarithmic(true).setLegendPosition(LegendPosition.InsideNW);
+        chart.getStyler().setYAxisLogarithmic(true).setLegendPosition(LegendPosition.OutsideE);
         return chart;
     }
 
