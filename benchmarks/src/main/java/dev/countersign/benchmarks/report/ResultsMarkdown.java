@@ -27,7 +27,7 @@ final class ResultsMarkdown {
         }
         if (SuiteReport.noisy(meta)) {
             md.append("**Noisy**: ").append("quick".equals(meta.get("mode")) ? "a quick run" : "the machine's load average at the start ("
-                    + meta.get("load_start") + ") was above its " + meta.get("nproc") + " CPUs")
+                    + meta.get("load_start") + ") or the end (" + meta.get("load_end") + ") was above its " + meta.get("nproc") + " CPUs")
                     .append(", so the other work on the machine decided these figures; read no target's met or missed below as a finding"
                             + " (`summary.json` says `\"noisy\": true`).\n\n");
         }

@@ -50,7 +50,7 @@ public final class SuiteReport {
         ObjectNode summary = context.deepCopy();
         boolean noisy = noisy(meta);
         summary.put("noisy", noisy);
-        summary.put("noisy_means", "a quick run, or the machine's 1-minute load average at the start was above its CPU count:"
+        summary.put("noisy_means", "a quick run, or the machine's 1-minute load average at the start or the end was above its CPU count:"
                 + " the other work on the machine decided the figures, and no target's met/missed is a finding");
         ArrayNode list = summary.putArray("targets");
         for (Target t : targets) {
@@ -90,14 +90,19 @@ public final class SuiteReport {
         }
     }
 
-    /** A quick run, or one that started with more runnable work than CPUs (the 1-minute load average above nproc). */
+    /** A quick run, or one that started or ended with more runnable work than CPUs (the 1-minute load average above nproc). */
     static boolean noisy(Map<String, String> meta) {
         if (!"full".equals(meta.get("mode"))) {
             return true;
         }
         try {
-            double load = Double.parseDouble(meta.getOrDefault("load_start", "").trim().split("\\s+")[0]);
-            return load > Integer.parseInt(meta.getOrDefault("nproc", "1"));
+            int cpus = Integer.parseInt(meta.getOrDefault("nproc", "1"));
+            for (String key : new String[] {"load_start", "load_end"}) {
+                if (Double.parseDouble(meta.getOrDefault(key, "").trim().split("\\s+")[0]) > cpus) {
+                    return true;
+                }
+            }
+            return false;
         } catch (NumberFormatException e) {
             return true;
         }
