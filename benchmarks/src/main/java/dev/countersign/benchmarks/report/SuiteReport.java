@@ -42,7 +42,10 @@ public final class SuiteReport {
         write(out.resolve("http-throughput.json"), context.deepCopy().set("rows", throughputJson(throughput)));
         write(out.resolve("latency.json"), context.deepCopy().set("rows", pacedJson(paced)));
         if (jmh.size() > 0) {
-            write(out.resolve("jmh.json"), jmh);
+            // JMH records the java binary's and the bundle's paths on this machine: not part of a result.
+            JsonNode published = jmh.deepCopy();
+            published.forEach(r -> ((ObjectNode) r).remove(List.of("jvm", "jvmArgs")));
+            write(out.resolve("jmh.json"), published);
         }
         if (!approvals.isMissingNode()) {
             write(out.resolve("approvals.json"), approvals);
