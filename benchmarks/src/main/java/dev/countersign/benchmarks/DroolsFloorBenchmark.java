@@ -1,6 +1,8 @@
 package dev.countersign.benchmarks;
 
 import dev.countersign.rules.model.ActionContext;
+import dev.countersign.rules.model.Actor;
+import dev.countersign.rules.model.Resource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +39,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class DroolsFloorBenchmark {
-    static final int RULES = 10;
-
     /**
      * {@code fresh}: a new session per decision (insert the three parts the rules name, fire, dispose).
      * {@code reused}: one long-lived session (insert the three parts, fire, delete them).
@@ -48,12 +48,40 @@ public class DroolsFloorBenchmark {
      * part {@code from} the context (what the product's anchor planner does).
      * {@code oneFact}: reused, only the {@code ActionContext} inserted, conditions written on its parts'
      * paths ({@code ActionContext(action.name == ..., actor.type == ...)}), which alpha hashing cannot index.
+     * {@code flat}: reused, one fact ({@link Flat}) with the action's name as a property of its own, so that
+     * {@code Flat(actionName == ...)} is hashed as {@code Action(name == ...)} is, and the rule's other
+     * conditions as further alpha constraints on the paths of the same fact: no join, no {@code from}.
      */
-    @Param({"fresh", "reused", "allParts", "anchor", "oneFact"})
+    @Param({"fresh", "reused", "allParts", "anchor", "oneFact", "flat"})
     public String mode;
+
+    /** Rules in the bundle: {@code 10} (the floor); {@code 10000} shows whether a mode stays flat as rules grow (same traffic). */
+    @Param({"10"})
+    public int rules;
 
     @Param({"false", "true"})
     public boolean anc;
+
+    /** The one fact of mode {@code flat}: the context, with its action's name as a property of its own. */
+    public static final class Flat {
+        private final ActionContext context;
+
+        Flat(ActionContext context) {
+            this.context = context;
+        }
+
+        public String getActionName() {
+            return context.action().name();
+        }
+
+        public Actor getActor() {
+            return context.actor();
+        }
+
+        public Resource getResource() {
+            return context.resource();
+        }
+    }
 
     /** Read by the {@code from} patterns of mode {@code anchor}: the context being decided. */
     public static final class Current {
@@ -70,7 +98,7 @@ public class DroolsFloorBenchmark {
     @Setup(Level.Trial)
     public void build() {
         KieHelper helper = new KieHelper();
-        helper.addContent(drl(mode), ResourceType.DRL);
+        helper.addContent(drl(mode, rules), ResourceType.DRL);
         kieBase = helper.build();
         if (anc) {
             KieBaseUpdaterANC.generateAndSetInMemoryANC(kieBase);
@@ -79,10 +107,10 @@ public class DroolsFloorBenchmark {
             Assets.check(compiled > 0, "the alpha-network compiler replaced no object type node's network");
         }
         session = newSession();
-        contexts = GeneratedBundle.contexts(RULES, GeneratedBundleBenchmark.CONTEXTS, 2);
+        contexts = GeneratedBundle.contexts(rules, GeneratedBundleBenchmark.CONTEXTS, 2);
         for (int i = 0; i < contexts.length; i++) {
             int got = decide(contexts[i]);
-            int want = GeneratedBundle.expected(RULES, contexts[i]).matches();
+            int want = GeneratedBundle.expected(rules, contexts[i]).matches();
             Assets.check(got == want, "mode " + mode + ", context " + i + ": " + got + " matches, the oracle says " + want);
             Assets.check(session.getFactCount() == 0, "mode " + mode + " left facts in the session");
         }
@@ -145,6 +173,11 @@ public class DroolsFloorBenchmark {
                 session.fireAllRules();
                 session.delete(a);
             }
+            case "flat" -> {
+                FactHandle a = session.insert(new Flat(c));
+                session.fireAllRules();
+                session.delete(a);
+            }
             case "oneFact" -> {
                 FactHandle a = session.insert(c);
                 session.fireAllRules();
@@ -155,14 +188,15 @@ public class DroolsFloorBenchmark {
         return matched.size();
     }
 
-    /** The rules of {@code GeneratedBundle.bundle(10)} in plain DRL, their patterns written for {@code mode}. */
-    static String drl(String mode) {
+    /** The rules of {@code GeneratedBundle.bundle(rules)} in plain DRL, their patterns written for {@code mode}. */
+    static String drl(String mode, int rules) {
         StringBuilder drl = new StringBuilder("package floor\n\nimport dev.countersign.rules.model.*;\n"
                 + "global java.util.List matched;\n");
         if (mode.equals("anchor")) {
             drl.append("global ").append(Current.class.getCanonicalName()).append(" current;\n");
         }
-        for (int i = 0; i < RULES; i++) {
+        drl.append("import ").append(Flat.class.getCanonicalName()).append(";\n");
+        for (int i = 0; i < rules; i++) {
             String a = GeneratedBundle.actionName(i / GeneratedBundle.RULES_PER_ACTION);
             List<String[]> parts = new ArrayList<>();
             parts.add(new String[] {"Action", "action", "name == \"" + a + "\""});
@@ -176,12 +210,13 @@ public class DroolsFloorBenchmark {
                 }
             }
             drl.append("\nrule \"r").append(i).append("\"\nwhen\n");
-            if (mode.equals("oneFact")) {
-                drl.append("    ActionContext( ");
-                for (int p = 0; p < parts.size(); p++) {
+            if (mode.equals("oneFact") || mode.equals("flat")) {
+                boolean flat = mode.equals("flat");
+                drl.append(flat ? "    Flat( actionName == \"" + a + "\"" : "    ActionContext( action.name == \"" + a + "\"");
+                for (int p = 1; p < parts.size(); p++) {
                     String[] part = parts.get(p);
-                    drl.append(p == 0 ? "" : ", ").append(part[1]).append(" != null, ").append(part[1]).append('.')
-                            .append(part[2].replace("memberOf (", "in (").replace("classification", "classification"));
+                    drl.append(", ").append(part[1]).append(" != null, ").append(part[1]).append('.')
+                            .append(part[2].replace("memberOf (", "in ("));
                 }
                 drl.append(" )\n");
             } else {
