@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.casbin.jcasbin.main.Enforcer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -25,11 +26,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.ow2.authzforce.core.pdp.api.DecisionRequest;
+import org.ow2.authzforce.core.pdp.impl.BasePdpEngine;
 
 /**
- * The same policy on two engines in the same run: the OPA playground's RBAC example compiled to
- * Wasm and run by opa-java-wasm in its compiled mode (Wasm translated to JVM bytecode), and the same
- * semantics as a Countersign rule file ({@code rbac/rbac.drl}) over the same data document. Four
+ * The same policy on four engines in the same run: the OPA playground's RBAC example compiled to
+ * Wasm and run by opa-java-wasm in its compiled mode (Wasm translated to JVM bytecode), the same
+ * semantics as a Countersign rule file ({@code rbac/rbac.drl}) over the same data document, as a
+ * XACML 3.0 policy on AuthzForce CE and as a jCasbin RBAC model and policy ({@link RbacPeers}). Four
  * inputs, taken in turn: alice/update/finance (allow, admin), eve/update/dog (deny),
  * bob/update/finance (allow, grant of role billing), eve/read/finance (deny).
  *
@@ -37,7 +41,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * into the module's memory, the module parsing it and serialising its result. {@link #countersign}
  * is the engine alone on a ready action context; {@link #countersignJson} adds what a server does
  * around it (read the action-context JSON, write the decision JSON), which is the fair comparison
- * with the Wasm call.
+ * with the Wasm call. {@link #authzforce} and {@link #jcasbin} are those engines alone on their own
+ * ready requests (a built XACML request; the three strings), as {@link #countersign} is on a ready
+ * action context. The trial setup checks that every engine gives each example's expected answer.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -55,6 +61,9 @@ public class RbacPeerBenchmark {
     private static final ActionContextReader READER = new ActionContextReader();
 
     private OpaPolicy opa;
+    private BasePdpEngine authzforce;
+    private DecisionRequest[] xacmlRequests;
+    private Enforcer casbin;
     private CompiledPolicy countersign;
     private String[] opaInputs;
     private ActionContext[] contexts;
@@ -72,6 +81,10 @@ public class RbacPeerBenchmark {
         files.put("data.json", data);
         countersign = Assets.compile(BundleLoader.fromFiles(files));
 
+        authzforce = RbacPeers.authzforce();
+        casbin = RbacPeers.casbin();
+        xacmlRequests = new DecisionRequest[EXAMPLES.length];
+
         opaInputs = new String[EXAMPLES.length];
         contexts = new ActionContext[EXAMPLES.length];
         contextJson = new byte[EXAMPLES.length][];
@@ -87,12 +100,18 @@ public class RbacPeerBenchmark {
             Decision d = countersign.evaluate(contexts[i]);
             Assets.requireNoError(d, "example " + String.join("/", e[0], e[1], e[2]));
             boolean drl = d.verdict() == Verdict.ALLOW;
-            Assets.check(wasm == want && drl == want, "example " + String.join("/", e[0], e[1], e[2]) + ": expected "
-                    + (want ? "allow" : "deny") + ", Wasm says " + wasm + ", Countersign says " + d.verdict() + " " + d.reasons());
+            xacmlRequests[i] = RbacPeers.xacmlRequest(authzforce, e[0], e[1], e[2]);
+            boolean xacml = RbacPeers.authzforceAllows(authzforce, xacmlRequests[i]);
+            boolean casbinSays = casbin.enforce(e[0], e[2], e[1]);
+            Assets.check(wasm == want && drl == want && xacml == want && casbinSays == want,
+                    "example " + String.join("/", e[0], e[1], e[2]) + ": expected " + (want ? "allow" : "deny") + ", Wasm says " + wasm
+                            + ", AuthzForce says " + xacml + ", jCasbin says " + casbinSays + ", Countersign says " + d.verdict() + " " + d.reasons());
             // the JSON path decides the same
-            Assets.check(countersignJson(i).length > 0, "empty decision JSON");
+            String viaJson = jsonVerdict(countersignJson(i));
+            Assets.check(viaJson.equals(d.verdict().wireName()), "example " + String.join("/", e[0], e[1], e[2])
+                    + ": the JSON path says " + viaJson + ", the engine " + d.verdict());
         }
-        System.out.printf("%n[setup] OPA Wasm (compiled mode) and the Countersign RBAC rules agree on the %d examples%n",
+        System.out.printf("%n[setup] OPA Wasm (compiled mode), AuthzForce CE, jCasbin and the Countersign RBAC rules agree on the %d examples%n",
                 EXAMPLES.length);
     }
 
@@ -106,9 +125,19 @@ public class RbacPeerBenchmark {
         }
     }
 
+    /** The {@code verdict} of a decision's JSON. */
+    static String jsonVerdict(byte[] decision) {
+        try {
+            return Json.MAPPER.readTree(decision).path("verdict").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @TearDown(Level.Trial)
-    public void retire() {
+    public void retire() throws IOException {
         countersign.retire();
+        authzforce.close();
     }
 
     private int advance() {
@@ -120,6 +149,17 @@ public class RbacPeerBenchmark {
     @Benchmark
     public String opaWasm() {
         return opa.evaluate(opaInputs[advance()]);
+    }
+
+    @Benchmark
+    public boolean authzforce() {
+        return RbacPeers.authzforceAllows(authzforce, xacmlRequests[advance()]);
+    }
+
+    @Benchmark
+    public boolean jcasbin() {
+        String[] e = EXAMPLES[advance()];
+        return casbin.enforce(e[0], e[2], e[1]);
     }
 
     @Benchmark

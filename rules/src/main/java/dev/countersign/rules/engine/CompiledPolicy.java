@@ -36,7 +36,8 @@ import org.kie.internal.event.rule.RuleEventManager;
 /**
  * A bundle compiled and ready to decide. Immutable and safe to evaluate from many threads at once:
  * each evaluation borrows a session of its own from a pool, inserts the parts of the context some
- * rule matches as facts, fires, and removes them. Evaluation is pure: the same context and revision
+ * rule matches as facts (and the {@link FlatContext} when rules were rewritten to match it), fires,
+ * and removes them. Evaluation is pure: the same context and revision
  * give the same verdict and reasons, so a context decided before is answered from a bounded cache
  * (with a new decision id) unless the cache is off. A rule that throws (in a condition or a
  * consequence), the JVM's own errors (a stack overflow, no memory left) included, ends the evaluation
@@ -79,6 +80,8 @@ public final class CompiledPolicy {
     private final Map<Rule, RuleRef> rules;
     private final FailureReasons failures;
     private final Part[] inserted;
+    /** Whether rules match the {@link FlatContext} of the context ({@link FlatPlanner}): then it is inserted too. */
+    private final boolean flat;
     private final SessionPool sessions;
     private final KieSessionConfiguration sessionConfiguration;
     private final List<RuleRef> ruleList;
@@ -101,12 +104,13 @@ public final class CompiledPolicy {
      * rule each site of {@link TextOperators} is.
      */
     CompiledPolicy(PolicyBundle bundle, InternalKnowledgeBase kieBase, Map<Rule, RuleRef> rules, Map<String, RuleRef> constraints,
-                   Map<String, RuleRef> ruleClasses, List<TextOperators.Site> textSites, Set<Part> inserted, CacheBounds cacheBounds,
-                   Duration maxEvaluationTime) {
+                   Map<String, RuleRef> ruleClasses, List<TextOperators.Site> textSites, Set<Part> inserted, boolean flat,
+                   CacheBounds cacheBounds, Duration maxEvaluationTime) {
         this.bundle = bundle;
         this.kieBase = kieBase;
         this.rules = rules;
         this.inserted = inserted.toArray(new Part[0]);
+        this.flat = flat;
         this.sessionConfiguration = KieServices.get().newKieSessionConfiguration();
         this.sessionConfiguration.setOption(ThreadSafeOption.NO);
         this.sessions = new SessionPool(this::newSession);
@@ -298,12 +302,15 @@ public final class CompiledPolicy {
         boolean reusable = false;
         Throwable failure = null;
         try {
-            FactHandle[] handles = new FactHandle[inserted.length];
+            FactHandle[] handles = new FactHandle[inserted.length + (flat ? 1 : 0)];
             for (int i = 0; i < inserted.length; i++) {
                 Object fact = inserted[i].of(context);
                 if (fact != null) {
                     handles[i] = session.insert(fact);
                 }
+            }
+            if (flat) {
+                handles[inserted.length] = session.insert(new FlatContext(context));
             }
             int fired = session.fireAllRules(match -> {
                 evaluation.checkBudget(match); // before each firing: a rule that fires again and again is stopped here

@@ -35,7 +35,31 @@ final class ContextPartProvider implements DataProvider {
     @Override
     public Iterator<?> getResults(BaseTuple tuple, ValueResolver valueResolver, Object providerContext) {
         Object value = part.of(Evaluation.current().context);
-        return value == null ? Collections.emptyIterator() : Collections.singleton(value).iterator();
+        return value == null ? Collections.emptyIterator() : new One(value);
+    }
+
+    /** The part, once: one object per evaluation of the pattern, where a singleton set costs a set and its iterator. */
+    private static final class One implements Iterator<Object> {
+        private Object value;
+
+        One(Object value) {
+            this.value = value;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return value != null;
+        }
+
+        @Override
+        public Object next() {
+            if (value == null) {
+                throw new java.util.NoSuchElementException();
+            }
+            Object v = value;
+            value = null;
+            return v;
+        }
     }
 
     @Override

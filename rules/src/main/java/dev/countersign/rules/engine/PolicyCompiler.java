@@ -192,6 +192,7 @@ public final class PolicyCompiler {
             for (ParsedFile p : built) {
                 addVocabulary(p.descr);
                 announceRules(p.descr);
+                FlatPlanner.plan(p.descr);
                 AnchorPlanner.plan(p.descr);
                 TextOperators.rewrite(p.descr, textSites, (pkg, name) -> refs.get(key(pkg, name)));
                 DescrResource resource = new DescrResource(p.descr);
@@ -246,7 +247,7 @@ public final class PolicyCompiler {
         }
         FromSources.install(kieBase, byRule);
         CompiledPolicy policy = new CompiledPolicy(bundle, kieBase, byRule, constraintIndex(parsed, refs), ruleClasses(parsed, refs), textSites,
-                insertedParts(kieBase), cacheBounds, maxEvaluationTime);
+                insertedParts(kieBase), matchesFlat(kieBase), cacheBounds, maxEvaluationTime);
         EngineWarmUp.once();
         policy.warmUp();
         return policy;
@@ -462,6 +463,16 @@ public final class PolicyCompiler {
         for (FunctionDescr function : descr.getFunctions()) {
             function.setBody(RuleLoops.counted(function.getBody()));
         }
+    }
+
+    /** Whether some rule matches the {@link FlatContext} ({@link FlatPlanner} rewrote it), which is then inserted too. */
+    private static boolean matchesFlat(InternalKnowledgeBase kieBase) {
+        for (ObjectTypeNode node : kieBase.getRete().getObjectTypeNodes()) {
+            if (node.getObjectType() instanceof ClassObjectType type && type.getClassType() == FlatContext.class) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The parts some rule matches as facts; the others need not be inserted. */

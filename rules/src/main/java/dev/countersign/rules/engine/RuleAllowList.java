@@ -125,6 +125,7 @@ final class RuleAllowList {
      */
     private static final Set<String> SOURCE_LINKAGE = Set.of(
             Verdicts.class.getName(), RuleLoops.class.getName(),
+            FlatContext.class.getName(), // the import of the packages FlatPlanner rewrote (read-only parts; rules cannot name it)
             "org.drools.core.rule.consequence.KnowledgeHelper", "org.drools.base.rule.consequence.ConsequenceContext",
             "org.kie.api.runtime.rule.RuleContext", "org.kie.api.runtime.KieContext", "org.kie.api.runtime.rule.FactHandle",
             "org.kie.api.definition.rule.Rule", "org.drools.base.rule.consequence.Consequence",

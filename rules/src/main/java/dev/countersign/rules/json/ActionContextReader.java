@@ -207,13 +207,12 @@ public final class ActionContextReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            String fat = child(at, field);
             switch (field) {
-                case "id" -> id = identity(p, fat);
-                case "type" -> type = string(p, fat);
-                case "roles" -> roles = strings(p, fat);
-                case "groups" -> groups = strings(p, fat);
-                case "on_behalf_of" -> onBehalfOf = identity(p, fat);
+                case "id" -> id = identity(p, at, field);
+                case "type" -> type = string(p, at, field);
+                case "roles" -> roles = strings(p, at, field);
+                case "groups" -> groups = strings(p, at, field);
+                case "on_behalf_of" -> onBehalfOf = identity(p, at, field);
                 default -> extra.read(p, field);
             }
         }
@@ -230,11 +229,10 @@ public final class ActionContextReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            String fat = child(at, field);
             switch (field) {
-                case "name" -> name = string(p, fat);
-                case "command" -> command = text(p, fat);
-                case "intent" -> intent = text(p, fat);
+                case "name" -> name = string(p, at, field);
+                case "command" -> command = text(p, at, field);
+                case "intent" -> intent = text(p, at, field);
                 default -> extra.read(p, field);
             }
         }
@@ -254,14 +252,13 @@ public final class ActionContextReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            String fat = child(at, field);
             switch (field) {
-                case "type" -> type = string(p, fat);
-                case "id" -> id = string(p, fat);
-                case "classification" -> classification = string(p, fat);
-                case "environment" -> environment = string(p, fat);
-                case "region" -> region = string(p, fat);
-                case "owner" -> owner = string(p, fat);
+                case "type" -> type = string(p, at, field);
+                case "id" -> id = string(p, at, field);
+                case "classification" -> classification = string(p, at, field);
+                case "environment" -> environment = string(p, at, field);
+                case "region" -> region = string(p, at, field);
+                case "owner" -> owner = string(p, at, field);
                 default -> extra.read(p, field);
             }
         }
@@ -278,10 +275,9 @@ public final class ActionContextReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            String fat = child(at, field);
             switch (field) {
-                case "region" -> region = string(p, fat);
-                case "endpoint" -> endpoint = string(p, fat);
+                case "region" -> region = string(p, at, field);
+                case "endpoint" -> endpoint = string(p, at, field);
                 default -> extra.read(p, field);
             }
         }
@@ -312,13 +308,12 @@ public final class ActionContextReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
-            String fat = child(at, field);
             switch (field) {
-                case "model_id" -> modelId = string(p, fat);
-                case "dataset_origin" -> datasetOrigin = string(p, fat);
-                case "compliance_tags" -> tags = strings(p, fat);
-                case "source_ip" -> sourceIp = string(p, fat);
-                case "time" -> time = time(p, fat);
+                case "model_id" -> modelId = string(p, at, field);
+                case "dataset_origin" -> datasetOrigin = string(p, at, field);
+                case "compliance_tags" -> tags = strings(p, at, field);
+                case "source_ip" -> sourceIp = string(p, at, field);
+                case "time" -> time = time(p, at, field);
                 default -> extra.read(p, field);
             }
         }
@@ -344,27 +339,30 @@ public final class ActionContextReader {
         }
     }
 
+    // The readers of one value below take the pointer of its part and its field name, and join them into
+    // the value's JSON pointer only to report a problem: a valid document builds no pointer per field.
+
     /** An identifier: a string without control characters ({@link StrictValues}). */
-    private static String string(JsonParser p, String at) throws IOException {
-        String s = anyString(p, at);
+    private static String string(JsonParser p, String part, String field) throws IOException {
+        String s = anyString(p, part, field);
         String problem = StrictValues.identifierProblem(s);
         if (problem != null) {
-            throw invalid(p, "invalid_input", at, "the value " + problem);
+            throw invalid(p, "invalid_input", child(part, field), "the value " + problem);
         }
         return s;
     }
 
     /** Free text (a command, an intent): tabs and line breaks allowed, no other control character ({@link StrictValues}). */
-    private static String text(JsonParser p, String at) throws IOException {
-        String s = anyString(p, at);
+    private static String text(JsonParser p, String part, String field) throws IOException {
+        String s = anyString(p, part, field);
         String problem = StrictValues.textProblem(s);
         if (problem != null) {
-            throw invalid(p, "invalid_input", at, "the text " + problem);
+            throw invalid(p, "invalid_input", child(part, field), "the text " + problem);
         }
         return s;
     }
 
-    private static String anyString(JsonParser p, String at) throws IOException {
+    private static String anyString(JsonParser p, String part, String field) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_STRING) {
             return p.getText();
@@ -372,36 +370,36 @@ public final class ActionContextReader {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
-        throw invalid(p, "invalid_input", at, "expected a string, got " + describe(t));
+        throw invalid(p, "invalid_input", child(part, field), "expected a string, got " + describe(t));
     }
 
     /** A string naming a person or agent, refused when it holds a character that cannot be seen ({@link Identities}). */
-    private static String identity(JsonParser p, String at) throws IOException {
-        String id = string(p, at);
+    private static String identity(JsonParser p, String part, String field) throws IOException {
+        String id = string(p, part, field);
         String problem = Identities.problem(id);
         if (problem != null) {
-            throw invalid(p, "invalid_input", at, "an identity " + problem);
+            throw invalid(p, "invalid_input", child(part, field), "an identity " + problem);
         }
         return id;
     }
 
-    private static List<String> strings(JsonParser p, String at) throws IOException {
+    private static List<String> strings(JsonParser p, String part, String field) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
         if (t != JsonToken.START_ARRAY) {
-            throw invalid(p, "invalid_input", at, "expected an array of strings, got " + describe(t));
+            throw invalid(p, "invalid_input", child(part, field), "expected an array of strings, got " + describe(t));
         }
         List<String> values = new ArrayList<>();
         int index = 0;
         for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
             if (item != JsonToken.VALUE_STRING) {
-                throw invalid(p, "invalid_input", at + "/" + index, "expected a string, got " + describe(item));
+                throw invalid(p, "invalid_input", child(part, field) + "/" + index, "expected a string, got " + describe(item));
             }
             String problem = StrictValues.identifierProblem(p.getText());
             if (problem != null) {
-                throw invalid(p, "invalid_input", at + "/" + index, "the value " + problem);
+                throw invalid(p, "invalid_input", child(part, field) + "/" + index, "the value " + problem);
             }
             values.add(p.getText());
             index++;
@@ -409,15 +407,15 @@ public final class ActionContextReader {
         return values;
     }
 
-    private static OffsetDateTime time(JsonParser p, String at) throws IOException {
-        String text = string(p, at);
+    private static OffsetDateTime time(JsonParser p, String part, String field) throws IOException {
+        String text = string(p, part, field);
         if (text == null) {
             return null;
         }
         try {
             return OffsetDateTime.parse(text);
         } catch (DateTimeParseException e) {
-            throw invalid(p, "invalid_input", at,
+            throw invalid(p, "invalid_input", child(part, field),
                     "expected an ISO-8601 date-time with an offset, such as \"2026-11-21T09:30:00Z\", got \"" + text + "\"");
         }
     }

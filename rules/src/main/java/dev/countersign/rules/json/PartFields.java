@@ -102,6 +102,9 @@ final class PartFields {
 
     /** {@code onBehalfOf} as {@code on_behalf_of}; a name without capitals unchanged. */
     static String snakeCase(String name) {
+        if (name.chars().skip(1).noneMatch(Character::isUpperCase)) {
+            return name; // the usual case: nothing to convert, nothing to build
+        }
         StringBuilder out = new StringBuilder(name.length() + 4);
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
