@@ -5,12 +5,9 @@ import io.vertx.core.Future;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -23,36 +20,11 @@ import java.util.Set;
  * trace or copy); a replica arrives as that JSON.
  */
 public final class LocalDecisionRecords implements DecisionRecords {
-    /** A record held here. {@code origin} is null for this node's own; else the member that shipped the replica. */
-    private static final class Entry {
-        final String id;
-        final long expiresAt;
-        final long seq;
-        /** The record's map until it is serialised, then its JSON as a {@link RecordArena.Slice}. */
-        Object record;
-        String origin;
-
-        Entry(String id, long expiresAt, long seq, Object record, String origin) {
-            this.id = id;
-            this.expiresAt = expiresAt;
-            this.seq = seq;
-            this.record = record;
-            this.origin = origin;
-        }
-    }
-
     private final Duration retention;
     private final int maxRecords;
     private final Clock clock;
-    private final HashMap<String, Entry> records = new HashMap<>();
-    private final RecordArena arena = new RecordArena();
-    /**
-     * Every held entry is in one of two expiry orders (the first to expire first, ties the first kept):
-     * those kept in expiry order (a node's own records, as a rule) in a queue, at no cost; the others
-     * (replicas that expire before the latest kept) in a heap.
-     */
-    private final ArrayDeque<Entry> inOrder = new ArrayDeque<>();
-    private final PriorityQueue<Entry> outOfOrder = new PriorityQueue<>(LocalDecisionRecords::compare);
+    /** Guarded by itself. */
+    private final RecordSlots records = new RecordSlots();
     private long seq;
     private int replicas;
     private long malformed;
@@ -71,11 +43,11 @@ public final class LocalDecisionRecords implements DecisionRecords {
     public void put(String decisionId, Map<String, Object> record) {
         long now = clock.millis();
         synchronized (records) {
-            Entry old = records.get(decisionId);
-            if (old != null) {
+            int old = records.find(decisionId);
+            if (old >= 0) {
                 remove(old);
             }
-            add(new Entry(decisionId, now + retention.toMillis(), seq++, record, null));
+            records.add(decisionId, now + retention.toMillis(), seq++, record, null);
             evict(now);
         }
     }
@@ -91,12 +63,12 @@ public final class LocalDecisionRecords implements DecisionRecords {
      */
     long compacted(String decisionId, byte[] json) {
         synchronized (records) {
-            Entry e = records.get(decisionId);
-            if (e == null || e.origin != null) {
+            int s = records.find(decisionId);
+            if (s < 0 || records.origin(s) != null) {
                 return -1;
             }
-            e.record = arena.keep(json);
-            return e.expiresAt;
+            records.setRecord(s, json);
+            return records.expiresAt(s);
         }
     }
 
@@ -105,12 +77,12 @@ public final class LocalDecisionRecords implements DecisionRecords {
         Object record;
         boolean replica;
         synchronized (records) {
-            Entry e = records.get(decisionId);
-            if (e == null || e.expiresAt <= clock.millis()) {
+            int s = records.find(decisionId);
+            if (s < 0 || records.expiresAt(s) <= clock.millis()) {
                 return Future.succeededFuture(null);
             }
-            record = e.record;
-            replica = e.origin != null;
+            record = records.record(s);
+            replica = records.origin(s) != null;
         }
         if (!(record instanceof RecordArena.Slice json)) {
             @SuppressWarnings("unchecked")
@@ -130,9 +102,10 @@ public final class LocalDecisionRecords implements DecisionRecords {
         }
         if (replica && (parsed == null || !decisionId.equals(parsed.get("decision_id")))) {
             synchronized (records) {   // a replica that is not the record of its id is no record: forget it
-                Entry e = records.get(decisionId);
-                if (e != null && e.record == record) {
-                    remove(e);
+                int s = records.find(decisionId);
+                if (s >= 0 && records.record(s) instanceof RecordArena.Slice held && held.chunk() == json.chunk()
+                        && held.offset() == json.offset()) {
+                    remove(s);
                     malformed++;
                 }
             }
@@ -144,8 +117,8 @@ public final class LocalDecisionRecords implements DecisionRecords {
     /** Whether this node holds an unexpired record of {@code decisionId} (its own or a replica). */
     public boolean holds(String decisionId) {
         synchronized (records) {
-            Entry e = records.get(decisionId);
-            return e != null && e.expiresAt > clock.millis();
+            int s = records.find(decisionId);
+            return s >= 0 && records.expiresAt(s) > clock.millis();
         }
     }
 
@@ -163,13 +136,14 @@ public final class LocalDecisionRecords implements DecisionRecords {
                 if (expiresAt <= now) {
                     continue;
                 }
-                Entry held = records.get(r.decisionId());
-                if (held != null) {
-                    if (held.origin != null) {
-                        held.origin = origin;
+                int held = records.find(r.decisionId());
+                if (held >= 0) {
+                    if (records.origin(held) != null) {
+                        records.setOrigin(held, origin);
                     }
                 } else {
-                    add(new Entry(r.decisionId(), expiresAt, seq++, arena.keep(r.json()), origin));
+                    records.add(r.decisionId(), expiresAt, seq++, r.json(), origin);
+                    replicas++;
                 }
                 kept++;
             }
@@ -185,11 +159,11 @@ public final class LocalDecisionRecords implements DecisionRecords {
     public List<ReplicaBatch.Replica> adopt(Set<String> departed) {
         List<ReplicaBatch.Replica> adopted = new ArrayList<>();
         synchronized (records) {
-            for (Entry e : records.values()) {
-                if (e.origin != null && departed.contains(e.origin)) {
-                    e.origin = null;
+            for (int s = 0; s < records.limit(); s++) {
+                if (records.used(s) && records.origin(s) != null && departed.contains(records.origin(s))) {
+                    records.setOrigin(s, null);
                     replicas--;
-                    adopted.add(new ReplicaBatch.Replica(e.id, e.expiresAt, ((RecordArena.Slice) e.record).copy()));
+                    adopted.add(new ReplicaBatch.Replica(records.decisionId(s), records.expiresAt(s), records.jsonCopy(s)));
                 }
             }
         }
@@ -201,9 +175,12 @@ public final class LocalDecisionRecords implements DecisionRecords {
         List<ReplicaBatch.Replica> own = new ArrayList<>();
         long now = clock.millis();
         synchronized (records) {
-            for (Entry e : records.values()) {
-                if (e.origin == null && e.record instanceof RecordArena.Slice json && e.expiresAt > now) {
-                    own.add(new ReplicaBatch.Replica(e.id, e.expiresAt, json.copy()));
+            for (int s = 0; s < records.limit(); s++) {
+                if (records.used(s) && records.origin(s) == null && records.expiresAt(s) > now) {
+                    byte[] json = records.jsonCopy(s);
+                    if (json != null) {
+                        own.add(new ReplicaBatch.Replica(records.decisionId(s), records.expiresAt(s), json));
+                    }
                 }
             }
         }
@@ -239,51 +216,20 @@ public final class LocalDecisionRecords implements DecisionRecords {
         }
     }
 
-    private static int compare(Entry a, Entry b) {
-        return a.expiresAt != b.expiresAt ? Long.compare(a.expiresAt, b.expiresAt) : Long.compare(a.seq, b.seq);
-    }
-
-    private void add(Entry e) {
-        records.put(e.id, e);
-        Entry last = inOrder.peekLast();
-        if (last == null || compare(last, e) <= 0) {
-            inOrder.addLast(e);
-        } else {
-            outOfOrder.add(e);
-        }
-        if (e.origin != null) {
-            replicas++;
-        }
-    }
-
-    /** Removes {@code e} from anywhere in the orders (not the common path: eviction takes the first). */
-    private void remove(Entry e) {
-        records.remove(e.id);
-        if (!inOrder.removeFirstOccurrence(e)) {
-            outOfOrder.remove(e);
-        }
-        if (e.origin != null) {
+    private void remove(int s) {
+        if (records.origin(s) != null) {
             replicas--;
         }
+        records.remove(s);
     }
 
     private void evict(long now) {
         while (true) {
-            Entry a = inOrder.peekFirst();
-            Entry b = outOfOrder.peek();
-            Entry first = a == null ? b : b == null || compare(a, b) <= 0 ? a : b;
-            if (first == null || (records.size() <= maxRecords && first.expiresAt > now)) {
+            int first = records.first();
+            if (first < 0 || (records.size() <= maxRecords && records.expiresAt(first) > now)) {
                 return;
             }
-            if (first == a) {
-                inOrder.pollFirst();
-            } else {
-                outOfOrder.poll();
-            }
-            records.remove(first.id);
-            if (first.origin != null) {
-                replicas--;
-            }
+            remove(first);
         }
     }
 }

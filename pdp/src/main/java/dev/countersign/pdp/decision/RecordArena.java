@@ -10,8 +10,8 @@ import java.util.Arrays;
  * a chunk of about a megabyte is, for the collector, one object, allocated outside the young
  * generation on a default heap.
  *
- * <p>A chunk is never written again once full and is freed by the collector when no {@link Slice}
- * refers to it any more: records expire about in the order they are kept, so chunks empty in order
+ * <p>A chunk is never written again once full and is freed by the collector when nothing refers to
+ * it any more: records expire about in the order they are kept, so chunks empty in order
  * too. Not thread-safe: its owner serialises access.
  */
 final class RecordArena {
@@ -32,20 +32,34 @@ final class RecordArena {
 
     private byte[] current;
     private int used;
+    private byte[] lastChunk;
+    private int lastOffset;
 
-    /** A copy of {@code bytes}, kept here. */
-    Slice keep(byte[] bytes) {
+    /** Keeps a copy of {@code bytes} here; {@link #chunk()} and {@link #offset()} then say where. */
+    void keep(byte[] bytes) {
         int n = bytes.length;
         if (n >= OWN_ARRAY_FROM) {
-            return new Slice(bytes.clone(), 0, n);
+            lastChunk = bytes.clone();
+            lastOffset = 0;
+            return;
         }
         if (current == null || CHUNK_BYTES - used < n) {
             current = new byte[CHUNK_BYTES];
             used = 0;
         }
         System.arraycopy(bytes, 0, current, used, n);
-        Slice slice = new Slice(current, used, n);
+        lastChunk = current;
+        lastOffset = used;
         used += n;
-        return slice;
+    }
+
+    /** The array the last kept bytes are in. */
+    byte[] chunk() {
+        return lastChunk;
+    }
+
+    /** Where in {@link #chunk()} they start. */
+    int offset() {
+        return lastOffset;
     }
 }
