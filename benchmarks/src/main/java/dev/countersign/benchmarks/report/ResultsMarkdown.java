@@ -26,8 +26,8 @@ final class ResultsMarkdown {
                     + "its figures are not the ones to publish.\n\n");
         }
         if (SuiteReport.noisy(meta)) {
-            md.append("**Noisy**: ").append("quick".equals(meta.get("mode")) ? "a quick run" : "the machine's load average at the start ("
-                    + meta.get("load_start") + ") or the end (" + meta.get("load_end") + ") was above its " + meta.get("nproc") + " CPUs")
+            md.append("**Noisy**: ").append("quick".equals(meta.get("mode")) ? "a quick run" : "the machine's load average when measuring began ("
+                    + meta.get("load_start") + ") was at least half its " + meta.get("nproc") + " CPUs")
                     .append(", so the other work on the machine decided these figures; read no target's met or missed below as a finding"
                             + " (`summary.json` says `\"noisy\": true`).\n\n");
         }
