@@ -1,13 +1,8 @@
 package dev.countersign.pdp.decision;
 
 import dev.countersign.cluster.ClusterSecret;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.countersign.rules.json.ActionContextJson;
-import dev.countersign.rules.json.Json;
-import dev.countersign.rules.json.JsonValues;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -47,11 +42,7 @@ public final class ContextHash {
      */
     public String of(Map<String, Object> tree) {
         Mac mac = macs.get();
-        try (JsonGenerator g = Json.FACTORY.createGenerator(new MacInput(mac))) {
-            JsonValues.write(g, tree, true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ActionContextJson.writeCanonical(tree, new MacInput(mac));
         return PREFIX + HexFormat.of().formatHex(mac.doFinal());
     }
 

@@ -1,7 +1,5 @@
 package dev.countersign.pdp.decision;
 
-import java.util.Arrays;
-
 /**
  * Where the serialised decision records a node holds are kept: appended into large shared byte
  * arrays rather than one small array per record. A node holds up to {@code decisions.max_records}
@@ -25,9 +23,6 @@ final class RecordArena {
 
     /** A record's bytes: {@code length} bytes at {@code offset} of {@code chunk}. */
     record Slice(byte[] chunk, int offset, int length) {
-        byte[] copy() {
-            return Arrays.copyOfRange(chunk, offset, offset + length);
-        }
     }
 
     private byte[] current;

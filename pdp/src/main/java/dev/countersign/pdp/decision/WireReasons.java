@@ -17,7 +17,7 @@ public record WireReasons(List<Reason> reasons) implements JsonWritable {
     @Override
     public void writeJson(JsonGenerator g, boolean sorted) throws IOException {
         if (sorted) {
-            JsonValues.write(g, asValue(), true);
+            JsonValues.write(g, DecisionService.reasons(reasons), true);   // sorted keys: the maps' own writer
             return;
         }
         g.writeStartArray();
@@ -25,10 +25,5 @@ public record WireReasons(List<Reason> reasons) implements JsonWritable {
             DecisionJson.writeReason(g, r);
         }
         g.writeEndArray();
-    }
-
-    @Override
-    public Object asValue() {
-        return DecisionService.reasons(reasons);
     }
 }

@@ -70,8 +70,7 @@ class RecordSlotsTest {
                     int s = slots.find(id);
                     assertEquals(model.containsKey(id), s >= 0, id + " at step " + step);
                     if (s >= 0) {
-                        RecordArena.Slice json = (RecordArena.Slice) slots.record(s);
-                        assertEquals("{\"decision_id\":\"" + id + "\"}", new String(json.copy(), StandardCharsets.UTF_8));
+                        assertEquals("{\"decision_id\":\"" + id + "\"}", new String(slots.jsonCopy(s), StandardCharsets.UTF_8));
                         assertEquals(model.get(id).expiresAt(), slots.expiresAt(s));
                     }
                 }

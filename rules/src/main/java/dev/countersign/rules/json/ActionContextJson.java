@@ -8,6 +8,8 @@ import dev.countersign.rules.model.Context;
 import dev.countersign.rules.model.Resource;
 import dev.countersign.rules.model.Target;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -80,6 +82,15 @@ public final class ActionContextJson {
     /** The canonical form of a context's wire form ({@link #toTree}): object keys sorted, no whitespace, UTF-8. */
     public static byte[] canonical(Map<String, Object> tree) {
         return Json.write(g -> JsonValues.write(g, tree, true));
+    }
+
+    /** Writes {@link #canonical}'s bytes of {@code tree} to {@code out}, as they are made (for a digest fed as it goes). */
+    public static void writeCanonical(Map<String, Object> tree, OutputStream out) {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+            JsonValues.write(g, tree, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static String toJsonString(ActionContext c) {
